@@ -1,0 +1,166 @@
+"""Authentication for every credential form API.md accepts.
+
+- API keys: `Authorization: Bearer <key>` (Thought Industries, Tizra, v1), `api_key=` in the
+  query or body (Zype), `authCode=` (EduBrite). An API key authenticates an `ApiClient`.
+- Learners: OAuth2 access tokens issued by django-oauth-toolkit, as `Authorization: Bearer`
+  or Zype's `access_token=` parameter.
+- Staff: the session (admin, browsable API) or HTTP Basic (Tizra's admin-api).
+
+A credential that is present but wrong is a 401; no credential at all leaves the request
+anonymous, and the view's permissions answer 401 for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from oauth2_provider.models import get_access_token_model
+from rest_framework import authentication, exceptions
+
+from accounts.models import ApiKey, User
+
+
+@dataclass(eq=False)
+class ApiClient:
+    """The principal behind an API key: a back-office system, not a person."""
+
+    api_key: ApiKey
+    is_api_client: bool = True
+    is_authenticated: bool = True
+    is_anonymous: bool = False
+    is_staff: bool = False
+    is_active: bool = True
+    pk: None = None
+    id: None = None
+    groups: tuple = field(default_factory=tuple)
+
+    def __str__(self) -> str:
+        return f"API key {self.api_key.name}"
+
+    def has_perm(self, perm: str, obj: object = None) -> bool:
+        return False
+
+
+def api_key_from_text(raw: str) -> ApiKey:
+    """The usable key for `raw`, or AuthenticationFailed; touches `last_used_at` sparingly."""
+    try:
+        key = ApiKey.objects.get_from_key(raw.strip())
+    except ApiKey.DoesNotExist:
+        raise exceptions.AuthenticationFailed("Invalid API key.") from None
+    if key.has_expired:
+        raise exceptions.AuthenticationFailed("This API key has expired.")
+    now = timezone.now()
+    if key.last_used_at is None or now - key.last_used_at > timedelta(
+        seconds=settings.API_KEY_TOUCH_SECONDS
+    ):
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now
+    return key
+
+
+def user_from_access_token(raw: str) -> User:
+    """The learner behind an OAuth2 access token, or AuthenticationFailed."""
+    checksum = hashlib.sha256(raw.strip().encode("utf-8")).hexdigest()
+    token = (get_access_token_model().objects.select_related("user")
+             .filter(token_checksum=checksum).first())
+    if token is None or token.is_expired() or token.user is None:
+        raise exceptions.AuthenticationFailed("Invalid or expired access token.")
+    if not token.user.is_active:
+        raise exceptions.AuthenticationFailed("This account is disabled.")
+    return token.user
+
+
+def looks_like_api_key(raw: str) -> bool:
+    # djangorestframework-api-key keys are "<8-char prefix>.<secret>"; OAuth2 tokens have no dot.
+    prefix, dot, secret = raw.partition(".")
+    return bool(dot) and len(prefix) == 8 and bool(secret)
+
+
+def _param(request, name: str) -> str | None:
+    value = request.query_params.get(name)
+    if value:
+        return value
+    if request.method in ("GET", "HEAD", "OPTIONS", "DELETE") and not request.body:
+        return None
+    try:
+        data = request.data
+    except (exceptions.ParseError, exceptions.UnsupportedMediaType):
+        return None
+    if hasattr(data, "get"):
+        value = data.get(name)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+class BearerAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Bearer <API key or learner access token>`."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode("latin-1").split()
+        if not header or header[0].lower() != self.keyword.lower():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("Authorization: Bearer takes exactly one token.")
+        raw = header[1]
+        if looks_like_api_key(raw):
+            key = api_key_from_text(raw)
+            return ApiClient(key), key
+        user = user_from_access_token(raw)
+        return user, raw
+
+    def authenticate_header(self, request):
+        return 'Bearer realm="entitle"'
+
+
+class ParameterApiKeyAuthentication(authentication.BaseAuthentication):
+    """An API key in a query or body parameter (`api_key` for Zype, `authCode` for EduBrite)."""
+
+    param = "api_key"
+
+    def authenticate(self, request):
+        raw = _param(request, self.param)
+        if not raw:
+            return None
+        key = api_key_from_text(raw)
+        return ApiClient(key), key
+
+    def authenticate_header(self, request):
+        return f'{self.param} realm="entitle"'
+
+
+class ZypeApiKeyAuthentication(ParameterApiKeyAuthentication):
+    param = "api_key"
+
+
+class AuthCodeAuthentication(ParameterApiKeyAuthentication):
+    param = "authCode"
+
+
+class AccessTokenParameterAuthentication(authentication.BaseAuthentication):
+    """A learner's OAuth2 token as Zype's `access_token` query or body parameter."""
+
+    def authenticate(self, request):
+        raw = _param(request, "access_token")
+        if not raw:
+            return None
+        return user_from_access_token(raw), raw
+
+    def authenticate_header(self, request):
+        return 'Bearer realm="entitle"'
+
+
+class StaffBasicAuthentication(authentication.BasicAuthentication):
+    """HTTP Basic for staff users only (Tizra's admin-api)."""
+
+    def authenticate_credentials(self, userid, password, request=None):
+        user, auth = super().authenticate_credentials(userid, password, request)
+        if not user.is_staff:
+            raise exceptions.AuthenticationFailed("Only staff may use HTTP Basic here.")
+        return user, auth

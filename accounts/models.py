@@ -1,0 +1,175 @@
+"""People and credentials: learners and staff (one `User`), learner groups, tags, API keys."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create(self, email: str, password: str | None, **extra) -> User:
+        if not email:
+            raise ValueError("A user needs an email address.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra) -> User:
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create(email, password, **extra)
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=username)
+
+    def by_id_or_email(self, value: object) -> User:
+        """The user named by a primary key or an email (API.md: wherever a learner is named)."""
+        text = str(value).strip()
+        if "@" in text:
+            return self.get(email__iexact=text)
+        try:
+            return self.get(pk=uuid.UUID(text))
+        except ValueError:
+            raise self.model.DoesNotExist(f"No user {text!r}.") from None
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A learner or a staff member; logs in with their email."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    email = models.EmailField("email address", unique=True)
+    full_name = models.CharField(max_length=200, blank=True)
+    is_staff = models.BooleanField(default=False, help_text="May log into the admin.")
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    # API clients authenticate as an `ApiClient`; a User never is one.
+    is_api_client = False
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def save(self, *args, **kwargs):
+        self.email = (self.email or "").strip().lower()
+        super().save(*args, **kwargs)
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class LearnerGroup(TimeStamped):
+    """A group of learners (a company, a class); groups nest under a parent."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200)
+    code = models.CharField(max_length=100, blank=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="children")
+    members = models.ManyToManyField(User, through="Membership", related_name="learner_groups")
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["parent", "name"]), models.Index(fields=["code"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})" if self.code else self.name
+
+    def ancestors(self) -> list[LearnerGroup]:
+        chain, seen, node = [], {self.pk}, self.parent
+        while node is not None and node.pk not in seen:
+            chain.append(node)
+            seen.add(node.pk)
+            node = node.parent
+        return chain
+
+
+class MembershipQuerySet(models.QuerySet):
+    def current(self, at=None):
+        at = at or timezone.now()
+        return self.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=at))
+
+
+class Membership(TimeStamped):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    group = models.ForeignKey(LearnerGroup, on_delete=models.CASCADE, related_name="memberships")
+    expires_at = models.DateTimeField(null=True, blank=True)
+    is_admin = models.BooleanField(default=False, help_text="May approve the group's coupons.")
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["group__name", "user__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "group"], name="membership_once_per_group"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.group}"
+
+    def is_current(self, at=None) -> bool:
+        at = at or timezone.now()
+        return self.expires_at is None or self.expires_at > at
+
+
+class UserTag(TimeStamped):
+    """A free-form tag on a learner (Tizra's add-user-tag redemption)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="tags")
+    tag = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["tag"]
+        constraints = [models.UniqueConstraint(fields=["user", "tag"], name="user_tag_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.tag}"
+
+
+class ApiKeyManager(BaseAPIKeyManager):
+    pass
+
+
+class ApiKey(AbstractAPIKey):
+    """A hashed, prefixed, revocable API key (djangorestframework-api-key) with last use."""
+
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ApiKeyManager()
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = "API key"
+        verbose_name_plural = "API keys"

@@ -1,0 +1,78 @@
+"""Staff admin for the catalog, clients and entitlements."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+
+from catalog import services
+from catalog.errors import IncludesCycle
+from catalog.models import CatalogItem, Client, Entitlement
+
+
+class CatalogItemForm(forms.ModelForm):
+    class Meta:
+        model = CatalogItem
+        fields = ["kind", "title", "slug", "external_id", "price_cents", "is_active",
+                  "excluded_from_site_coupons", "includes"]
+
+    def clean_includes(self):
+        included = self.cleaned_data.get("includes") or []
+        if self.instance.pk:
+            try:
+                services.check_includes(self.instance, list(included))
+            except IncludesCycle as exc:
+                raise ValidationError(exc.message) from exc
+        return included
+
+
+@admin.register(CatalogItem)
+class CatalogItemAdmin(admin.ModelAdmin):
+    form = CatalogItemForm
+    list_display = ["title", "kind", "external_id", "price_cents", "is_active", "created_at"]
+    list_filter = ["kind", "is_active", "excluded_from_site_coupons"]
+    search_fields = ["title", "slug", "external_id"]
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["includes"]
+
+    def save_related(self, request, form, formsets, change):
+        # Re-check under the includes-graph lock: the form's check ran without it.
+        included = list(form.cleaned_data.get("includes") or [])
+        form.cleaned_data["includes"] = included
+        super().save_related(request, form, formsets, change)
+        services.set_includes(form.instance, included)
+
+
+@admin.register(Client)
+class ClientAdmin(admin.ModelAdmin):
+    list_display = ["name", "school_name", "created_at"]
+    search_fields = ["name", "school_name"]
+    autocomplete_fields = ["courses", "learning_paths", "course_tags"]
+
+
+@admin.register(Entitlement)
+class EntitlementAdmin(admin.ModelAdmin):
+    list_display = ["user", "item", "source", "starts_at", "expires_at", "revoked_at",
+                    "preview_only"]
+    list_filter = ["source", "preview_only", ("revoked_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["user", "item"]
+    search_fields = ["user__email", "item__title", "source_ref"]
+    autocomplete_fields = ["user", "item"]
+    readonly_fields = ["source", "source_ref", "revoked_at", "revoked_reason", "granted_by",
+                       "created_at", "updated_at"]
+    actions = ["revoke_selected"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # grants are history: revoke instead
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.granted_by = request.user.email
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Revoke the selected grants now")
+    def revoke_selected(self, request, queryset):
+        count = 0
+        for entitlement in queryset.filter(revoked_at__isnull=True):
+            services.revoke_entitlement(entitlement, reason=f"Revoked by {request.user.email}")
+            count += 1
+        self.message_user(request, f"Revoked {count} grant(s).", messages.SUCCESS)

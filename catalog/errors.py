@@ -1,0 +1,18 @@
+"""Refusals of the catalog and access rules."""
+
+from core.errors import DomainError
+
+
+class CatalogError(DomainError):
+    default_code = "catalog_invalid"
+    http_status = 400
+
+
+class IncludesCycle(CatalogError):
+    default_code = "includes_cycle"
+    default_message = "An item cannot include itself, directly or through other items."
+
+
+class EntitlementError(DomainError):
+    default_code = "entitlement_invalid"
+    http_status = 400

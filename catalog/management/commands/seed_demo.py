@@ -1,0 +1,59 @@
+"""`manage.py seed_demo`: a few courses, a bundle, a client, a staff user, a fresh API key.
+
+Safe to re-run: existing demo rows are kept, and a new API key is printed each time (keys are
+stored hashed, so an old one cannot be shown again).
+"""
+
+import os
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.models import ApiKey, User
+from catalog import services
+from catalog.models import CatalogItem, Client, ItemKind
+
+COURSES = [
+    ("onboarding-essentials", "Onboarding Essentials", 4900),
+    ("data-privacy-basics", "Data Privacy Basics", 2900),
+    ("advanced-negotiation", "Advanced Negotiation", 9900),
+]
+
+
+class Command(BaseCommand):
+    help = "Load demo data (idempotent) and print a working API key."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        courses = []
+        for slug, title, price in COURSES:
+            item, _ = CatalogItem.objects.get_or_create(
+                external_id=f"demo-{slug}",
+                defaults={"kind": ItemKind.COURSE, "title": title, "slug": slug,
+                          "price_cents": price})
+            courses.append(item)
+        bundle, created = CatalogItem.objects.get_or_create(
+            external_id="demo-starter-bundle",
+            defaults={"kind": ItemKind.BUNDLE, "title": "Starter Bundle",
+                      "slug": "starter-bundle", "price_cents": 6900})
+        if created:
+            services.set_includes(bundle, courses[:2])
+        CatalogItem.objects.get_or_create(
+            external_id="demo-welcome-video",
+            defaults={"kind": ItemKind.VIDEO, "title": "Welcome Video", "slug": "welcome-video"})
+        client, _ = Client.objects.get_or_create(name="Acme Corp",
+                                                 defaults={"school_name": "Acme Academy"})
+        client.courses.add(*courses)
+
+        email = os.environ.get("DEMO_STAFF_EMAIL", "staff@example.com")
+        password = os.environ.get("DEMO_STAFF_PASSWORD", "entitle-demo")
+        if not User.objects.filter(email=email).exists():
+            User.objects.create_superuser(email=email, password=password)
+        learner_email = "learner@example.com"
+        if not User.objects.filter(email=learner_email).exists():
+            User.objects.create_user(email=learner_email, password=password)
+
+        _, key = ApiKey.objects.create_key(name="demo")
+        self.stdout.write(f"Demo data ready. Staff login: {email} / {password} at /admin/")
+        self.stdout.write(f"Learner login: {learner_email} / {password}")
+        self.stdout.write(f"API key (shown once): {key}")

@@ -1,0 +1,183 @@
+"""Grantable things (`CatalogItem`, `Client`) and the grants themselves (`Entitlement`)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class ItemKind(models.TextChoices):
+    COURSE = "course", "Course"
+    BUNDLE = "bundle", "Bundle"
+    LEARNING_PATH = "learning_path", "Learning path"
+    COURSE_TAG = "course_tag", "Course tag"
+    VIDEO = "video", "Video"
+    PLAYLIST = "playlist", "Playlist"
+    PLAN = "plan", "Subscription plan"
+    PASS_PLAN = "pass_plan", "Pass plan"
+    PROGRAM_SESSION = "program_session", "Program session"
+    COURSE_SESSION = "course_session", "Course session"
+    EVENT = "event", "Event"
+
+
+# Kinds whose `includes` are meaningful: access to one is access to what it includes.
+CONTAINER_KINDS = {ItemKind.BUNDLE, ItemKind.LEARNING_PATH, ItemKind.COURSE_TAG,
+                   ItemKind.PLAYLIST, ItemKind.PLAN, ItemKind.PASS_PLAN,
+                   ItemKind.PROGRAM_SESSION}
+
+
+class CatalogItemQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def of_kind(self, *kinds: str):
+        return self.filter(kind__in=kinds)
+
+    def by_id_or_external(self, kind: str | None, value: object):
+        """Items whose id or external_id is `value` (Zype targets, API lookups)."""
+        text = str(value).strip()
+        qs = self.filter(kind=kind) if kind else self
+        try:
+            return qs.filter(Q(pk=uuid.UUID(text)) | Q(external_id=text))
+        except ValueError:
+            return qs.filter(external_id=text)
+
+
+class CatalogItem(TimeStamped):
+    """Something access can be granted to: a course, a video, a bundle of them, an event…"""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=20, choices=ItemKind.choices)
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=200, blank=True)
+    external_id = models.CharField(
+        max_length=100, blank=True, default="",
+        help_text="The host platform's own id for this item (optional, unique when set).",
+    )
+    price_cents = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    excluded_from_site_coupons = models.BooleanField(default=False)
+    includes = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="included_in",
+        help_text="What access to this item also opens (bundles, paths, playlists, plans, tags).",
+    )
+
+    objects = CatalogItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        indexes = [
+            models.Index(fields=["kind", "title"]),
+            models.Index(fields=["slug"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["external_id"], condition=~Q(external_id=""),
+                                    name="catalog_item_external_id_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.get_kind_display()})"
+
+
+class Client(TimeStamped):
+    """A customer organisation; licenses append to or replace its assigned content."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200)
+    school_name = models.CharField(max_length=200, blank=True)
+    courses = models.ManyToManyField(
+        CatalogItem, blank=True, related_name="clients_by_course",
+        limit_choices_to={"kind": ItemKind.COURSE},
+    )
+    learning_paths = models.ManyToManyField(
+        CatalogItem, blank=True, related_name="clients_by_learning_path",
+        limit_choices_to={"kind": ItemKind.LEARNING_PATH},
+    )
+    course_tags = models.ManyToManyField(
+        CatalogItem, blank=True, related_name="clients_by_course_tag",
+        limit_choices_to={"kind": ItemKind.COURSE_TAG},
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EntitlementSource(models.TextChoices):
+    REDEMPTION = "redemption", "Redemption"
+    COUPON = "coupon", "Coupon"
+    MANUAL = "manual", "Manual grant"
+
+
+class EntitlementQuerySet(models.QuerySet):
+    def active(self, at=None):
+        """Grants in force at `at`: started, not expired, not revoked."""
+        at = at or timezone.now()
+        return self.filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=at),
+            starts_at__lte=at,
+            revoked_at__isnull=True,
+        )
+
+    def from_source(self, source: str, ref: object):
+        return self.filter(source=source, source_ref=str(ref))
+
+
+class Entitlement(TimeStamped):
+    """One grant of access to one item for one learner."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                             related_name="entitlements")
+    item = models.ForeignKey(CatalogItem, on_delete=models.PROTECT, related_name="entitlements")
+    starts_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: no end.")
+    source = models.CharField(max_length=20, choices=EntitlementSource.choices,
+                              default=EntitlementSource.MANUAL)
+    source_ref = models.CharField(
+        max_length=64, blank=True, default="",
+        help_text="The id of what granted it (a redemption, a coupon usage).",
+    )
+    preview_only = models.BooleanField(default=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=300, blank=True, default="")
+    granted_by = models.CharField(max_length=200, blank=True, default="",
+                                  help_text="Who granted it by hand (staff email, API key).")
+
+    objects = EntitlementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["user", "item"], name="entitlement_user_item"),
+            models.Index(fields=["source", "source_ref"], name="entitlement_source"),
+            models.Index(fields=["item", "created_at"], name="entitlement_item_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__isnull=True) | Q(expires_at__gt=models.F("starts_at")),
+                name="entitlement_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.item}"
+
+    def is_active(self, at=None) -> bool:
+        at = at or timezone.now()
+        return (self.revoked_at is None and self.starts_at <= at
+                and (self.expires_at is None or self.expires_at > at))

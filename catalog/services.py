@@ -1,0 +1,115 @@
+"""State changes of the catalog: items and what they include, manual grants and revocations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from catalog.access import descendant_ids
+from catalog.errors import EntitlementError, IncludesCycle
+from catalog.models import CatalogItem, Client, Entitlement, EntitlementSource
+
+# Any two edits of `includes` could close a cycle between them (A→B beside B→A, or longer
+# rings), so on PostgreSQL they take one transaction-level advisory lock; SQLite serialises
+# writers anyway.
+_INCLUDES_LOCK = 0x454E5449  # "ENTI"
+
+
+def _lock_includes_graph() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_INCLUDES_LOCK])
+
+
+def check_includes(item: CatalogItem, included: Iterable[CatalogItem]) -> None:
+    """Refuse `included` for `item` when it would make an item reach itself."""
+    ids = {i.pk for i in included}
+    if item.pk in ids:
+        raise IncludesCycle(message=f"“{item.title}” cannot include itself.", field="includes")
+    if ids and item.pk in descendant_ids(ids):
+        culprit = next(
+            (i for i in included if item.pk in descendant_ids([i.pk])), None)
+        name = f"“{culprit.title}”" if culprit else "one of these items"
+        raise IncludesCycle(
+            message=f"{name} already includes “{item.title}”: including it would make a cycle.",
+            field="includes",
+        )
+
+
+@transaction.atomic
+def set_includes(item: CatalogItem, included: Iterable[CatalogItem]) -> CatalogItem:
+    """Replace what `item` includes, refusing cycles (under the includes-graph lock)."""
+    included = list(included)
+    _lock_includes_graph()
+    check_includes(item, included)
+    item.includes.set(included)
+    return item
+
+
+@transaction.atomic
+def create_item(*, includes: Iterable[CatalogItem] = (), **fields) -> CatalogItem:
+    item = CatalogItem.objects.create(**fields)
+    includes = list(includes)
+    if includes:
+        set_includes(item, includes)
+    return item
+
+
+@transaction.atomic
+def update_item(item: CatalogItem, *, includes: Iterable[CatalogItem] | None = None,
+                **fields) -> CatalogItem:
+    for name, value in fields.items():
+        setattr(item, name, value)
+    if fields:
+        item.save()
+    if includes is not None:
+        set_includes(item, includes)
+    return item
+
+
+@transaction.atomic
+def create_client(*, name: str, school_name: str = "") -> Client:
+    return Client.objects.create(name=name, school_name=school_name)
+
+
+def grant_entitlement(
+    *,
+    user,
+    item: CatalogItem,
+    expires_at: dt.datetime | None = None,
+    starts_at: dt.datetime | None = None,
+    source: str = EntitlementSource.MANUAL,
+    source_ref: object = "",
+    preview_only: bool = False,
+    granted_by: str = "",
+) -> Entitlement:
+    """Grant `user` access to `item`; joins the caller's transaction when there is one."""
+    starts_at = starts_at or timezone.now()
+    if expires_at is not None and expires_at <= starts_at:
+        raise EntitlementError("expires_before_start",
+                               "The access would end before it starts.", field="expires_at")
+    return Entitlement.objects.create(
+        user=user, item=item, starts_at=starts_at, expires_at=expires_at, source=source,
+        source_ref=str(source_ref or ""), preview_only=preview_only, granted_by=granted_by,
+    )
+
+
+@transaction.atomic
+def revoke_entitlement(entitlement: Entitlement, *, reason: str = "") -> Entitlement:
+    """End a grant now; the row stays, as history. Revoking twice changes nothing."""
+    locked = Entitlement.objects.select_for_update().get(pk=entitlement.pk)
+    if locked.revoked_at is None:
+        locked.revoked_at = timezone.now()
+        locked.revoked_reason = reason[:300]
+        locked.save(update_fields=["revoked_at", "revoked_reason", "updated_at"])
+    return locked
+
+
+def revoke_from_source(source: str, ref: object, *, reason: str = "") -> int:
+    """Revoke every active grant that `source`/`ref` made (a redemption rolled back…)."""
+    return (Entitlement.objects.from_source(source, ref).filter(revoked_at__isnull=True)
+            .update(revoked_at=timezone.now(), revoked_reason=reason[:300],
+                    updated_at=timezone.now()))

@@ -1,0 +1,169 @@
+"""One exception handler per dialect: every refusal, rendered in that vendor's envelope.
+
+`problems_from_exception` turns anything a view may raise (a `DomainError`, DRF's and Django's
+exceptions, a stray `IntegrityError`) into a status, a list of `Problem`s and headers; each
+dialect only decides how a list of problems looks on the wire. A new dialect is a renderer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.db.models import ProtectedError, RestrictedError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions as drf
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+from core.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    message: str
+    field: str | None = None
+
+
+def _flatten(detail: object, field: str | None = None) -> Iterable[Problem]:
+    """DRF's nested error details as flat problems, each naming its field path."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = None if key in ("non_field_errors", "__all__") else str(key)
+            path = ".".join(part for part in (field, name) if part) or None
+            yield from _flatten(value, path)
+    elif isinstance(detail, list | tuple):
+        for index, value in enumerate(detail):
+            if isinstance(value, dict):
+                yield from _flatten(value, f"{field}[{index}]" if field else f"[{index}]")
+            else:
+                yield from _flatten(value, field)
+    else:
+        code = getattr(detail, "code", None) or "invalid"
+        yield Problem(str(code), str(detail), field)
+
+
+def problems_from_exception(exc: Exception) -> tuple[int, list[Problem], dict[str, str]] | None:
+    """Status, problems and headers for an exception; None for a genuine server error."""
+    headers: dict[str, str] = {}
+    if isinstance(exc, DomainError):
+        return exc.http_status, [Problem(exc.code, exc.message, exc.field)], headers
+    if isinstance(exc, drf.NotAuthenticated | drf.AuthenticationFailed):
+        return 401, [Problem("not_authenticated", str(exc.detail))], headers
+    if isinstance(exc, drf.Throttled):
+        if exc.wait is not None:
+            headers["Retry-After"] = str(int(exc.wait) + 1)
+        return 429, [Problem("throttled", str(exc.detail))], headers
+    if isinstance(exc, drf.ValidationError):
+        return 400, list(_flatten(exc.detail)) or [Problem("invalid", "Invalid input.")], headers
+    if isinstance(exc, drf.APIException):
+        code = exc.default_code if isinstance(exc.default_code, str) else "error"
+        return exc.status_code, list(_flatten(exc.detail)) or [Problem(code, code)], headers
+    if isinstance(exc, Http404 | ObjectDoesNotExist):
+        return 404, [Problem("not_found", "Not found.")], headers
+    if isinstance(exc, DjangoPermissionDenied):
+        return 403, [Problem("permission_denied",
+                             "You do not have permission to perform this action.")], headers
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        return 400, list(_flatten(detail)), headers
+    if isinstance(exc, ProtectedError | RestrictedError):
+        return 409, [Problem("protected",
+                             "This is still in use (it holds history or other records point "
+                             "to it), so it cannot be deleted.")], headers
+    if isinstance(exc, IntegrityError):
+        # Services turn the constraints they expect into domain errors; this is the last guard.
+        logger.warning("IntegrityError reached the API: %s", exc)
+        return 409, [Problem("conflict", "The request conflicts with existing data.")], headers
+    return None
+
+
+Renderer = Callable[[int, list[Problem]], object]
+
+
+def make_exception_handler(render: Renderer):
+    """A DRF exception handler that renders problems with `render(status, problems)`."""
+
+    def handler(exc: Exception, context: dict) -> Response | None:
+        outcome = problems_from_exception(exc)
+        if outcome is None:
+            return None
+        status, problems, headers = outcome
+        set_rollback()
+        response = Response(render(status, problems), status=status)
+        for key, value in headers.items():
+            if value:
+                response[key] = value
+        if status == 401:
+            response.setdefault("WWW-Authenticate", 'Bearer realm="entitle"')
+        return response
+
+    handler.render = render  # the envelope, for views outside DRF (404 pages, streaming)
+    return handler
+
+
+def render_native(status: int, problems: list[Problem]) -> dict:
+    return {"errors": [{"code": p.code, "message": p.message, "field": p.field}
+                       for p in problems]}
+
+
+def _with_field(problem: Problem) -> str:
+    if problem.field and not problem.message.startswith(problem.field):
+        return f"{problem.field}: {problem.message}"
+    return problem.message
+
+
+def render_thought_industries(status: int, problems: list[Problem]) -> dict:
+    return {"errors": [_with_field(p) for p in problems]}
+
+
+def render_zype(status: int, problems: list[Problem]) -> dict:
+    return {"message": " ".join(_with_field(p) for p in problems)}
+
+
+def render_tizra(status: int, problems: list[Problem]) -> dict:
+    return {"error": " ".join(_with_field(p) for p in problems)}
+
+
+native_exception_handler = make_exception_handler(render_native)
+thought_industries_exception_handler = make_exception_handler(render_thought_industries)
+zype_exception_handler = make_exception_handler(render_zype)
+tizra_exception_handler = make_exception_handler(render_tizra)
+
+# Which envelope a request outside DRF (an unmatched URL, a crash) is answered in, by path.
+_PREFIX_RENDERERS: list[tuple[str, Renderer]] = [
+    ("/api/", render_native),
+    ("/incoming/", render_thought_industries),
+    ("/redemption_codes", render_zype),
+    ("/admin-api/", render_tizra),
+]
+
+
+def register_prefix(prefix: str, render: Renderer) -> None:
+    """Let a dialect that lives elsewhere (EduBrite) claim its paths for 404/500 pages."""
+    _PREFIX_RENDERERS.insert(0, (prefix, render))
+
+
+def renderer_for_path(path: str) -> Renderer | None:
+    for prefix, render in _PREFIX_RENDERERS:
+        if path.startswith(prefix):
+            return render
+    return None
+
+
+def json_problem_response(path: str, status: int, code: str, message: str) -> JsonResponse | None:
+    render = renderer_for_path(path)
+    if render is None:
+        return None
+    body = render(status, [Problem(code, message)])
+    if isinstance(body, dict | list):
+        return JsonResponse(body, status=status, safe=False)
+    return None

@@ -1,0 +1,73 @@
+"""The one error type of the domain.
+
+Code raises a `DomainError` (or an app's subclass); each dialect's exception handler renders
+it in that vendor's envelope (`core.envelopes`). A subclass declares its default code and HTTP
+status the way DRF's exceptions do, so raising sites only say what went wrong.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A refusal with a stable machine code, a human message and an HTTP status."""
+
+    default_code = "invalid"
+    default_message = "The request was refused."
+    http_status = 400
+
+    def __init__(
+        self,
+        code: str | None = None,
+        message: str | None = None,
+        *,
+        http_status: int | None = None,
+        field: str | None = None,
+        **data: object,
+    ) -> None:
+        self.code = code or self.default_code
+        self.message = message or self.default_message
+        if http_status is not None:
+            self.http_status = http_status
+        self.field = field
+        self.data = data
+        super().__init__(self.message)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code!r}, message={self.message!r})"
+
+
+class InvalidInput(DomainError):
+    """Malformed or invalid input (400)."""
+
+    default_code = "invalid"
+    http_status = 400
+
+
+class NotFound(DomainError):
+    """The named object does not exist (404)."""
+
+    default_code = "not_found"
+    default_message = "Not found."
+    http_status = 404
+
+
+class Conflict(DomainError):
+    """The request conflicts with what exists: deleting history, duplicates (409)."""
+
+    default_code = "conflict"
+    http_status = 409
+
+
+class RuleRefused(DomainError):
+    """A well-formed request that the business rules refuse (422)."""
+
+    default_code = "refused"
+    http_status = 422
+
+
+class NotAllowed(DomainError):
+    """The caller may not do this (403)."""
+
+    default_code = "forbidden"
+    default_message = "You are not allowed to perform this action."
+    http_status = 403

@@ -1,0 +1,21 @@
+"""Error pages that answer API paths in their dialect's envelope and the rest as HTML."""
+
+from django.views import defaults
+
+from core.envelopes import json_problem_response
+
+
+def page_not_found(request, exception=None):
+    response = json_problem_response(request.path, 404, "not_found", "Not found.")
+    return response or defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    response = json_problem_response(request.path, 500, "server_error",
+                                     "Something went wrong on our side; it has been logged.")
+    return response or defaults.server_error(request)
+
+
+def bad_request(request, exception=None):
+    response = json_problem_response(request.path, 400, "bad_request", "Bad request.")
+    return response or defaults.bad_request(request, exception)

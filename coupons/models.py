@@ -1,0 +1,1 @@
+"""Models of the coupons app (filled in by its issue)."""

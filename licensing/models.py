@@ -1,0 +1,1 @@
+"""Models of the licensing app (filled in by its issue)."""

@@ -1,0 +1,1 @@
+"""Models of the redemptions app (filled in by its issue)."""

@@ -1,0 +1,111 @@
+"""Catalog items, clients, entitlements and access through /api/v1/."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from catalog.models import Entitlement, ItemKind
+from tests.factories import CatalogItemFactory, EntitlementFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_create_a_bundle_with_what_it_includes(api):
+    course = CatalogItemFactory()
+    response = api.post("/api/v1/catalog-items", {
+        "kind": "bundle", "title": "Starter", "slug": "starter", "price_cents": 6900,
+        "includes": [str(course.pk)]}, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["includes"] == [str(course.pk)]
+
+
+def test_unknown_kind_is_a_400_naming_the_field(api):
+    response = api.post("/api/v1/catalog-items", {"kind": "spaceship", "title": "X"},
+                        format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "kind"
+
+
+def test_duplicate_external_id_is_refused(api):
+    CatalogItemFactory(external_id="ext-1")
+    response = api.post("/api/v1/catalog-items", {"kind": "video", "title": "Y",
+                                                  "external_id": "ext-1"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "external_id"
+
+
+def test_an_item_someone_holds_cannot_be_deleted(api):
+    grant = EntitlementFactory()
+    response = api.delete(f"/api/v1/catalog-items/{grant.item.pk}")
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["code"] == "protected"
+
+
+def test_create_a_client_with_courses(api):
+    course = CatalogItemFactory()
+    response = api.post("/api/v1/clients", {"name": "Acme", "school_name": "Acme Academy",
+                                            "courses": [str(course.pk)]}, format="json")
+    assert response.status_code == 201
+    assert response.json()["courses"] == [str(course.pk)]
+
+
+def test_a_client_course_must_be_a_course(api):
+    video = CatalogItemFactory(kind=ItemKind.VIDEO)
+    response = api.post("/api/v1/clients", {"name": "Acme", "courses": [str(video.pk)]},
+                        format="json")
+    assert response.status_code == 400
+
+
+def test_grant_by_email_then_access_says_yes_until_expiry(api):
+    user = UserFactory(email="grace@example.com")
+    item = CatalogItemFactory()
+    ends = (timezone.now() + dt.timedelta(days=30)).replace(microsecond=0)
+    response = api.post("/api/v1/entitlements", {
+        "user": "grace@example.com", "item": str(item.pk), "expires_at": ends.isoformat()},
+        format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["user"] == str(user.pk)
+    access = api.get("/api/v1/access", {"user": user.email, "item": str(item.pk)}).json()
+    assert access["has_access"] is True
+    assert access["via"] == [{"source": "entitlement", "id": response.json()["id"]}]
+    assert access["expires_at"].startswith(ends.strftime("%Y-%m-%dT%H:%M:%S"))
+
+
+def test_a_grant_ending_before_it_starts_is_refused(api):
+    user, item = UserFactory(), CatalogItemFactory()
+    response = api.post("/api/v1/entitlements", {
+        "user": str(user.pk), "item": str(item.pk),
+        "starts_at": "2030-01-02T00:00:00Z", "expires_at": "2030-01-01T00:00:00Z"},
+        format="json")
+    assert response.status_code == 400
+    assert Entitlement.objects.count() == 0
+
+
+def test_revoke_keeps_the_grant_and_ends_access(api):
+    grant = EntitlementFactory()
+    response = api.post(f"/api/v1/entitlements/{grant.pk}/revoke", {"reason": "refund"},
+                        format="json")
+    assert response.status_code == 200
+    assert response.json()["revoked_reason"] == "refund"
+    assert response.json()["is_active"] is False
+    access = api.get("/api/v1/access", {"user": str(grant.user.pk),
+                                        "item": str(grant.item.pk)}).json()
+    assert access["has_access"] is False
+
+
+def test_entitlements_cannot_be_deleted_through_the_api(api):
+    grant = EntitlementFactory()
+    assert api.delete(f"/api/v1/entitlements/{grant.pk}").status_code == 405
+    assert Entitlement.objects.filter(pk=grant.pk).exists()
+
+
+def test_access_names_missing_and_unknown_parameters(api):
+    user, item = UserFactory(), CatalogItemFactory(external_id="course-77")
+    assert api.get("/api/v1/access", {"item": str(item.pk)}).status_code == 400
+    assert api.get("/api/v1/access", {"user": user.email}).status_code == 400
+    assert api.get("/api/v1/access", {"user": "x@example.com",
+                                      "item": str(item.pk)}).status_code == 404
+    assert api.get("/api/v1/access", {"user": user.email, "item": "nope"}).status_code == 404
+    by_external = api.get("/api/v1/access", {"user": user.email, "item": "course-77"})
+    assert by_external.json() == {"has_access": False, "expires_at": None, "via": []}

@@ -1,0 +1,54 @@
+"""Fixtures shared by every test module."""
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from tests.factories import ApiKeyFactory, UserFactory
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip the tests that need PostgreSQL when the suite runs on SQLite."""
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if "postgresql" in engine:
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (row locks are no-ops on SQLite)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def api_key(db):
+    """(ApiKey, raw key) for an API client."""
+    return ApiKeyFactory.create_with_key()
+
+
+@pytest.fixture
+def api(api_key):
+    """A DRF client that sends `Authorization: Bearer <API key>`."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key[1]}")
+    return client
+
+
+@pytest.fixture
+def anon():
+    return APIClient()
+
+
+@pytest.fixture
+def learner(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def staff_user(db):
+    return UserFactory(is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def on_postgres():
+    return connection.vendor == "postgresql"

@@ -1,0 +1,46 @@
+"""Every refusal is rendered in its dialect's envelope, including unmatched URLs."""
+
+from core.envelopes import (
+    Problem,
+    render_native,
+    render_thought_industries,
+    render_tizra,
+    render_zype,
+)
+
+PROBLEMS = [Problem("required", "This field is required.", "label"), Problem("x", "Bad.")]
+
+
+def test_native_envelope_lists_code_message_field():
+    assert render_native(400, PROBLEMS) == {"errors": [
+        {"code": "required", "message": "This field is required.", "field": "label"},
+        {"code": "x", "message": "Bad.", "field": None},
+    ]}
+
+
+def test_thought_industries_envelope_is_a_list_of_messages():
+    assert render_thought_industries(400, PROBLEMS) == {
+        "errors": ["label: This field is required.", "Bad."]}
+
+
+def test_zype_and_tizra_envelopes_are_one_message():
+    assert render_zype(400, PROBLEMS) == {"message": "label: This field is required. Bad."}
+    assert render_tizra(400, PROBLEMS) == {"error": "label: This field is required. Bad."}
+
+
+def test_unknown_api_path_is_a_404_in_the_native_envelope(api):
+    response = api.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.json()["errors"][0]["code"] == "not_found"
+
+
+def test_unknown_object_is_a_404_in_the_native_envelope(api):
+    response = api.get("/api/v1/catalog-items/00000000-0000-0000-0000-000000000000")
+    assert response.status_code == 404
+    assert response.json()["errors"][0]["code"] == "not_found"
+
+
+def test_malformed_json_is_a_400(api):
+    response = api.post("/api/v1/catalog-items", "{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert "errors" in response.json()
