@@ -9,8 +9,9 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from catalog.models import CatalogItem, Client, ItemKind
@@ -22,6 +23,40 @@ class TimeStamped(models.Model):
 
     class Meta:
         abstract = True
+
+
+class LicenseQuerySet(models.QuerySet):
+    """Licenses, and the parent hierarchy as recursive CTEs (UNION, so a cycle still ends)."""
+
+    def _tree_sql(self, pk: object, *, up: bool) -> RawSQL:
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        parent = connection.ops.quote_name(self.model._meta.get_field("parent").column)
+        step = (f"SELECT l.{parent} FROM {table} l JOIN walk ON l.id = walk.id "
+                f"WHERE l.{parent} IS NOT NULL") if up else (
+                f"SELECT l.id FROM {table} l JOIN walk ON l.{parent} = walk.id")
+        sql = f"WITH RECURSIVE walk(id) AS (SELECT %s UNION {step}) SELECT id FROM walk"
+        return RawSQL(sql, (self.model._meta.pk.get_db_prep_value(pk, connection),))
+
+    def lineage(self, pk: object):
+        """The license `pk` and its ancestors (order them with `chain_from`)."""
+        return self.filter(pk__in=self._tree_sql(pk, up=True))
+
+    def subtree(self, pk: object):
+        """The license `pk` and every license below it."""
+        return self.filter(pk__in=self._tree_sql(pk, up=False))
+
+
+def chain_from(pk: object, licenses) -> list[License]:
+    """`licenses` ordered root first down to `pk`, following parent links; [] if broken."""
+    by_id = {lic.pk: lic for lic in licenses}
+    chain: list[License] = []
+    current = by_id.get(pk)
+    while current is not None and len(chain) <= len(by_id):
+        chain.append(current)
+        if current.parent_id is None:
+            return chain[::-1]
+        current = by_id.get(current.parent_id)
+    return []
 
 
 class License(TimeStamped):
@@ -40,6 +75,9 @@ class License(TimeStamped):
     expiration_date = models.DateTimeField(null=True, blank=True)
     enable_branding = models.BooleanField(default=False)
     is_default = models.BooleanField(default=False)
+    effective_expires_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="The earliest expiration date along the parent chain (kept by the services).")
     ref1 = models.CharField(max_length=255, blank=True, default="")
     ref2 = models.CharField(max_length=255, blank=True, default="")
     ref3 = models.CharField(max_length=255, blank=True, default="")
@@ -59,11 +97,14 @@ class License(TimeStamped):
         CatalogItem, blank=True, related_name="licenses_by_course_tag",
         limit_choices_to={"kind": ItemKind.COURSE_TAG})
 
+    objects = LicenseQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         indexes = [
             models.Index(fields=["client", "name"], name="license_client_name"),
             models.Index(fields=["sku"], name="license_sku"),
+            models.Index(fields=["effective_expires_at"], name="license_effective_expiry"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["client"], condition=Q(is_default=True),
@@ -115,3 +156,7 @@ class Seat(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.user} on {self.license}"
+
+    def is_active(self, at=None) -> bool:
+        at = at or timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > at)

@@ -1,0 +1,73 @@
+"""Reads of licensing shared by the services, the APIs and the admin.
+
+Seats are counted on read (no counter rows): a license's *seats used* are the active seats
+held on it **and on every license below it**, because those all count against its
+`seats_limit`. Counting a page of licenses takes two queries whatever its size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db.models import Count
+from django.utils import timezone
+
+from licensing.models import License, Seat, chain_from
+
+
+def roll_up(parents: dict, own: dict) -> dict:
+    """Per license, its own count plus every descendant's (`parents`: id → parent id)."""
+    totals = dict.fromkeys(parents, 0)
+    for pk, count in own.items():
+        seen = set()
+        current = pk
+        while current is not None and current in totals and current not in seen:
+            seen.add(current)
+            totals[current] += count
+            current = parents.get(current)
+    return totals
+
+
+def active_seat_counts(license_ids: Iterable, at: dt.datetime | None = None) -> dict:
+    """Active seats held directly on each of these licenses (one grouped query)."""
+    return dict(
+        Seat.objects.active(at).filter(license_id__in=list(license_ids))
+        .values("license_id").annotate(n=Count("id")).values_list("license_id", "n")
+    )
+
+
+def seats_used_in_tree(root_id: object, at: dt.datetime | None = None) -> dict:
+    """Seats counting against each license of the tree under `root_id` (itself included)."""
+    parents = dict(License.objects.subtree(root_id).values_list("pk", "parent_id"))
+    return roll_up(parents, active_seat_counts(parents, at))
+
+
+def seats_used(licenses: Iterable[License], at: dt.datetime | None = None) -> dict:
+    """Seats counting against each of `licenses` (theirs and their descendants'), by id.
+
+    Trees never cross clients (a parent belongs to the same client), so the licenses of
+    the clients involved hold every descendant: two queries for any page of licenses.
+    """
+    licenses = list(licenses)
+    if not licenses:
+        return {}
+    client_ids = {lic.client_id for lic in licenses}
+    parents = dict(License.objects.filter(client_id__in=client_ids)
+                   .values_list("pk", "parent_id"))
+    counts = dict(
+        Seat.objects.active(at).filter(license__client_id__in=client_ids)
+        .values("license_id").annotate(n=Count("id")).values_list("license_id", "n")
+    )
+    totals = roll_up(parents, counts)
+    return {lic.pk: totals.get(lic.pk, 0) for lic in licenses}
+
+
+def license_chain(license: License) -> list[License]:
+    """The license's ancestors and itself, root first (one query)."""
+    return chain_from(license.pk, License.objects.lineage(license.pk))
+
+
+def is_expired(license: License, at: dt.datetime | None = None) -> bool:
+    at = at or timezone.now()
+    return license.effective_expires_at is not None and license.effective_expires_at <= at

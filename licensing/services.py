@@ -1,0 +1,490 @@
+"""State changes of licensing: licenses (hierarchy, default, expiry, content) and seats.
+
+Rules
+- A child's active seats count against its own `seats_limit` and every ancestor's.
+- A license's effective expiry is the earliest `expiration_date` along its parent chain; it
+  is kept in `License.effective_expires_at` for the license and every license below it.
+- A seat ends at min(assigned_at + access_days, the license's effective expiry). That stays
+  true for the seats in force when a license's expiry, parent or access days change (they
+  are re-capped, shorter or longer); a seat that has already ended stays ended.
+- A parent belongs to the same client; cycles are refused; one default license per client
+  (making one the default clears the others in the same transaction).
+
+Locking (one order everywhere, so these never deadlock each other): the client row (for
+creating or editing a license), then the root license of every tree involved (by primary
+key), then the other licenses of the chains involved (by primary key), then seat rows. Every
+write that can change a seat count, a limit or a tree's shape holds the tree's root, so the
+counts read under it stay true until commit (count on read: no counter rows), and each rule
+is checked again on the locked rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import DateTimeField, ExpressionWrapper, F, Value
+from django.db.models.functions import Least, Lower
+from django.utils import timezone
+
+from accounts.models import User
+from catalog.models import CatalogItem, Client, ItemKind
+from core.errors import Conflict, NotFound
+from licensing import selectors
+from licensing.errors import (
+    AlreadySeated,
+    ClientChangeRefused,
+    LicenseCycle,
+    LicenseExpired,
+    LicenseFull,
+    LicenseInUse,
+    LicensingError,
+    ParentOfAnotherClient,
+    SeatsLimitBelowUse,
+)
+from licensing.models import License, Seat, chain_from
+
+PLAIN_FIELDS = frozenset({
+    "name", "label", "sku", "seats_limit", "access_days", "expiration_date", "enable_branding",
+    *(f"ref{i}" for i in range(1, 11)),
+})
+CONTENT_KINDS = {"courses": ItemKind.COURSE, "learning_paths": ItemKind.LEARNING_PATH,
+                 "course_tags": ItemKind.COURSE_TAG}
+MAX_LOCK_ROUNDS = 5
+
+
+# --- locking ---------------------------------------------------------------------------------
+
+def _lock_chains(pks: Iterable[object]) -> dict[object, list[License]]:
+    """Lock the chain of each license (roots first, then by pk); each chain root first.
+
+    The chains are read, locked, then read again from the locked rows: a concurrent move
+    (which holds the old and the new root) shows as a broken chain, and the new rows are
+    locked in another round.
+    """
+    wanted = list(dict.fromkeys(pks))
+    locked: dict[object, License] = {}
+    for _ in range(MAX_LOCK_ROUNDS):
+        roots, others = set(), set()
+        for pk in wanted:
+            chain = chain_from(pk, License.objects.lineage(pk))
+            if not chain:
+                raise NotFound("license_not_found", f"No license {pk}.")
+            roots.add(chain[0].pk)
+            others.update(lic.pk for lic in chain[1:])
+        for group in (roots - locked.keys(), others - roots - locked.keys()):
+            if group:
+                locked.update((lic.pk, lic) for lic in License.objects.select_for_update()
+                              .filter(pk__in=group).order_by("pk"))
+        chains = {pk: chain_from(pk, locked.values()) for pk in wanted}
+        if all(chains.values()):
+            return chains
+    raise Conflict("license_tree_busy", "The license hierarchy kept changing; try again.")
+
+
+def _lock_chain(license_pk: object) -> list[License]:
+    return _lock_chains([license_pk])[license_pk]
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+def _earliest(*moments: dt.datetime | None) -> dt.datetime | None:
+    return min((m for m in moments if m is not None), default=None)
+
+
+def _relation(chain: list[License], index: int) -> str:
+    return "parent license" if index == len(chain) - 2 else "ancestor license"
+
+
+def _check_room(chain: list[License], used: dict, *, extra: int, action: str) -> None:
+    """Refuse when `extra` more seats under the last license of `chain` pass any limit."""
+    target = chain[-1]
+    for index in range(len(chain) - 1, -1, -1):
+        lic = chain[index]
+        if lic.seats_limit is None or used.get(lic.pk, 0) + extra <= lic.seats_limit:
+            continue
+        if lic is target:
+            message = (f"No seat left on “{target.name}”: all {lic.seats_limit} of its seats "
+                       "are taken." if extra == 1 else
+                       f"{action} would put {used.get(lic.pk, 0) + extra} seats on "
+                       f"“{lic.name}”, whose limit is {lic.seats_limit}.")
+        else:
+            message = (f"No seat left on “{target.name}”: its {_relation(chain, index)} "
+                       f"“{lic.name}” has all {lic.seats_limit} of its seats taken (by the "
+                       "licenses under it)." if extra == 1 else
+                       f"{action} would put {used.get(lic.pk, 0) + extra} seats against "
+                       f"“{lic.name}”, whose limit is {lic.seats_limit}.")
+        raise LicenseFull(message=message, limit=lic.seats_limit, license_id=str(lic.pk))
+
+
+def _seat_end(license: License, at: dt.datetime) -> dt.datetime | None:
+    by_days = at + dt.timedelta(days=license.access_days) if license.access_days else None
+    return _earliest(by_days, license.effective_expires_at)
+
+
+def _recap_seats(license: License, now: dt.datetime) -> int:
+    """Seats in force on `license` end at min(assigned_at + access_days, effective expiry)."""
+    days, effective = license.access_days, license.effective_expires_at
+    if days is None:
+        value = Value(effective, output_field=DateTimeField())
+    else:
+        by_days = ExpressionWrapper(F("assigned_at") + dt.timedelta(days=days),
+                                    output_field=DateTimeField())
+        value = by_days if effective is None else Least(
+            by_days, Value(effective, output_field=DateTimeField()),
+            output_field=DateTimeField())
+    return (Seat.objects.active(now).filter(license_id=license.pk)
+            .update(expires_at=value, updated_at=now))
+
+
+def _refresh_expiry(license: License, parent_effective: dt.datetime | None,
+                    now: dt.datetime, *, recap: bool = False) -> None:
+    """Effective expiry of `license` and below, and the seats in force under them."""
+    rows = list(License.objects.subtree(license.pk)
+                .only("pk", "parent_id", "expiration_date", "access_days",
+                      "effective_expires_at"))
+    children = defaultdict(list)
+    for row in rows:
+        children[row.parent_id].append(row)
+    top = next(row for row in rows if row.pk == license.pk)
+    changed, queue = [], [(top, parent_effective)]
+    while queue:
+        row, above = queue.pop()
+        effective = _earliest(row.expiration_date, above)
+        if effective != row.effective_expires_at or (recap and row is top):
+            row.effective_expires_at = effective
+            changed.append(row)
+        queue.extend((child, effective) for child in children[row.pk])
+    License.objects.bulk_update(changed, ["effective_expires_at"])
+    for row in changed:
+        _recap_seats(row, now)
+    license.effective_expires_at = top.effective_expires_at
+
+
+def _check_content(content: dict[str, Iterable[CatalogItem] | None]) -> dict[str, list]:
+    checked = {}
+    for name, items in content.items():
+        if items is None:
+            continue
+        items = list(dict.fromkeys(items))
+        wrong = [item for item in items if item.kind != CONTENT_KINDS[name]]
+        if wrong:
+            raise LicensingError(
+                "wrong_kind", f"“{wrong[0].title}” is a {wrong[0].get_kind_display().lower()}, "
+                f"not a {ItemKind(CONTENT_KINDS[name]).label.lower()}.", field=name)
+        checked[name] = items
+    return checked
+
+
+def _set_content(license: License, client: Client, content: dict[str, list],
+                 replace: dict[str, bool]) -> None:
+    """The license's own content, and the client's assignments appended to or replaced."""
+    for name, items in content.items():
+        getattr(license, name).set(items)
+        if replace.get(name):
+            getattr(client, name).set(items)
+        else:
+            getattr(client, name).add(*items)
+
+
+def _make_default(license: License) -> None:
+    """Clear the client's other default (the caller holds the client row)."""
+    (License.objects.filter(client_id=license.client_id, is_default=True)
+     .exclude(pk=license.pk).update(is_default=False, updated_at=timezone.now()))
+
+
+def _check_plain(fields: dict[str, Any]) -> None:
+    unknown = set(fields) - PLAIN_FIELDS
+    if unknown:
+        raise TypeError(f"Unknown license fields: {sorted(unknown)}")
+    if "name" in fields and not str(fields["name"] or "").strip():
+        raise LicensingError("required", "A license needs a name.", field="name")
+    if fields.get("access_days") is not None and fields["access_days"] < 1:
+        raise LicensingError("invalid", "Access days must be 1 or more (or empty: no limit).",
+                             field="access_days")
+    if fields.get("seats_limit") is not None and fields["seats_limit"] < 0:
+        raise LicensingError("invalid", "The seat limit cannot be negative.",
+                             field="seats_limit")
+
+
+# --- licenses --------------------------------------------------------------------------------
+
+def create_license(
+    *,
+    client: Client,
+    name: str,
+    parent: License | None = None,
+    is_default: bool = False,
+    courses: Iterable[CatalogItem] = (),
+    learning_paths: Iterable[CatalogItem] = (),
+    course_tags: Iterable[CatalogItem] = (),
+    replace_client_courses: bool = False,
+    replace_client_learning_paths: bool = False,
+    replace_client_course_tags: bool = False,
+    **fields: Any,
+) -> License:
+    """A new license for `client`; its content is appended to (or replaces) the client's."""
+    fields["name"] = name
+    _check_plain(fields)
+    content = _check_content({"courses": courses, "learning_paths": learning_paths,
+                              "course_tags": course_tags})
+    with transaction.atomic():
+        client = Client.objects.select_for_update().get(pk=client.pk)
+        parent_effective = None
+        if parent is not None:
+            parent = _lock_chain(parent.pk)[-1]
+            if parent.client_id != client.pk:
+                raise ParentOfAnotherClient(
+                    message=f"The parent license “{parent.name}” belongs to another client.",
+                    field="parent")
+            parent_effective = parent.effective_expires_at
+        license = License(client=client, parent=parent, **fields)
+        license.effective_expires_at = _earliest(license.expiration_date, parent_effective)
+        if is_default:
+            _make_default(license)
+            license.is_default = True
+        license.save()
+        _set_content(license, client, content, {
+            "courses": replace_client_courses, "learning_paths": replace_client_learning_paths,
+            "course_tags": replace_client_course_tags})
+    return license
+
+
+_UNSET = object()
+
+
+def update_license(
+    *,
+    license: License,
+    client: Client | None = None,
+    parent: License | object | None = _UNSET,
+    is_default: bool | None = None,
+    courses: Iterable[CatalogItem] | None = None,
+    learning_paths: Iterable[CatalogItem] | None = None,
+    course_tags: Iterable[CatalogItem] | None = None,
+    replace_client_courses: bool = False,
+    replace_client_learning_paths: bool = False,
+    replace_client_course_tags: bool = False,
+    **fields: Any,
+) -> License:
+    """Change a license; only what is given changes. Every rule is checked under the locks."""
+    _check_plain(fields)
+    content = _check_content({"courses": courses, "learning_paths": learning_paths,
+                              "course_tags": course_tags})
+    if client is not None and client.pk != license.client_id:
+        raise ClientChangeRefused(field="client")
+    with transaction.atomic():
+        client = Client.objects.select_for_update().get(pk=license.client_id)
+        pks = [license.pk] + ([parent.pk] if isinstance(parent, License) else [])
+        chains = _lock_chains(pks)
+        chain = chains[license.pk]
+        license = chain[-1]
+        now = timezone.now()
+        moving = parent is not _UNSET and getattr(parent, "pk", None) != license.parent_id
+        if moving:
+            new_chain = chains[parent.pk] if parent is not None else []
+            _check_move(license, chain, new_chain, now)
+            license.parent = new_chain[-1] if new_chain else None
+        if fields.get("seats_limit") is not None and fields["seats_limit"] != \
+                license.seats_limit:
+            in_use = selectors.seats_used_in_tree(chain[0].pk, now).get(license.pk, 0)
+            if in_use > fields["seats_limit"]:
+                raise SeatsLimitBelowUse(
+                    message=f"“{license.name}” has {in_use} seats in use (with the licenses "
+                            f"under it); its limit cannot go below that.", field="seats_limit")
+        expiry_moves = moving or ("expiration_date" in fields
+                                  and fields["expiration_date"] != license.expiration_date)
+        days_change = "access_days" in fields and fields["access_days"] != license.access_days
+        for name, value in fields.items():
+            setattr(license, name, value)
+        if is_default is not None:
+            if is_default:
+                _make_default(license)
+            license.is_default = is_default
+        license.save()
+        if expiry_moves or days_change:
+            above = license.parent.effective_expires_at if license.parent_id else None
+            _refresh_expiry(license, above, now, recap=days_change)
+        _set_content(license, client, content, {
+            "courses": replace_client_courses, "learning_paths": replace_client_learning_paths,
+            "course_tags": replace_client_course_tags})
+    return license
+
+
+def _check_move(license: License, chain: list[License], new_chain: list[License],
+                now: dt.datetime) -> None:
+    """Moving `license` (and all below it) under the last of `new_chain`: same client, no
+    cycle, and the seats it carries fit every new ancestor's limit."""
+    if not new_chain:
+        return
+    parent = new_chain[-1]
+    if parent.client_id != license.client_id:
+        raise ParentOfAnotherClient(
+            message=f"The parent license “{parent.name}” belongs to another client.",
+            field="parent")
+    if any(lic.pk == license.pk for lic in new_chain):
+        raise LicenseCycle(
+            message=f"“{parent.name}” is “{license.name}” itself or one of the licenses under "
+                    "it: it cannot become its parent.", field="parent")
+    carried = selectors.seats_used_in_tree(chain[0].pk, now).get(license.pk, 0)
+    if not carried:
+        return
+    used = selectors.seats_used_in_tree(new_chain[0].pk, now)
+    current_ancestors = {lic.pk for lic in chain[:-1]}
+    for lic in new_chain:
+        if lic.pk in current_ancestors:
+            used[lic.pk] = used.get(lic.pk, 0) - carried  # already counted there
+    _check_room(new_chain, used, extra=carried,
+                action=f"Moving “{license.name}” with its {carried} seats")
+
+
+def delete_license(*, license: License) -> None:
+    """Delete a license that never held a seat and has no children; refuse otherwise (409)."""
+    with transaction.atomic():
+        license = _lock_chain(license.pk)[-1]
+        children = license.children.count()
+        if children:
+            raise LicenseInUse(
+                "license_has_children",
+                f"“{license.name}” has {children} child license(s); move or delete them first.")
+        held = Seat.objects.active().filter(license=license).count()
+        if held:
+            raise LicenseInUse(
+                "license_has_seats",
+                f"“{license.name}” has {held} seat(s) held; revoke them first.")
+        if Seat.objects.filter(license=license).exists():
+            raise LicenseInUse(
+                "license_has_seat_history",
+                f"“{license.name}” keeps the history of its past seats, so it is not deleted.")
+        license.delete()
+
+
+# --- seats -----------------------------------------------------------------------------------
+
+def assign_seat(
+    *,
+    license: License,
+    user,
+    source: str = "manual",
+    source_ref: str = "",
+    at: dt.datetime | None = None,
+) -> Seat:
+    """Seat `user` on `license`; joins the caller's transaction (a redemption) if any.
+
+    Locks the license chain root first, then re-checks under the lock: the effective expiry
+    (`LicenseExpired`), a seat already held (`AlreadySeated`) and every limit along the
+    chain (`LicenseFull`). A seat of this learner that has ended without being revoked is
+    closed (revoked at its end) so the new one can be made.
+    """
+    at = at or timezone.now()
+    with transaction.atomic():
+        chain = _lock_chain(license.pk)
+        license = chain[-1]
+        if license.effective_expires_at is not None and license.effective_expires_at <= at:
+            ended = next((lic for lic in chain
+                          if lic.expiration_date == license.effective_expires_at), license)
+            whose = "It" if ended is license else f"Its parent license “{ended.name}”"
+            raise LicenseExpired(message=f"“{license.name}” has expired: {whose} ended "
+                                         f"{license.effective_expires_at:%Y-%m-%d %H:%M} UTC.")
+        held = (Seat.objects.select_for_update()
+                .filter(license=license, user=user, revoked_at__isnull=True).first())
+        if held is not None:
+            if held.is_active(at):
+                raise AlreadySeated(
+                    message=f"{user.email} already holds a seat on “{license.name}”.",
+                    seat_id=str(held.pk))
+            held.revoked_at = held.expires_at
+            held.revoked_reason = "Ended; replaced by a new seat."
+            held.save(update_fields=["revoked_at", "revoked_reason", "updated_at"])
+        if any(lic.seats_limit is not None for lic in chain):
+            _check_room(chain, selectors.seats_used_in_tree(chain[0].pk, at), extra=1,
+                        action="Seating a learner")
+        try:
+            with transaction.atomic():
+                seat = Seat.objects.create(
+                    license=license, user=user, assigned_at=at,
+                    expires_at=_seat_end(license, at), source=source,
+                    source_ref=str(source_ref or ""))
+        except IntegrityError as exc:  # the partial unique constraint, as a last guard
+            raise AlreadySeated(
+                message=f"{user.email} already holds a seat on “{license.name}”.") from exc
+    return seat
+
+
+def revoke_seat(*, seat: Seat, reason: str = "") -> Seat:
+    """End a seat now (it stays, as history). Revoking twice changes nothing."""
+    with transaction.atomic():
+        _lock_chain(seat.license_id)
+        locked = Seat.objects.select_for_update().get(pk=seat.pk)
+        if locked.revoked_at is None:
+            locked.revoked_at = timezone.now()
+            locked.revoked_reason = reason[:300]
+            locked.save(update_fields=["revoked_at", "revoked_reason", "updated_at"])
+    return locked
+
+
+def revoke_seats_from_source(source: str, ref: object, reason: str = "") -> int:
+    """Revoke every seat `source`/`ref` assigned and still holds (a redemption rolled back)."""
+    now = timezone.now()
+    with transaction.atomic():
+        seats = Seat.objects.filter(source=source, source_ref=str(ref), revoked_at__isnull=True)
+        license_ids = set(seats.values_list("license_id", flat=True))
+        if not license_ids:
+            return 0
+        _lock_chains(sorted(license_ids))
+        return seats.update(revoked_at=now, revoked_reason=reason[:300], updated_at=now)
+
+
+# --- assigning many by email -------------------------------------------------------------------
+
+ASSIGNED, ALREADY_HELD, NO_SUCH_USER, NO_SEAT_LEFT, LICENSE_EXPIRED = (
+    "assigned", "already_held", "no_such_user", "no_seat_left", "license_expired")
+
+
+@dataclass(frozen=True)
+class SeatOutcome:
+    email: str
+    outcome: str
+    seat: Seat | None = None
+    message: str = ""
+
+
+def assign_seats_by_email(
+    *,
+    license: License,
+    emails: Iterable[str],
+    source: str = "manual",
+    source_ref: str = "",
+) -> list[SeatOutcome]:
+    """Seat each learner named by email, **one transaction per email** (not all-or-nothing):
+    each email is reported as assigned, already_held, no_such_user, no_seat_left, or
+    license_expired. Emails repeat at most once (case-insensitive), in the order given."""
+    emails = list(dict.fromkeys(e.strip() for e in emails if e and e.strip()))
+    lowered = {e.lower() for e in emails}
+    users = {u.lowered: u for u in User.objects.annotate(lowered=Lower("email"))
+             .filter(lowered__in=lowered)}
+    seen: set[str] = set()
+    outcomes = []
+    for email in emails:
+        if email.lower() in seen:
+            continue
+        seen.add(email.lower())
+        user = users.get(email.lower())
+        if user is None:
+            outcomes.append(SeatOutcome(email, NO_SUCH_USER, None, f"No learner {email}."))
+            continue
+        try:
+            seat = assign_seat(license=license, user=user, source=source, source_ref=source_ref)
+        except AlreadySeated as exc:
+            outcomes.append(SeatOutcome(email, ALREADY_HELD, None, exc.message))
+        except LicenseFull as exc:
+            outcomes.append(SeatOutcome(email, NO_SEAT_LEFT, None, exc.message))
+        except LicenseExpired as exc:
+            outcomes.append(SeatOutcome(email, LICENSE_EXPIRED, None, exc.message))
+        else:
+            outcomes.append(SeatOutcome(email, ASSIGNED, seat, ""))
+    return outcomes
