@@ -5,27 +5,29 @@
 
 The query that answers `has_access` — one statement, whatever the number of licenses::
 
-    SELECT seat.id, seat.expires_at, seat.license_id FROM licensing_seat seat
+    SELECT seat.id, seat.expires_at FROM licensing_seat seat
     WHERE seat.user_id = :user AND seat.revoked_at IS NULL
       AND (seat.expires_at IS NULL OR seat.expires_at > :at)
-      AND (seat.license_id IN (SELECT license_id FROM licensing_license_courses
-                               WHERE catalogitem_id IN (<covering set>))
-        OR seat.license_id IN (SELECT license_id FROM licensing_license_learning_paths
-                               WHERE catalogitem_id IN (<covering set>))
-        OR seat.license_id IN (SELECT license_id FROM licensing_license_course_tags
-                               WHERE catalogitem_id IN (<covering set>)))
+      AND seat.license_id IN (
+          SELECT li.license_id FROM (
+              SELECT license_id, catalogitem_id FROM licensing_license_courses
+              UNION ALL SELECT license_id, catalogitem_id FROM licensing_license_learning_paths
+              UNION ALL SELECT license_id, catalogitem_id FROM licensing_license_course_tags
+          ) li WHERE li.catalogitem_id IN (<covering set>))
 
-The covering set (`covering_items_sql`) is the item and every container that includes it,
-so a course tag that tags the course, or a learning path holding it, is in it. Indexes used:
-`seat_user_active` (user_id, revoked_at) on the seats, and the `catalogitem_id` index of
-each license↔item table. No license row is read: a seat's `expires_at` already carries the
-license's effective expiry (the services keep it right when a license changes).
+The covering set (`covering_items_sql`, evaluated once) is the item and every container
+that includes it, so a course tag that tags the course, or a learning path holding it, is in
+it. Indexes: the seat's `user_id` index (and `seat_user_active` (user_id, revoked_at)) picks
+the learner's seats; each license↔item table is probed by its `catalogitem_id` index. No
+license row is read: a seat's `expires_at` already carries its license's effective expiry
+(the services re-cap the seats in force when a license's expiry changes).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
@@ -37,18 +39,26 @@ CONTENT_TABLES = (License.courses.through, License.learning_paths.through,
                   License.course_tags.through)
 
 
+def licensed_by(covering: RawSQL) -> RawSQL:
+    """Ids of the licenses whose courses, learning paths or course tags are in `covering`."""
+    qn = connection.ops.quote_name
+    union = " UNION ALL ".join(
+        f"SELECT {qn('license_id')} AS license_id, {qn('catalogitem_id')} AS item_id "
+        f"FROM {qn(through._meta.db_table)}" for through in CONTENT_TABLES)
+    sql = (f"SELECT li.license_id FROM ({union}) li "
+           f"WHERE li.item_id IN ({covering.sql})")
+    return RawSQL(sql, covering.params)
+
+
 class SeatAccessProvider(AccessProvider):
     """Active seats open the courses, learning paths and course tags of their license."""
 
     def grants(self, user, covering: RawSQL, at: dt.datetime) -> list[AccessGrant]:
-        licensed = Q()
-        for through in CONTENT_TABLES:
-            licensed |= Q(license_id__in=through.objects.filter(catalogitem_id__in=covering)
-                          .values("license_id"))
         return [
             AccessGrant("seat", str(pk), expires_at)
-            for pk, expires_at in Seat.objects.active(at).filter(licensed, user=user)
-            .values_list("pk", "expires_at")
+            for pk, expires_at in Seat.objects.active(at)
+            .filter(user=user, license_id__in=licensed_by(covering))
+            .order_by().values_list("pk", "expires_at")
         ]
 
     def root_item_ids(self, user, at: dt.datetime) -> QuerySet:
