@@ -10,6 +10,7 @@ from rest_framework.routers import SimpleRouter
 
 from accounts.api import v1 as accounts_v1
 from catalog.api import v1 as catalog_v1
+from licensing.api import thought_industries as licensing_ti
 
 
 class OptionalSlashRouter(SimpleRouter):
@@ -37,6 +38,11 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/v1/", include(v1_extra + v1.urls)),
+    path("incoming/v2/licenses", licensing_ti.LicensesView.as_view(), name="ti-licenses"),
+    path("incoming/v2/licenses/<uuid:pk>", licensing_ti.LicenseDetailView.as_view(),
+         name="ti-license"),
+    path("incoming/v2/clients/<uuid:pk>/licenses", licensing_ti.ClientLicensesView.as_view(),
+         name="ti-client-licenses"),
 ]
 
 handler404 = "core.views.page_not_found"
