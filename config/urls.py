@@ -11,6 +11,7 @@ from rest_framework.routers import SimpleRouter
 from accounts.api import v1 as accounts_v1
 from catalog.api import v1 as catalog_v1
 from licensing.api import thought_industries as licensing_ti
+from licensing.api import v1 as licensing_v1
 
 
 class OptionalSlashRouter(SimpleRouter):
@@ -27,6 +28,8 @@ v1.register("clients", catalog_v1.ClientViewSet, basename="client")
 v1.register("entitlements", catalog_v1.EntitlementViewSet, basename="entitlement")
 v1.register("learner-groups", accounts_v1.LearnerGroupViewSet, basename="learner-group")
 v1.register("memberships", accounts_v1.MembershipViewSet, basename="membership")
+v1.register("licenses", licensing_v1.LicenseViewSet, basename="license")
+v1.register("seats", licensing_v1.SeatViewSet, basename="seat")
 
 v1_extra = [
     path("access", catalog_v1.AccessView.as_view(), name="access"),
