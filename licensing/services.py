@@ -289,13 +289,9 @@ def update_license(
             new_chain = chains[parent.pk] if parent is not None else []
             _check_move(license, chain, new_chain, now)
             license.parent = new_chain[-1] if new_chain else None
-        if fields.get("seats_limit") is not None and fields["seats_limit"] != \
-                license.seats_limit:
-            in_use = selectors.seats_used_in_tree(chain[0].pk, now).get(license.pk, 0)
-            if in_use > fields["seats_limit"]:
-                raise SeatsLimitBelowUse(
-                    message=f"“{license.name}” has {in_use} seats in use (with the licenses "
-                            f"under it); its limit cannot go below that.", field="seats_limit")
+        if fields.get("seats_limit") is not None:
+            check_license_change(license=license, client=client, parent=license.parent,
+                                 seats_limit=fields["seats_limit"])
         expiry_moves = moving or ("expiration_date" in fields
                                   and fields["expiration_date"] != license.expiration_date)
         days_change = "access_days" in fields and fields["access_days"] != license.access_days
@@ -340,6 +336,30 @@ def _check_move(license: License, chain: list[License], new_chain: list[License]
             used[lic.pk] = used.get(lic.pk, 0) - carried  # already counted there
     _check_room(new_chain, used, extra=carried,
                 action=f"Moving “{license.name}” with its {carried} seats")
+
+
+def check_license_change(*, license: License | None, client: Client,
+                         parent: License | None, seats_limit: int | None) -> None:
+    """The hierarchy and limit rules of a create (`license` None) or change, read without
+    locks so a form can show them next to its fields; the services check them again under
+    the locks."""
+    now = timezone.now()
+    if parent is not None and (license is None or parent.pk != license.parent_id):
+        new_chain = selectors.license_chain(parent)
+        if license is None:
+            if parent.client_id != client.pk:
+                raise ParentOfAnotherClient(
+                    message=f"The parent license “{parent.name}” belongs to another client.",
+                    field="parent")
+        else:
+            _check_move(license, selectors.license_chain(license), new_chain, now)
+    if license is not None and seats_limit is not None and seats_limit != license.seats_limit:
+        root = selectors.license_chain(license)[0]
+        in_use = selectors.seats_used_in_tree(root.pk, now).get(license.pk, 0)
+        if in_use > seats_limit:
+            raise SeatsLimitBelowUse(
+                message=f"“{license.name}” has {in_use} seats in use (with the licenses "
+                        f"under it); its limit cannot go below that.", field="seats_limit")
 
 
 def delete_license(*, license: License) -> None:

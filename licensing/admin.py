@@ -1,0 +1,258 @@
+"""Staff admin for licenses (hierarchy, seats at a glance) and seats (history, read-only).
+
+Saving a license, assigning seats and revoking them go through `licensing.services`, so the
+admin keeps the same rules (and locks) as the APIs.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from core.errors import DomainError
+from licensing import selectors, services
+from licensing.models import License, Seat
+
+REFS = [f"ref{i}" for i in range(1, 11)]
+CONTENT = ["courses", "learning_paths", "course_tags"]
+
+
+class LicenseForm(forms.ModelForm):
+    class Meta:
+        model = License
+        fields = ["client", "name", "label", "sku", "parent", "seats_limit", "access_days",
+                  "expiration_date", "enable_branding", "is_default", *REFS, *CONTENT]
+
+    def _get_validation_exclusions(self):
+        # One default per client is the service's rule (it clears the other default), so
+        # the model's partial unique constraint on `client` is not a form error here.
+        return {*super()._get_validation_exclusions(), "client"}
+
+    def clean(self):
+        data = super().clean()
+        client = data.get("client") or getattr(self.instance, "client", None)
+        if client is None:
+            return data
+        try:
+            services.check_license_change(
+                license=self.instance if self.instance.pk else None, client=client,
+                parent=data.get("parent"), seats_limit=data.get("seats_limit"))
+        except DomainError as exc:
+            field = exc.field if exc.field in self.fields else None
+            raise ValidationError({field: exc.message} if field else exc.message) from exc
+        return data
+
+
+class ChildLicenseInline(admin.TabularInline):
+    model = License
+    fk_name = "parent"
+    verbose_name = "child license"
+    verbose_name_plural = "child licenses"
+    fields = ["name", "seats_limit", "expiration_date", "effective_expires_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class SeatInline(admin.TabularInline):
+    """Seats in force on this license (read-only; revoke from the seat list)."""
+
+    model = Seat
+    verbose_name_plural = "seats in force"
+    fields = ["user", "assigned_at", "expires_at", "source", "source_ref"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).active().select_related("user")
+
+
+class LicenseChangeList(ChangeList):
+    def get_results(self, request):
+        super().get_results(request)
+        used = selectors.seats_used(self.result_list)  # two queries for the whole page
+        for license in self.result_list:
+            license.seats_used = used.get(license.pk, 0)
+
+
+class AssignSeatsForm(forms.Form):
+    emails = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 10, "cols": 60}),
+        help_text="One email per line (or separated by commas or spaces).")
+
+    def clean_emails(self):
+        emails = [e for e in self.cleaned_data["emails"].replace(",", " ").split() if e]
+        if not emails:
+            raise ValidationError("Give at least one email.")
+        return emails
+
+
+@admin.register(License)
+class LicenseAdmin(admin.ModelAdmin):
+    form = LicenseForm
+    list_display = ["name", "client", "parent", "seats", "children_count",
+                    "effective_expires_at", "is_default", "created_at"]
+    list_filter = ["is_default", "enable_branding", ("parent", admin.EmptyFieldListFilter),
+                   ("effective_expires_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["client", "parent"]
+    search_fields = ["name", "label", "sku", "client__name", *REFS]
+    autocomplete_fields = ["client", "parent", *CONTENT]
+    readonly_fields = ["hierarchy", "seats", "seat_list", "effective_expires_at",
+                       "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["client", "name", "label", "sku", "parent", "hierarchy"]}),
+        ("Seats and expiry", {"fields": ["seats_limit", "seats", "seat_list", "access_days",
+                                         "expiration_date", "effective_expires_at"]}),
+        ("Content", {"fields": CONTENT}),
+        ("Options", {"fields": ["enable_branding", "is_default"]}),
+        ("References", {"classes": ["collapse"], "fields": REFS}),
+        ("Dates", {"fields": ["created_at", "updated_at"]}),
+    ]
+    inlines = [ChildLicenseInline, SeatInline]
+    actions = ["assign_seats"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_children=Count("children",
+                                                                       distinct=True))
+
+    def get_changelist(self, request, **kwargs):
+        return LicenseChangeList
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "client"] if obj else fields
+
+    @admin.display(description="Seats used / limit")
+    def seats(self, obj):
+        used = getattr(obj, "seats_used", None)
+        if used is None:
+            used = selectors.seats_used([obj]).get(obj.pk, 0) if obj.pk else 0
+        return f"{used} / {obj.seats_limit if obj.seats_limit is not None else '∞'}"
+
+    @admin.display(description="Children", ordering="n_children")
+    def children_count(self, obj):
+        return getattr(obj, "n_children", 0)
+
+    @admin.display(description="Hierarchy (root first)")
+    def hierarchy(self, obj):
+        if not obj.pk:
+            return "-"
+        return format_html_join(" › ", '<a href="{}">{}</a>', (
+            (reverse("admin:licensing_license_change", args=[lic.pk]), lic.name)
+            for lic in selectors.license_chain(obj)))
+
+    @admin.display(description="All seats")
+    def seat_list(self, obj):
+        if not obj.pk:
+            return "-"
+        url = reverse("admin:licensing_seat_changelist") + f"?license__id__exact={obj.pk}"
+        return format_html('<a href="{}">Every seat of this license, with history</a>', url)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        fields = {name: data[name] for name in form.Meta.fields
+                  if name in data and name not in ("client", "parent", "is_default", *CONTENT)}
+        content = {name: list(data.get(name) or []) for name in CONTENT}
+        if change:
+            license = services.update_license(license=License.objects.get(pk=obj.pk),
+                                              parent=data.get("parent"),
+                                              is_default=data.get("is_default", False),
+                                              **content, **fields)
+        else:
+            fields.pop("name", None)
+            license = services.create_license(client=data["client"], name=data["name"],
+                                              parent=data.get("parent"),
+                                              is_default=data.get("is_default", False),
+                                              **content, **fields)
+        obj.pk = license.pk
+        obj._state.adding = False
+        obj.refresh_from_db()
+
+    def save_related(self, request, form, formsets, change):
+        # The content was set by the service; the inlines are read-only.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is None:
+            return super().has_delete_permission(request, obj)
+        return not obj.children.exists() and not obj.seats.exists()
+
+    def delete_model(self, request, obj):
+        services.delete_license(license=obj)
+
+    @admin.action(description="Assign seats by email…")
+    def assign_seats(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Choose exactly one license to assign seats on.",
+                              messages.WARNING)
+            return None
+        license = queryset.get()
+        form = AssignSeatsForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            outcomes = services.assign_seats_by_email(
+                license=license, emails=form.cleaned_data["emails"], source="manual",
+                source_ref=f"admin:{request.user.pk}"[:64])
+            counts: dict[str, list[str]] = {}
+            for outcome in outcomes:
+                counts.setdefault(outcome.outcome, []).append(outcome.email)
+            for outcome, emails in counts.items():
+                level = messages.SUCCESS if outcome == services.ASSIGNED else messages.WARNING
+                self.message_user(request, f"{outcome.replace('_', ' ')}: {', '.join(emails)}",
+                                  level)
+            return None
+        return TemplateResponse(request, "admin/licensing/license/assign_seats.html", {
+            **self.admin_site.each_context(request), "title": f"Assign seats on {license}",
+            "license": license, "form": form, "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "seats": self.seats(license),
+        })
+
+
+@admin.register(Seat)
+class SeatAdmin(admin.ModelAdmin):
+    """Seats are history: read-only here, revoked by the action, never deleted."""
+
+    list_display = ["user", "license", "assigned_at", "expires_at", "revoked_at", "source",
+                    "in_force"]
+    list_filter = ["source", ("revoked_at", admin.EmptyFieldListFilter),
+                   ("expires_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["user", "license"]
+    search_fields = ["user__email", "license__name", "source_ref"]
+    autocomplete_fields = ["user", "license"]
+    readonly_fields = ["license", "user", "assigned_at", "expires_at", "revoked_at",
+                       "revoked_reason", "source", "source_ref", "created_at", "updated_at"]
+    actions = ["revoke_selected"]
+
+    @admin.display(boolean=True, description="In force")
+    def in_force(self, obj):
+        return obj.is_active()
+
+    def has_add_permission(self, request):
+        return False  # assign from the license list ("Assign seats by email…")
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Revoke the selected seats now")
+    def revoke_selected(self, request, queryset):
+        count = 0
+        for seat in queryset.filter(revoked_at__isnull=True):
+            services.revoke_seat(seat=seat, reason=f"Revoked by {request.user.email}")
+            count += 1
+        self.message_user(request, f"Revoked {count} seat(s).", messages.SUCCESS)
