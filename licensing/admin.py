@@ -49,34 +49,34 @@ class LicenseForm(forms.ModelForm):
         return data
 
 
-class ChildLicenseInline(admin.TabularInline):
+class ReadOnlyInline(admin.TabularInline):
+    """Shown for reading (with a link to each row); changed elsewhere, through services."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ChildLicenseInline(ReadOnlyInline):
     model = License
     fk_name = "parent"
     verbose_name = "child license"
     verbose_name_plural = "child licenses"
     fields = ["name", "seats_limit", "expiration_date", "effective_expires_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class SeatInline(admin.TabularInline):
+class SeatInline(ReadOnlyInline):
     """Seats in force on this license (read-only; revoke from the seat list)."""
 
     model = Seat
     verbose_name_plural = "seats in force"
     fields = ["user", "assigned_at", "expires_at", "source", "source_ref"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).active().select_related("user")

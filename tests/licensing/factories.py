@@ -24,20 +24,17 @@ class LicenseFactory(factory.django.DjangoModelFactory):
                                    o.parent.effective_expires_at if o.parent else None)
                        if d is not None), default=None))
 
-    @factory.post_generation
-    def courses(obj, create, extracted, **kwargs):
-        if create and extracted:
-            obj.courses.set(extracted)
+    courses = factory.PostGeneration(lambda obj, create, items, **kw: _set(obj, "courses",
+                                                                          create, items))
+    learning_paths = factory.PostGeneration(
+        lambda obj, create, items, **kw: _set(obj, "learning_paths", create, items))
+    course_tags = factory.PostGeneration(
+        lambda obj, create, items, **kw: _set(obj, "course_tags", create, items))
 
-    @factory.post_generation
-    def learning_paths(obj, create, extracted, **kwargs):
-        if create and extracted:
-            obj.learning_paths.set(extracted)
 
-    @factory.post_generation
-    def course_tags(obj, create, extracted, **kwargs):
-        if create and extracted:
-            obj.course_tags.set(extracted)
+def _set(obj, relation, create, items):
+    if create and items:
+        getattr(obj, relation).set(items)
 
 
 class SeatFactory(factory.django.DjangoModelFactory):

@@ -107,3 +107,47 @@ def test_sibling_assignments_racing_a_move_keep_every_limit():
         assert under_root <= 6
     else:
         assert Seat.objects.active().filter(license=a).count() == 6
+
+
+def test_assignments_inside_callers_transactions_holding_their_own_locks_keep_the_limit():
+    """As the redeem service calls it: inside its transaction, a code row already locked."""
+    from django.db import transaction
+
+    from catalog.models import Client
+    from tests.factories import ClientFactory
+
+    license = LicenseFactory(seats_limit=5)
+    rows = [ClientFactory() for _ in range(20)]
+    users = [UserFactory() for _ in range(20)]
+
+    def work(i):
+        with transaction.atomic():
+            Client.objects.select_for_update().get(pk=rows[i].pk)  # the "code row"
+            services.assign_seat(license=license, user=users[i], source="redemption",
+                                 source_ref=f"r-{i}")
+
+    outcomes = race(work, 20)
+    assert outcomes == {"ok": 5, "LicenseFull": 15}
+    assert Seat.objects.active().filter(license=license).count() == 5
+
+
+def test_revocations_racing_assignments_never_pass_the_limit():
+    license = LicenseFactory(seats_limit=3)
+    by_hand = services.assign_seat(license=license, user=UserFactory())
+    services.assign_seat(license=license, user=UserFactory())
+    services.assign_seat(license=license, user=UserFactory(), source="redemption",
+                         source_ref="r-x")
+    users = [UserFactory() for _ in range(10)]
+
+    def work(i):
+        if i == 0:
+            services.revoke_seat(seat=by_hand, reason="left")
+        elif i == 1:
+            services.revoke_seats_from_source("redemption", "r-x", reason="rolled back")
+        else:
+            services.assign_seat(license=license, user=users[i])
+
+    outcomes = race(work, 10)
+    assert Seat.objects.active().filter(license=license).count() <= 3
+    assert Seat.objects.filter(license=license, revoked_at__isnull=False).count() == 2
+    assert outcomes["ok"] - 2 <= 2  # two revocations free at most two seats
