@@ -10,6 +10,7 @@ from rest_framework.routers import SimpleRouter
 
 from accounts.api import v1 as accounts_v1
 from catalog.api import v1 as catalog_v1
+from coupons.api import edubrite
 
 
 class OptionalSlashRouter(SimpleRouter):
@@ -31,12 +32,21 @@ v1_extra = [
     path("access", catalog_v1.AccessView.as_view(), name="access"),
 ]
 
+edubrite_paths = [
+    path("couponService.do", edubrite.CouponServiceView.as_view(),
+         name="edubrite-coupon-service"),
+    path("eventService.do", edubrite.EventServiceView.as_view(), name="edubrite-event-service"),
+]
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("oauth/", include("oauth2_provider.urls", namespace="oauth2_provider")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/v1/", include(v1_extra + v1.urls)),
+    path("", include(edubrite_paths)),
+    path("oltpublish/site/", include(edubrite_paths)),
+    path("oltpublish/site/connect.do", edubrite.ConnectView.as_view(), name="edubrite-connect"),
 ]
 
 handler404 = "core.views.page_not_found"

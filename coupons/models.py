@@ -226,3 +226,25 @@ class GroupOffering(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.group} offers {self.item}"
+
+
+class EduBriteSession(models.Model):
+    """EduBrite's connect.do handshake: a session id, then the user who signed in on it.
+
+    The cookies carry this row's id and the signed-in user, signed with `SECRET_KEY`
+    (`coupons.sessions`); the row holds the expiry, so staff can end a session in the admin.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                             on_delete=models.CASCADE, related_name="edubrite_sessions")
+    created_at = models.DateTimeField(auto_now_add=True)
+    signed_in_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "EduBrite API session"
+
+    def __str__(self) -> str:
+        return f"EduBrite session of {self.user or 'nobody yet'}"
