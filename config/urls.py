@@ -11,6 +11,7 @@ from rest_framework.routers import SimpleRouter
 from accounts.api import v1 as accounts_v1
 from catalog.api import v1 as catalog_v1
 from coupons.api import edubrite
+from coupons.api import v1 as coupons_v1
 
 
 class OptionalSlashRouter(SimpleRouter):
@@ -27,6 +28,9 @@ v1.register("clients", catalog_v1.ClientViewSet, basename="client")
 v1.register("entitlements", catalog_v1.EntitlementViewSet, basename="entitlement")
 v1.register("learner-groups", accounts_v1.LearnerGroupViewSet, basename="learner-group")
 v1.register("memberships", accounts_v1.MembershipViewSet, basename="membership")
+v1.register("coupons", coupons_v1.CouponViewSet, basename="coupon")
+v1.register("coupon-usages", coupons_v1.CouponUsageViewSet, basename="coupon-usage")
+v1.register("group-offerings", coupons_v1.GroupOfferingViewSet, basename="group-offering")
 
 v1_extra = [
     path("access", catalog_v1.AccessView.as_view(), name="access"),

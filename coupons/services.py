@@ -52,6 +52,7 @@ from coupons.models import (
     CouponType,
     CouponUsage,
     EntityType,
+    GroupOffering,
     UsageStatus,
 )
 from coupons.selectors import serves
@@ -89,34 +90,37 @@ def check_terms(coupon: Coupon) -> None:
     """Refuse terms that do not hold together (the check constraints' friendly twin)."""
     kind = ENTITY_ITEM_KINDS.get(coupon.entity_type)
     if coupon.entity_type == EntityType.GROUP and coupon.group_id is None:
-        raise CouponInvalid(message="A GROUP coupon needs the group (entityId: an id or a path).",
-                            field="entity_id")
+        raise CouponInvalid(message="A GROUP coupon needs its group (an id or a path).",
+                            field="group")
     if kind is not None and (coupon.item is None or coupon.item.kind != kind):
-        raise CouponInvalid(message=f"A {coupon.entity_type} coupon needs a {kind} item "
-                                    f"(entityId).", field="entity_id")
+        raise CouponInvalid(message=f"A {coupon.entity_type} coupon needs a "
+                                    f"{kind.replace('_', ' ')} as its entity.", field="item")
     if coupon.type in (CouponType.AMOUNT, CouponType.TOTAL_AMOUNT):
         if coupon.value_amount_cents is None:
-            raise CouponInvalid(message=f"A {coupon.type} coupon needs valueAmount.",
-                                field="value_amount")
+            raise CouponInvalid(message=f"A {coupon.type} coupon needs an amount "
+                                        "(valueAmount).", field="value_amount_cents")
         if coupon.value_amount_cents < 0:
-            raise CouponInvalid(message="valueAmount cannot be negative.", field="value_amount")
+            raise CouponInvalid(message="The amount cannot be negative.",
+                                field="value_amount_cents")
     elif coupon.value_amount_cents is not None:
-        raise CouponInvalid(message="valueAmount is only for AMOUNT and TOTAL_AMOUNT coupons.",
-                            field="value_amount")
+        raise CouponInvalid(message="An amount (valueAmount) is only for AMOUNT and "
+                                    "TOTAL_AMOUNT coupons.", field="value_amount_cents")
     if coupon.type == CouponType.PERCENT:
         if coupon.value_percent is None:
-            raise CouponInvalid(message="A PERCENT coupon needs valuePercent.",
+            raise CouponInvalid(message="A PERCENT coupon needs a percentage (valuePercent).",
                                 field="value_percent")
         if not Decimal(0) <= Decimal(coupon.value_percent) <= Decimal(100):
-            raise CouponInvalid(message="valuePercent must be from 0 to 100.",
+            raise CouponInvalid(message="The percentage must be from 0 to 100.",
                                 field="value_percent")
     elif coupon.value_percent is not None:
-        raise CouponInvalid(message="valuePercent is only for PERCENT coupons.",
+        raise CouponInvalid(message="A percentage (valuePercent) is only for PERCENT coupons.",
                             field="value_percent")
     if coupon.value_count is not None and coupon.value_count < 0:
-        raise CouponInvalid(message="valueCount cannot be negative.", field="value_count")
+        raise CouponInvalid(message="The number of uses cannot be negative.",
+                            field="value_count")
     if coupon.start_date and coupon.exp_date and coupon.exp_date <= coupon.start_date:
-        raise CouponInvalid(message="expDate must be after startDate.", field="exp_date")
+        raise CouponInvalid(message="The expiry date must be after the start date.",
+                            field="exp_date")
     if coupon.status not in CouponStatus.values:
         raise CouponInvalid(message="status is ACTIVE or INACTIVE.", field="status")
 
@@ -198,7 +202,7 @@ def update_coupon(coupon: Coupon, **changes) -> Coupon:
         uses = locked.uses()
         if locked.value_count < uses:
             raise CouponRefused("value_count_below_uses",
-                                f"valueCount cannot go below the {uses} uses so far.",
+                                f"The number of uses cannot go below the {uses} uses so far.",
                                 field="value_count")
     return _save_unique(locked)
 
@@ -362,3 +366,14 @@ def reject_usage(*, usage: CouponUsage, by, reason: str = "",
     locked.reason = reason[:300]
     locked.save(update_fields=["status", "decided_at", "decided_by", "reason", "updated_at"])
     return locked
+
+
+@transaction.atomic
+def offer_item(*, group: LearnerGroup, item: CatalogItem) -> GroupOffering:
+    """List `item` as offered by `group` (GROUP coupons serve it); safe to repeat."""
+    try:
+        with transaction.atomic():
+            offering, _ = GroupOffering.objects.get_or_create(group=group, item=item)
+    except IntegrityError:  # a concurrent request listed it first
+        offering = GroupOffering.objects.get(group=group, item=item)
+    return offering

@@ -293,11 +293,11 @@ def test_rejection_grants_nothing(learner, session, staff_user):
 # --- terms, update, delete -----------------------------------------------------------------
 
 @pytest.mark.parametrize(("fields", "field"), [
-    ({"type": CouponType.AMOUNT}, "value_amount"),
+    ({"type": CouponType.AMOUNT}, "value_amount_cents"),
     ({"type": CouponType.PERCENT, "value_percent": Decimal("100.01")}, "value_percent"),
     ({"type": CouponType.USAGE, "value_percent": Decimal(10)}, "value_percent"),
     ({"exp_date": NOW, "start_date": NOW}, "exp_date"),
-    ({"entity_type": EntityType.GROUP}, "entity_id"),
+    ({"entity_type": EntityType.GROUP}, "group"),
     ({"entity_type": "COURSE"}, "entity_type"),
 ])
 def test_terms_that_do_not_hold_together_are_refused(fields, field):
