@@ -155,6 +155,8 @@ def resolve_group_path(ref: object) -> LearnerGroup:
     text = str(ref if ref is not None else "").strip()
     if not text:
         raise GroupPathInvalid(message="Give a group id or a group path.")
+    if "\x00" in text:
+        raise GroupPathInvalid(message="A group path cannot contain NUL characters.")
     try:
         group_id = uuid.UUID(text)
     except ValueError:

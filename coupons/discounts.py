@@ -66,7 +66,10 @@ def units_to_cents(value: object) -> int:
         raise ValueError(f"not an amount: {value!r}") from None
     if not amount.is_finite():
         raise ValueError(f"not an amount: {value!r}")
-    return int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    try:
+        return int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    except InvalidOperation:  # too many digits to be money
+        raise ValueError(f"not an amount: {value!r}") from None
 
 
 def cents_to_units(cents: int | None) -> str | None:

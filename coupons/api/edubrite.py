@@ -255,6 +255,7 @@ class EduBriteNegotiation(DefaultContentNegotiation):
 
 
 TRUE, FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
+MAX_COUNT = 2_147_483_647  # valueCount is stored in a 32-bit column
 
 
 class Params:
@@ -266,6 +267,9 @@ class Params:
     def text(self, *names: str, required: bool = False) -> str | None:
         for name in names:
             value = self.data.get(name)
+            if value is not None and "\x00" in value:
+                raise InvalidInput("invalid", f"{name} cannot contain NUL characters.",
+                                   field=name)
             if value is not None and value.strip():
                 return value.strip()
         if required:
@@ -289,8 +293,9 @@ class Params:
         value = self.text(name)
         if value is None:
             return None
-        if not re.fullmatch(r"\d{1,10}", value):
-            raise InvalidInput("invalid", f"{name} must be a whole number from 0 up.", field=name)
+        if not re.fullmatch(r"\d{1,10}", value) or int(value) > MAX_COUNT:
+            raise InvalidInput("invalid", f"{name} must be a whole number from 0 to "
+                                          f"{MAX_COUNT}.", field=name)
         return int(value)
 
     def cents(self, name: str) -> int | None:
@@ -314,7 +319,7 @@ class Params:
             percent = Decimal(value).quantize(Decimal("0.01"))
         except InvalidOperation:
             percent = Decimal(-1)
-        if not Decimal(0) <= percent <= Decimal(100):
+        if not percent.is_finite() or not Decimal(0) <= percent <= Decimal(100):
             raise InvalidInput("invalid", f"{name} must be a number from 0 to 100.", field=name)
         return percent
 

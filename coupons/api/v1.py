@@ -51,6 +51,9 @@ class ItemRefField(serializers.Field):
     """A catalog item by id or external_id; renders the id."""
 
     def to_internal_value(self, data):
+        if not isinstance(data, str | int) or "\x00" in str(data):
+            raise serializers.ValidationError("Give an item's id or external_id.",
+                                              code="invalid")
         item = CatalogItem.objects.by_id_or_external(None, data).first()
         if item is None:
             raise serializers.ValidationError(f"No catalog item {str(data)[:100]!r}.",
@@ -159,6 +162,8 @@ class CouponViewSet(NativeView, viewsets.ModelViewSet):
     def get_object(self):
         ref = self.kwargs[self.lookup_field]
         coupon = None
+        if "\x00" in ref:
+            raise CouponNotFound(message="No coupon has this id or code.")
         if is_uuid(ref):
             coupon = self.get_queryset().filter(pk=ref).first()
         if coupon is None:

@@ -100,3 +100,8 @@ def test_an_unknown_group_id_is_not_found(db):
 def test_an_empty_reference_is_invalid(db):
     with pytest.raises(GroupPathInvalid):
         resolve_group_path("  ")
+
+
+def test_a_nul_character_is_refused_before_any_query(db):
+    with pytest.raises(GroupPathInvalid):
+        resolve_group_path('{name: "a\x00b"}')

@@ -165,6 +165,11 @@ def test_a_path_matching_several_groups_is_refused_saying_how_many(auth_code, sa
     ({"dispatch": "createCoupons"}, 400, "0903"),
     ({"ownerGroupId\n": '{name:"Nowhere"}'}, 404, "0905"),
     ({"ownerGroupId\n": "{name:"}, 400, "0907"),
+    ({"type": "PERCENT", "valuePercent": "NaN"}, 400, "0902"),
+    ({"type": "AMOUNT", "valueAmount": "1e400"}, 400, "0902"),
+    ({"valueCount": "9999999999"}, 400, "0902"),
+    ({"couponName": "a\x00b"}, 400, "0902"),
+    ({"expDate": "99999999999999999999"}, 400, "0902"),
 ])
 def test_bad_parameters_are_refused_with_a_coded_message_and_nothing_changes(
         auth_code, sales, changes, status, code):
@@ -196,6 +201,12 @@ def test_a_wrong_auth_code_is_0005_with_401(db):
     assert response.status_code == 401
     assert response.json() == {"code": -1, "msgs": [
         {"code": "0005", "value": "You are not allowed to perform this action."}]}
+
+
+def test_an_auth_code_with_a_nul_character_is_0005_not_a_crash(db):
+    response = Client().post("/couponService.do", {"dispatch": "listCoupons",
+                                                   "authCode": "abc\x00defg.xyz"})
+    assert response.status_code == 401 and _codes(response) == ["0005"]
 
 
 def test_connect_do_refuses_a_wrong_password(db):

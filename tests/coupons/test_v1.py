@@ -176,3 +176,12 @@ def test_group_offerings_make_a_group_coupon_serve_the_item(api, learner):
     quote = api.post(f"/api/v1/coupons/{coupon.pk}/quote",
                      {"item": str(item.pk), "user": learner.email}, format="json")
     assert quote.status_code == 200
+
+
+def test_nul_characters_in_the_item_or_the_learner_are_a_400_not_a_crash(api):
+    coupon = CouponFactory()
+    item = SessionFactory()
+    for body in ({"item": "a\x00b", "user": "x@example.com"},
+                 {"item": str(item.pk), "user": "a\x00@example.com"}):
+        response = api.post(f"/api/v1/coupons/{coupon.pk}/quote", body, format="json")
+        assert response.status_code == 400, body
