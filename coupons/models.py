@@ -19,15 +19,7 @@ from django.db.models import Q, Sum
 from django.db.models.functions import Lower
 
 from accounts.models import LearnerGroup
-from catalog.models import CatalogItem
-
-
-class TimeStamped(models.Model):
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        abstract = True
+from catalog.models import CatalogItem, TimeStamped
 
 
 class CouponType(models.TextChoices):

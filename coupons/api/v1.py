@@ -137,13 +137,25 @@ class RejectSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
 
 
-class CouponViewSet(NativeView, viewsets.ModelViewSet):
+class LearnerActionsMixin:
+    """The actions named in `learner_actions` also take a learner; the rest are back-office."""
+
+    learner_actions: tuple[str, ...] = ()
+
+    def get_permissions(self):
+        if self.action in self.learner_actions:
+            return [IsApiClientStaffOrLearner()]
+        return super().get_permissions()
+
+
+class CouponViewSet(LearnerActionsMixin, NativeView, viewsets.ModelViewSet):
     """Coupons (EduBrite): create, list, change, delete (refused once used), quote, apply."""
 
     queryset = Coupon.objects.select_related("item", "group", "owner_group")\
         .order_by("-created_at", "id")
     serializer_class = CouponSerializer
     lookup_value_regex = "[^/]+"
+    learner_actions = ("quote", "apply")
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     zype_filters = ZypeFilters(
         equal={"code": "code", "type": "type", "entity_type": "entity_type",
@@ -153,11 +165,6 @@ class CouponViewSet(NativeView, viewsets.ModelViewSet):
                "exp_date": "exp_date"},
         text=["code", "comment"],
     )
-
-    def get_permissions(self):
-        if self.action in ("quote", "apply"):
-            return [IsApiClientStaffOrLearner()]
-        return super().get_permissions()
 
     def get_object(self):
         ref = self.kwargs[self.lookup_field]
@@ -210,10 +217,11 @@ class CouponViewSet(NativeView, viewsets.ModelViewSet):
         return Response(CouponUsageSerializer(usage).data, status=status.HTTP_201_CREATED)
 
 
-class CouponUsageViewSet(NativeView, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                         viewsets.GenericViewSet):
+class CouponUsageViewSet(LearnerActionsMixin, NativeView, mixins.ListModelMixin,
+                         mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Coupon usages: history (never deleted); approve or reject the pending ones."""
 
+    learner_actions = ("approve", "reject")
     queryset = CouponUsage.objects.select_related("user").order_by("-created_at", "id")
     serializer_class = CouponUsageSerializer
     zype_filters = ZypeFilters(
@@ -222,11 +230,6 @@ class CouponUsageViewSet(NativeView, mixins.ListModelMixin, mixins.RetrieveModel
         times={"created_at": "created_at", "decided_at": "decided_at"},
         text=["user__email", "coupon__code", "item__title"],
     )
-
-    def get_permissions(self):
-        if self.action in ("approve", "reject"):
-            return [IsApiClientStaffOrLearner()]
-        return super().get_permissions()
 
     def get_object(self):
         ref = self.kwargs[self.lookup_field]
