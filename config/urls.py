@@ -10,6 +10,8 @@ from rest_framework.routers import SimpleRouter
 
 from accounts.api import v1 as accounts_v1
 from catalog.api import v1 as catalog_v1
+from coupons.api import edubrite
+from coupons.api import v1 as coupons_v1
 from licensing.api import thought_industries as licensing_ti
 from licensing.api import v1 as licensing_v1
 
@@ -30,9 +32,18 @@ v1.register("learner-groups", accounts_v1.LearnerGroupViewSet, basename="learner
 v1.register("memberships", accounts_v1.MembershipViewSet, basename="membership")
 v1.register("licenses", licensing_v1.LicenseViewSet, basename="license")
 v1.register("seats", licensing_v1.SeatViewSet, basename="seat")
+v1.register("coupons", coupons_v1.CouponViewSet, basename="coupon")
+v1.register("coupon-usages", coupons_v1.CouponUsageViewSet, basename="coupon-usage")
+v1.register("group-offerings", coupons_v1.GroupOfferingViewSet, basename="group-offering")
 
 v1_extra = [
     path("access", catalog_v1.AccessView.as_view(), name="access"),
+]
+
+edubrite_paths = [
+    path("couponService.do", edubrite.CouponServiceView.as_view(),
+         name="edubrite-coupon-service"),
+    path("eventService.do", edubrite.EventServiceView.as_view(), name="edubrite-event-service"),
 ]
 
 urlpatterns = [
@@ -46,6 +57,9 @@ urlpatterns = [
          name="ti-license"),
     path("incoming/v2/clients/<uuid:pk>/licenses", licensing_ti.ClientLicensesView.as_view(),
          name="ti-client-licenses"),
+    path("", include(edubrite_paths)),
+    path("oltpublish/site/", include(edubrite_paths)),
+    path("oltpublish/site/connect.do", edubrite.ConnectView.as_view(), name="edubrite-connect"),
 ]
 
 handler404 = "core.views.page_not_found"

@@ -17,7 +17,7 @@ class LearnerField(serializers.Field):
     }
 
     def to_internal_value(self, data):
-        if not isinstance(data, str | int) or not str(data).strip():
+        if not isinstance(data, str | int) or not str(data).strip() or "\x00" in str(data):
             self.fail("invalid")
         try:
             return User.objects.by_id_or_email(data)
