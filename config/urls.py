@@ -4,12 +4,13 @@ This is the only module that imports dialect modules; each app adds its own rout
 """
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from accounts.api import v1 as accounts_v1
 from catalog.api import v1 as catalog_v1
+from redemptions.api import thought_industries as redemptions_ti
 
 
 class OptionalSlashRouter(SimpleRouter):
@@ -31,12 +32,24 @@ v1_extra = [
     path("access", catalog_v1.AccessView.as_view(), name="access"),
 ]
 
+thought_industries = [
+    re_path(r"^redemptionCodes/?$", redemptions_ti.RedemptionCodeGroupListView.as_view(),
+            name="ti-redemption-code-groups"),
+    re_path(r"^redemptionCodes/(?P<pk>[^/]+)/?$",
+            redemptions_ti.RedemptionCodeGroupDetailView.as_view(),
+            name="ti-redemption-code-group"),
+    re_path(r"^redemptionCodes/(?P<pk>[^/]+)/codes/?$",
+            redemptions_ti.RedemptionCodeGroupCodesView.as_view(),
+            name="ti-redemption-code-group-codes"),
+]
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("oauth/", include("oauth2_provider.urls", namespace="oauth2_provider")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/v1/", include(v1_extra + v1.urls)),
+    path("incoming/v2/", include(thought_industries)),
 ]
 
 handler404 = "core.views.page_not_found"

@@ -102,7 +102,7 @@ def test_rollbacks_racing_redeems_never_exceed_the_codes_uses():
             return services.rollback(first[i], "refund")
         return services.redeem(code.code, users[i])
 
-    results, refusals = race(10, act)
+    _, refusals = race(10, act)
     code.refresh_from_db()
     standing = Redemption.objects.active().filter(code=code).count()
     assert code.redemptions_count == standing <= 3
