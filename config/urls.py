@@ -11,6 +11,7 @@ from rest_framework.routers import SimpleRouter
 from accounts.api import v1 as accounts_v1
 from catalog.api import v1 as catalog_v1
 from redemptions.api import thought_industries as redemptions_ti
+from redemptions.api import v1 as redemptions_v1
 
 
 class OptionalSlashRouter(SimpleRouter):
@@ -27,9 +28,15 @@ v1.register("clients", catalog_v1.ClientViewSet, basename="client")
 v1.register("entitlements", catalog_v1.EntitlementViewSet, basename="entitlement")
 v1.register("learner-groups", accounts_v1.LearnerGroupViewSet, basename="learner-group")
 v1.register("memberships", accounts_v1.MembershipViewSet, basename="membership")
+v1.register("offers", redemptions_v1.OfferViewSet, basename="offer")
+v1.register("code-groups", redemptions_v1.CodeGroupViewSet, basename="code-group")
+v1.register("codes", redemptions_v1.CodeViewSet, basename="code")
+v1.register("redemptions", redemptions_v1.RedemptionViewSet, basename="redemption")
 
 v1_extra = [
     path("access", catalog_v1.AccessView.as_view(), name="access"),
+    re_path(r"^redeem/?$", redemptions_v1.RedeemView.as_view(), name="redeem"),
+    re_path(r"^redeem/check/?$", redemptions_v1.RedeemCheckView.as_view(), name="redeem-check"),
 ]
 
 thought_industries = [

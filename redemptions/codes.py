@@ -83,6 +83,11 @@ def minimum_length(count: int, alphabet: str) -> int:
     return length
 
 
+def default_length(count: int, alphabet: str) -> int:
+    """A comfortable length for `count` codes: at least 8, and never guessable."""
+    return max(8, minimum_length(count, alphabet))
+
+
 def check_code_space(*, count: int, length: int, alphabet: str) -> None:
     """Refuse a length too short for `count` codes (a guess would hit too often)."""
     if length < 1 or length > MAX_CODE_LENGTH:

@@ -222,6 +222,23 @@ def create_code(
     return created
 
 
+_GROUP_CHANGES = ("label", "client", "starts_at", "expiration_date", "gift")
+
+
+@transaction.atomic
+def update_code_group(group: CodeGroup, **changes: object) -> CodeGroup:
+    """Rename a group or move its start, expiry or client (its codes follow unless they
+    carry their own dates)."""
+    unknown = set(changes) - set(_GROUP_CHANGES)
+    if unknown:
+        raise ValueError(f"update_code_group cannot change {', '.join(sorted(unknown))}")
+    locked = CodeGroup.objects.select_for_update().get(pk=group.pk)
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    locked.save(update_fields=[*changes, "updated_at"])
+    return locked
+
+
 _CODE_CHANGES = ("is_active", "starts_at", "expiration_date", "max_redemptions",
                  "transaction_id")
 

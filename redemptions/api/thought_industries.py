@@ -87,7 +87,7 @@ class IdListField(serializers.ListField):
         return [value.strip() for value in super().to_internal_value(data) if value.strip()]
 
 
-class CodeGroupCreateSerializer(serializers.Serializer):
+class TICodeGroupCreateSerializer(serializers.Serializer):
     label = serializers.CharField(max_length=200)
     codeLength = serializers.IntegerField(required=False, allow_null=True, min_value=1,
                                           max_value=64)
@@ -156,22 +156,22 @@ class TimeField(serializers.Field):
         return iso_millis_z(value)
 
 
-class NamedRefSerializer(serializers.Serializer):
+class TINamedRefSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     name = serializers.CharField()
 
 
-class CourseRefSerializer(serializers.Serializer):
+class TICourseRefSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     title = serializers.CharField()
 
 
-class ItemNameSerializer(serializers.Serializer):
+class TIItemNameSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     name = serializers.CharField(source="title")
 
 
-class CodeGroupSerializer(serializers.Serializer):
+class TICodeGroupSerializer(serializers.Serializer):
     """Seed 000's response fields."""
 
     id = serializers.UUIDField()
@@ -181,36 +181,36 @@ class CodeGroupSerializer(serializers.Serializer):
     expirationDate = TimeField(source="expiration_date", allow_null=True)
     accessDays = serializers.IntegerField(source="offer.access_days", allow_null=True)
     accessExpirationDate = TimeField(source="offer.access_expiration_date", allow_null=True)
-    client = NamedRefSerializer(allow_null=True)
+    client = TINamedRefSerializer(allow_null=True)
     courses = serializers.SerializerMethodField()
     learningPaths = serializers.SerializerMethodField()
     bundles = serializers.SerializerMethodField()
-    licenses = NamedRefSerializer(source="offer.licenses.all", many=True)
+    licenses = TINamedRefSerializer(source="offer.licenses.all", many=True)
 
     def _of_kind(self, group, kind):
         return [i for i in group.offer.items.all() if i.kind == kind]
 
-    @extend_schema_field(CourseRefSerializer(many=True))
+    @extend_schema_field(TICourseRefSerializer(many=True))
     def get_courses(self, group):
-        return CourseRefSerializer(self._of_kind(group, ItemKind.COURSE), many=True).data
+        return TICourseRefSerializer(self._of_kind(group, ItemKind.COURSE), many=True).data
 
-    @extend_schema_field(ItemNameSerializer(many=True))
+    @extend_schema_field(TIItemNameSerializer(many=True))
     def get_learningPaths(self, group):
-        return ItemNameSerializer(self._of_kind(group, ItemKind.LEARNING_PATH), many=True).data
+        return TIItemNameSerializer(self._of_kind(group, ItemKind.LEARNING_PATH), many=True).data
 
-    @extend_schema_field(ItemNameSerializer(many=True))
+    @extend_schema_field(TIItemNameSerializer(many=True))
     def get_bundles(self, group):
-        return ItemNameSerializer(self._of_kind(group, ItemKind.BUNDLE), many=True).data
+        return TIItemNameSerializer(self._of_kind(group, ItemKind.BUNDLE), many=True).data
 
 
-class CodeGroupDetailSerializer(CodeGroupSerializer):
+class TICodeGroupDetailSerializer(TICodeGroupSerializer):
     """The create response's fields plus `uploaded` and `gift` (API.md)."""
 
     uploaded = serializers.BooleanField()
     gift = serializers.BooleanField()
 
 
-class CodeSerializer(serializers.Serializer):
+class TICodeSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     code = serializers.CharField(source="display_code")
     redeemed = serializers.SerializerMethodField()
@@ -375,7 +375,7 @@ def _reraise_with_ti_field(exc: DomainError):
 class RedemptionCodeGroupListView(ThoughtIndustriesView, generics.ListCreateAPIView):
     """Redemption code groups: list (cursor pages) and create (generates the codes)."""
 
-    serializer_class = CodeGroupDetailSerializer
+    serializer_class = TICodeGroupDetailSerializer
     pagination_class = CodeGroupPagination
     zype_filters = ZypeFilters(
         equal={"label": "label", "client": "client", "offer": "offer", "uploaded": "uploaded",
@@ -400,7 +400,7 @@ class RedemptionCodeGroupListView(ThoughtIndustriesView, generics.ListCreateAPIV
         summary="List redemption code groups",
         parameters=[OpenApiParameter("query", str, description="Free text: words of the "
                                      "label, or a code the group holds.")],
-        responses={200: CodeGroupDetailSerializer(many=True), **ERRORS},
+        responses={200: TICodeGroupDetailSerializer(many=True), **ERRORS},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -408,11 +408,11 @@ class RedemptionCodeGroupListView(ThoughtIndustriesView, generics.ListCreateAPIV
     @extend_schema(
         summary="Create Redemption Code Group",
         description="Creates a redemption code group and generates its codes (seed 000).",
-        request=CodeGroupCreateSerializer,
-        responses={201: CodeGroupSerializer, **ERRORS},
+        request=TICodeGroupCreateSerializer,
+        responses={201: TICodeGroupSerializer, **ERRORS},
     )
     def post(self, request, *args, **kwargs):
-        body = CodeGroupCreateSerializer(data=request.data)
+        body = TICodeGroupCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         label = data["label"]
@@ -429,17 +429,17 @@ class RedemptionCodeGroupListView(ThoughtIndustriesView, generics.ListCreateAPIV
         except DomainError as exc:
             _reraise_with_ti_field(exc)
         group = selectors.code_groups().get(pk=group.pk)
-        return Response(CodeGroupSerializer(group).data, status=status.HTTP_201_CREATED)
+        return Response(TICodeGroupSerializer(group).data, status=status.HTTP_201_CREATED)
 
 
 class RedemptionCodeGroupDetailView(ThoughtIndustriesView, generics.RetrieveDestroyAPIView):
     """One code group; DELETE only while none of its codes was ever redeemed."""
 
-    serializer_class = CodeGroupDetailSerializer
+    serializer_class = TICodeGroupDetailSerializer
     queryset = selectors.code_groups()
 
     @extend_schema(summary="Retrieve a redemption code group",
-                   responses={200: CodeGroupDetailSerializer, **ERRORS})
+                   responses={200: TICodeGroupDetailSerializer, **ERRORS})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -456,7 +456,7 @@ class RedemptionCodeGroupCodesView(CodeCsvExportMixin, ThoughtIndustriesView,
                                    generics.ListAPIView):
     """The codes of a group, paged as JSON, or the whole list streamed as CSV."""
 
-    serializer_class = CodeSerializer
+    serializer_class = TICodeSerializer
     pagination_class = CodePagination
     renderer_classes = [JSONRenderer, CSVRenderer]
     zype_filters = ZypeFilters(
@@ -481,7 +481,7 @@ class RedemptionCodeGroupCodesView(CodeCsvExportMixin, ThoughtIndustriesView,
         parameters=[OpenApiParameter("format", str, enum=["json", "csv"],
                                      description="`csv` streams every code: code, redeemed, "
                                                  "redeemedBy, redeemedAt.")],
-        responses={(200, "application/json"): CodeSerializer(many=True),
+        responses={(200, "application/json"): TICodeSerializer(many=True),
                    (200, "text/csv"): OpenApiTypes.STR, **ERRORS},
     )
     def get(self, request, *args, **kwargs):
