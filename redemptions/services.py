@@ -89,7 +89,7 @@ def clean_match_specification(value: object) -> dict:
     return spec
 
 
-def _check_terms(terms: OfferTerms) -> None:
+def check_offer_terms(terms: OfferTerms) -> None:
     if terms.access_days is not None and terms.access_expiration_date is not None:
         raise OfferError("access_days_and_expiration",
                          "Give access_days or access_expiration_date, not both.",
@@ -116,7 +116,7 @@ def _check_terms(terms: OfferTerms) -> None:
 def create_offer(terms: OfferTerms) -> Offer:
     terms.user_tags = clean_user_tags(list(terms.user_tags))
     terms.match_specification = clean_match_specification(terms.match_specification)
-    _check_terms(terms)
+    check_offer_terms(terms)
     offer = Offer.objects.create(
         name=terms.name[:200], action_type=terms.action_type, access_days=terms.access_days,
         access_expiration_date=terms.access_expiration_date, user_tags=terms.user_tags,
@@ -139,7 +139,7 @@ def update_offer(offer: Offer, **changes: object) -> Offer:
                        **{**current, **changes})
     terms.user_tags = clean_user_tags(list(terms.user_tags))
     terms.match_specification = clean_match_specification(terms.match_specification)
-    _check_terms(terms)
+    check_offer_terms(terms)
     for name in current:
         setattr(offer, name, getattr(terms, name))
     offer.save()
