@@ -55,6 +55,11 @@ def normalize_code(text: object) -> str:
     return _SEPARATORS.sub("", str(text)).upper()
 
 
+def is_canonical(code: str) -> bool:
+    """Whether `code` could be a stored code at all (letters A–Z and digits, not too long)."""
+    return 0 < len(code) <= MAX_CODE_LENGTH and bool(_CANONICAL.match(code))
+
+
 def clean_code(text: object) -> str:
     """A code chosen by hand (Zype's `code`, Tizra's `access-code`), canonical, or a 400."""
     code = normalize_code(text)

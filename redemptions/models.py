@@ -18,7 +18,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from catalog.models import CatalogItem, Client, Entitlement, EntitlementSource
+from catalog.models import CatalogItem, Client, Entitlement, EntitlementSource, TimeStamped
 from licensing.models import License, Seat
 from redemptions.codes import (
     GUESS_ODDS,
@@ -32,14 +32,6 @@ MAX_CODES_PER_CALL = 10_000  # API requests; the admin and the command may make 
 GENERATOR_BATCH = 10_000
 _TOP_UP_ROUNDS = 8  # draws per batch before giving up on a nearly full code space
 _COPY_RETRIES = 3  # a concurrent generator inserting the same code between check and COPY
-
-
-class TimeStamped(models.Model):
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        abstract = True
 
 
 class ActionType(models.TextChoices):

@@ -10,21 +10,21 @@ Rolling back takes the same lock first, then the redemption's row: one order eve
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import add_tags
-from catalog.models import CatalogItem, Client, EntitlementSource
+from catalog.models import CatalogItem, EntitlementSource
 from catalog.services import grant_entitlement, revoke_from_source
 from licensing.models import License, Seat
-from redemptions.codes import Alphabet, clean_code, normalize_code
+from redemptions.codes import Alphabet, clean_code, is_canonical, normalize_code
 from redemptions.errors import CodeGroupError, CodeInUse, OfferError, RedemptionError
 from redemptions.models import (
-    MAX_CODES_PER_CALL,
     ActionType,
     Code,
     CodeGroup,
@@ -151,30 +151,16 @@ def update_offer(offer: Offer, **changes: object) -> Offer:
 # --- code groups and codes --------------------------------------------------------------------
 
 @transaction.atomic
-def create_code_group(
-    *,
-    label: str,
-    offer: Offer | OfferTerms,
-    count: int,
-    code_length: int,
-    alphabet: str = Alphabet.UNAMBIGUOUS,
-    redemptions_per_code: int = 1,
-    client: Client | None = None,
-    expiration_date: dt.datetime | None = None,
-    starts_at: dt.datetime | None = None,
-    gift: bool = False,
-    max_count: int | None = MAX_CODES_PER_CALL,
-    progress: Callable[[int, int], None] | None = None,
-) -> CodeGroup:
-    """A group, its offer (when given as terms) and its codes, in one transaction."""
+def create_code_group(*, offer: Offer | OfferTerms, **group: Any) -> CodeGroup:
+    """A group, its offer (when given as terms) and its codes, in one transaction.
+
+    `group` takes the keyword arguments of `CodeGroup.objects.create_with_codes` (label,
+    count, code_length, alphabet, redemptions_per_code, client, starts_at, expiration_date,
+    gift, max_count, progress); API calls keep its cap of 10,000 codes.
+    """
     if isinstance(offer, OfferTerms):
         offer = create_offer(offer)
-    return CodeGroup.objects.create_with_codes(
-        label=label, offer=offer, count=count, code_length=code_length, alphabet=alphabet,
-        redemptions_per_code=redemptions_per_code, client=client,
-        expiration_date=expiration_date, starts_at=starts_at, gift=gift, max_count=max_count,
-        progress=progress,
-    )
+    return CodeGroup.objects.create_with_codes(offer=offer, **group)
 
 
 @transaction.atomic
@@ -393,8 +379,9 @@ def _release_seats(redemption: Redemption, *, reason: str, at: dt.datetime) -> i
 def check(code_text: str, user: User, *, at: dt.datetime | None = None) -> RedemptionCheck:
     """What redeeming `code_text` would do for `user` now, or why not; changes nothing."""
     at = at or timezone.now()
-    code = (Code.objects.select_related("group", "offer")
-            .filter(code=normalize_code(code_text)).first())
+    canonical = normalize_code(code_text)
+    code = (Code.objects.select_related("group", "offer").filter(code=canonical).first()
+            if is_canonical(canonical) else None)
     if code is None:
         return RedemptionCheck(code=None, refusal=_not_found())
     try:
@@ -414,7 +401,7 @@ def redeem(code_text: str, user: User, *, ip: str | None = None, transaction_id:
     The returned redemption carries `entitlements` and `seats` (lists) as granted.
     """
     canonical = normalize_code(code_text)
-    if not canonical:
+    if not is_canonical(canonical):  # nothing stored looks like this: no query, no lock
         raise _not_found()
     try:
         with transaction.atomic():

@@ -344,7 +344,7 @@ class CodeGroupPagination(CursorPagination):
 
 class CodePagination(CursorPagination):
     envelope = "codes"
-    sort_fields = {"id": "id", "redeemedAt": "last_redeemed_at"}
+    sort_fields = {"id": "id"}
     default_sort = "id:asc"
 
 

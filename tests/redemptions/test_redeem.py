@@ -134,6 +134,12 @@ def test_an_unknown_code_is_not_found(learner):
     assert (error.code, error.http_status) == ("not_found", 404)
 
 
+@pytest.mark.parametrize("typed", ["ÉCOLE2024", "AB\x00CD", "X" * 65, "<script>"])
+def test_text_no_code_could_have_is_not_found_without_a_database_error(learner, typed):
+    assert refusal(typed, learner).code == "not_found"
+    assert services.check(typed, learner).refusal.code == "not_found"
+
+
 def test_an_empty_code_is_not_found(learner):
     assert refusal("  - ", learner).code == "not_found"
 
