@@ -35,6 +35,7 @@ from redemptions.models import (
 from redemptions.selectors import items_matching
 
 SOURCE = EntitlementSource.REDEMPTION
+MAX_ACCESS_DAYS = 36_500  # a hundred years; beyond that, leave the end open
 SINGLE_CODE_LENGTH = 12  # a generated stand-alone code (Zype's create without `code`)
 _MATCH_KEYS = ("all", "any", "excluded")
 
@@ -94,8 +95,9 @@ def check_offer_terms(terms: OfferTerms) -> None:
         raise OfferError("access_days_and_expiration",
                          "Give access_days or access_expiration_date, not both.",
                          field="access_days")
-    if terms.access_days is not None and terms.access_days < 1:
-        raise OfferError("invalid_access_days", "access_days must be at least 1.",
+    if terms.access_days is not None and not 1 <= terms.access_days <= MAX_ACCESS_DAYS:
+        raise OfferError("invalid_access_days",
+                         f"access_days must be from 1 to {MAX_ACCESS_DAYS:,}.",
                          field="access_days")
     if terms.action_type not in ActionType.values:
         raise OfferError("invalid_action_type",

@@ -95,7 +95,8 @@ class TICodeGroupCreateSerializer(serializers.Serializer):
     client = serializers.CharField(required=False, allow_null=True, allow_blank=True,
                                    help_text="Client UUID.")
     expirationDate = DateOrTimestampField(required=False, allow_null=True)
-    accessDays = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    accessDays = serializers.IntegerField(required=False, allow_null=True, min_value=1,
+                                          max_value=services.MAX_ACCESS_DAYS)
     accessExpirationDate = DateOrTimestampField(required=False, allow_null=True)
     courses = IdListField(required=False)
     bundles = IdListField(required=False)

@@ -60,6 +60,13 @@ def test_an_offer_with_both_access_limits_is_a_400(api):
     assert errors(response) == [("access_days_and_expiration", "access_days")]
 
 
+def test_access_days_beyond_a_century_are_a_400_not_an_overflow(api):
+    response = api.post("/api/v1/offers", {"name": "X", "access_days": 2_000_000_000},
+                        format="json")
+    assert response.status_code == 400
+    assert errors(response) == [("invalid_access_days", "access_days")]
+
+
 def test_a_malformed_match_specification_is_a_400(api):
     response = api.post("/api/v1/offers", {"name": "X", "action_type": "session-license-match",
                                            "match_specification": {"some": ["x"]}},
