@@ -337,7 +337,7 @@ def attach_grants(redemptions: list[Redemption]) -> list[Redemption]:
     for r in redemptions:
         r.entitlements, r.seats = [], []
     for grant in Entitlement.objects.filter(source=services.SOURCE, source_ref__in=refs)\
-            .order_by("created_at", "id"):
+            .select_related("item").order_by("created_at", "id"):
         refs[grant.source_ref].entitlements.append(grant)
     for seat in Seat.objects.filter(source=services.SOURCE, source_ref__in=refs)\
             .order_by("assigned_at", "id"):
