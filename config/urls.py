@@ -4,7 +4,7 @@ This is the only module that imports dialect modules; each app adds its own rout
 """
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
@@ -14,6 +14,8 @@ from coupons.api import edubrite
 from coupons.api import v1 as coupons_v1
 from licensing.api import thought_industries as licensing_ti
 from licensing.api import v1 as licensing_v1
+from redemptions.api import thought_industries as redemptions_ti
+from redemptions.api import v1 as redemptions_v1
 
 
 class OptionalSlashRouter(SimpleRouter):
@@ -35,9 +37,26 @@ v1.register("seats", licensing_v1.SeatViewSet, basename="seat")
 v1.register("coupons", coupons_v1.CouponViewSet, basename="coupon")
 v1.register("coupon-usages", coupons_v1.CouponUsageViewSet, basename="coupon-usage")
 v1.register("group-offerings", coupons_v1.GroupOfferingViewSet, basename="group-offering")
+v1.register("offers", redemptions_v1.OfferViewSet, basename="offer")
+v1.register("code-groups", redemptions_v1.CodeGroupViewSet, basename="code-group")
+v1.register("codes", redemptions_v1.CodeViewSet, basename="code")
+v1.register("redemptions", redemptions_v1.RedemptionViewSet, basename="redemption")
 
 v1_extra = [
     path("access", catalog_v1.AccessView.as_view(), name="access"),
+    re_path(r"^redeem/?$", redemptions_v1.RedeemView.as_view(), name="redeem"),
+    re_path(r"^redeem/check/?$", redemptions_v1.RedeemCheckView.as_view(), name="redeem-check"),
+]
+
+thought_industries = [
+    re_path(r"^redemptionCodes/?$", redemptions_ti.RedemptionCodeGroupListView.as_view(),
+            name="ti-redemption-code-groups"),
+    re_path(r"^redemptionCodes/(?P<pk>[^/]+)/?$",
+            redemptions_ti.RedemptionCodeGroupDetailView.as_view(),
+            name="ti-redemption-code-group"),
+    re_path(r"^redemptionCodes/(?P<pk>[^/]+)/codes/?$",
+            redemptions_ti.RedemptionCodeGroupCodesView.as_view(),
+            name="ti-redemption-code-group-codes"),
 ]
 
 edubrite_paths = [
@@ -60,6 +79,7 @@ urlpatterns = [
     path("", include(edubrite_paths)),
     path("oltpublish/site/", include(edubrite_paths)),
     path("oltpublish/site/connect.do", edubrite.ConnectView.as_view(), name="edubrite-connect"),
+    path("incoming/v2/", include(thought_industries)),
 ]
 
 handler404 = "core.views.page_not_found"

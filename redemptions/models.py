@@ -1,1 +1,424 @@
-"""Models of the redemptions app (filled in by its issue)."""
+"""Redemption codes: what a code grants (`Offer`), batches of codes (`CodeGroup`), the codes
+themselves (`Code`) and each use of one (`Redemption`).
+
+`Code` and `Redemption` are the high-volume tables: bigint keys (a uuid key makes `COPY` of a
+million codes ~70 % slower), code text canonical under one `UniqueConstraint`. The generator
+(`CodeGroup.objects.create_with_codes`) inserts with PostgreSQL's `COPY` inside the caller's
+transaction; the redeem rules live in `redemptions/services.py`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from catalog.models import CatalogItem, Client, Entitlement, EntitlementSource, TimeStamped
+from licensing.models import License, Seat
+from redemptions.codes import (
+    GUESS_ODDS,
+    Alphabet,
+    check_code_space,
+    random_codes,
+)
+from redemptions.errors import CodeGroupError
+
+MAX_CODES_PER_CALL = 10_000  # API requests; the admin and the command may make more, in batches
+GENERATOR_BATCH = 10_000
+_TOP_UP_ROUNDS = 8  # draws per batch before giving up on a nearly full code space
+_COPY_RETRIES = 3  # a concurrent generator inserting the same code between check and COPY
+
+
+class ActionType(models.TextChoices):
+    """What redeeming does (Tizra's action types; the other dialects apply offers)."""
+
+    APPLY_OFFER = "apply-offer", "Apply the offer (its items, seats and tags)"
+    SESSION_LICENSE_MATCH = "session-license-match", "Grant the items whose titles match"
+    ADD_USER_TAG = "add-user-tag", "Add the user tags"
+
+
+def empty_match_specification() -> dict:
+    return {"all": [], "any": [], "excluded": []}
+
+
+class Offer(TimeStamped):
+    """What a code grants: items, a seat on each license, tags, or title-matched items."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200)
+    action_type = models.CharField(max_length=30, choices=ActionType.choices,
+                                   default=ActionType.APPLY_OFFER)
+    items = models.ManyToManyField(CatalogItem, blank=True, related_name="offers")
+    licenses = models.ManyToManyField(License, blank=True, related_name="offers",
+                                      help_text="A seat on each, on redemption.")
+    access_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Access lasts this many days from redemption.")
+    access_expiration_date = models.DateTimeField(
+        null=True, blank=True, help_text="Access ends at this time (instead of access days).")
+    user_tags = models.JSONField(default=list, blank=True,
+                                 help_text="Tags the learner gets (a list of strings).")
+    match_specification = models.JSONField(
+        default=empty_match_specification, blank=True,
+        help_text='Title patterns for session-license-match: {"all": [], "any": [], '
+                  '"excluded": []}; "Title:" prefixes are allowed.')
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["name"], name="offer_name")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(access_days__isnull=True) | Q(access_expiration_date__isnull=True),
+                name="offer_access_days_xor_expiration",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def access_expires_at(self, redeemed_at: dt.datetime) -> dt.datetime | None:
+        """When access granted at `redeemed_at` ends (None: no end)."""
+        if self.access_days is not None:
+            return redeemed_at + dt.timedelta(days=self.access_days)
+        return self.access_expiration_date
+
+
+class CodeGroupQuerySet(models.QuerySet):
+    def with_redeemed_count(self):
+        """Annotate `redeemed_codes_count`: codes used at least once (a partial index)."""
+        redeemed = (Code.objects.filter(group=models.OuterRef("pk"), redemptions_count__gt=0)
+                    .order_by().values("group").annotate(n=models.Count("pk")).values("n"))
+        return self.annotate(redeemed_codes_count=models.functions.Coalesce(
+            models.Subquery(redeemed, output_field=models.IntegerField()), 0))
+
+
+class CodeGroupManager(models.Manager.from_queryset(CodeGroupQuerySet)):
+    @transaction.atomic
+    def create_with_codes(
+        self,
+        *,
+        label: str,
+        offer: Offer,
+        count: int,
+        code_length: int,
+        alphabet: str = Alphabet.UNAMBIGUOUS,
+        redemptions_per_code: int = 1,
+        client: Client | None = None,
+        expiration_date: dt.datetime | None = None,
+        starts_at: dt.datetime | None = None,
+        gift: bool = False,
+        max_count: int | None = MAX_CODES_PER_CALL,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> CodeGroup:
+        """A group and `count` new unique codes for `offer`, in one transaction.
+
+        Refuses (CodeGroupError) a count above `max_count` (None: no cap) or a code length
+        whose code space is under GUESS_ODDS × count. `progress(done, total)` is called after
+        each batch of GENERATOR_BATCH codes.
+        """
+        _check_count(count, max_count)
+        check_code_space(count=count, length=code_length, alphabet=alphabet)
+        if redemptions_per_code < 1:
+            raise CodeGroupError("invalid_redemptions_per_code",
+                                 "Each code must allow at least one redemption.",
+                                 field="redemptions_per_code")
+        group = self.create(
+            label=label, offer=offer, client=client, code_length=code_length,
+            alphabet=alphabet, total_codes_count=count,
+            redemptions_per_code=redemptions_per_code, expiration_date=expiration_date,
+            starts_at=starts_at, gift=gift,
+        )
+        Code.objects.generate(group=group, count=count, progress=progress)
+        return group
+
+    @transaction.atomic
+    def add_codes(self, group: CodeGroup, *, count: int, max_count: int | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> CodeGroup:
+        """Generate `count` more codes into an existing group (the admin, the command)."""
+        _check_count(count, max_count)
+        group = self.select_for_update().get(pk=group.pk)
+        check_code_space(count=group.total_codes_count + count, length=group.code_length,
+                         alphabet=group.alphabet)
+        Code.objects.generate(group=group, count=count, progress=progress)
+        self.filter(pk=group.pk).update(total_codes_count=F("total_codes_count") + count,
+                                        updated_at=timezone.now())
+        group.refresh_from_db()
+        return group
+
+
+def _check_count(count: int, max_count: int | None) -> None:
+    if count < 1:
+        raise CodeGroupError("invalid_count", "Make at least one code.", field="count")
+    if max_count is not None and count > max_count:
+        raise CodeGroupError(
+            "too_many_codes",
+            f"At most {max_count:,} codes can be made per request ({count:,} asked); the "
+            f"admin and `manage.py generate_codes` make more, in batches.",
+            field="count",
+        )
+
+
+class CodeGroup(TimeStamped):
+    """A batch of codes for one offer (a Thought Industries group, a Tizra batch, a Zype bulk
+    create)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    label = models.CharField(max_length=200)
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="code_groups")
+    client = models.ForeignKey(Client, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="code_groups")
+    code_length = models.PositiveSmallIntegerField()
+    alphabet = models.CharField(max_length=20, choices=Alphabet.choices,
+                                default=Alphabet.UNAMBIGUOUS)
+    total_codes_count = models.PositiveIntegerField(default=0)
+    redemptions_per_code = models.PositiveIntegerField(default=1)
+    starts_at = models.DateTimeField(null=True, blank=True,
+                                     help_text="Codes work from this time (unless their own says).")
+    expiration_date = models.DateTimeField(
+        null=True, blank=True, help_text="Codes expire at this time (unless their own says).")
+    uploaded = models.BooleanField(default=False, help_text="Codes imported, not generated.")
+    gift = models.BooleanField(default=False)
+
+    objects = CodeGroupManager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["label", "id"], name="code_group_label"),
+            models.Index(fields=["expiration_date"], name="code_group_expiration"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class CodeQuerySet(models.QuerySet):
+    def taken(self, codes: list[str]) -> set[str]:
+        """Which of these canonical codes exist already: one indexed query."""
+        if not codes:
+            return set()
+        if connection.vendor == "postgresql":
+            table = connection.ops.quote_name(Code._meta.db_table)
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT code FROM {table} WHERE code = ANY(%s)", [codes])
+                return {row[0] for row in cursor.fetchall()}
+        found: set[str] = set()
+        for start in range(0, len(codes), 500):  # SQLite's bound-variable limit
+            found.update(self.filter(code__in=codes[start:start + 500])
+                         .values_list("code", flat=True))
+        return found
+
+    def expired(self, at: dt.datetime | None = None):
+        at = at or timezone.now()
+        return self.filter(Q(expiration_date__lte=at)
+                           | Q(expiration_date__isnull=True, group__expiration_date__lte=at))
+
+
+class CodeManager(models.Manager.from_queryset(CodeQuerySet)):
+    def generate(self, *, group: CodeGroup, count: int,
+                 progress: Callable[[int, int], None] | None = None) -> int:
+        """Insert `count` new random codes into `group`; joins the caller's transaction."""
+        done = 0
+        while done < count:
+            size = min(GENERATOR_BATCH, count - done)
+            for attempt in range(_COPY_RETRIES):
+                fresh = self.fresh_codes(size, group.code_length, group.alphabet)
+                try:
+                    with transaction.atomic():  # a savepoint: a lost race retries the batch
+                        self._insert(group, fresh)
+                    break
+                except IntegrityError:
+                    if attempt == _COPY_RETRIES - 1:
+                        raise
+            done += size
+            if progress is not None:
+                progress(done, count)
+        return done
+
+    def fresh_codes(self, count: int, length: int, alphabet: str) -> list[str]:
+        """`count` codes unused anywhere in the table, topped up a bounded number of times."""
+        fresh: dict[str, None] = {}
+        for _ in range(_TOP_UP_ROUNDS):
+            candidates = [c for c in random_codes(count - len(fresh), length, alphabet)
+                          if c not in fresh]
+            taken = self.taken(candidates)
+            fresh.update((c, None) for c in candidates if c not in taken)
+            if len(fresh) == count:
+                return list(fresh)
+        raise CodeGroupError(
+            "code_space_exhausted",
+            f"Could not find {count:,} unused codes of length {length} after "
+            f"{_TOP_UP_ROUNDS} draws: too many codes of that length exist. "
+            f"Use longer codes (each code must have odds under 1 in {GUESS_ODDS:,} of "
+            f"being guessed).",
+            field="code_length",
+        )
+
+    def _insert(self, group: CodeGroup, codes: Iterable[str]) -> None:
+        now = timezone.now()
+        values = {  # by attribute name, every column but the key and the code
+            "group_id": group.pk, "offer_id": group.offer_id,
+            "max_redemptions": group.redemptions_per_code, "redemptions_count": 0,
+            "starts_at": None, "expiration_date": None, "is_active": True,
+            "transaction_id": "", "created_at": now, "updated_at": now,
+        }
+        if connection.vendor != "postgresql":
+            self.bulk_create([Code(code=code, **values) for code in codes], batch_size=1000)
+            return
+        qn = connection.ops.quote_name
+        columns = ", ".join(qn(Code._meta.get_field(name).column) for name in ("code", *values))
+        sql = f"COPY {qn(Code._meta.db_table)} ({columns}) FROM STDIN"
+        rest = tuple(values.values())
+        # psycopg 3's COPY through Django's own connection, so it joins this transaction.
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            for code in codes:
+                copy.write_row((code, *rest))
+
+
+class Code(models.Model):
+    """One redemption code, stored canonical (upper case, no separators)."""
+
+    id = models.BigAutoField(primary_key=True)
+    group = models.ForeignKey(CodeGroup, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="codes", db_index=False)
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="codes")
+    code = models.CharField(max_length=64, help_text="Canonical: upper case, no separators.")
+    max_redemptions = models.PositiveIntegerField(default=1)
+    redemptions_count = models.PositiveIntegerField(default=0, editable=False)
+    starts_at = models.DateTimeField(null=True, blank=True,
+                                     help_text="Empty: the group's start, or at once.")
+    expiration_date = models.DateTimeField(null=True, blank=True,
+                                           help_text="Empty: the group's expiry, or never.")
+    is_active = models.BooleanField(default=True)
+    transaction_id = models.CharField(max_length=100, blank=True, default="")
+    first_redeemed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_redeemed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CodeManager()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["code"], name="code_unique"),
+            models.CheckConstraint(condition=Q(redemptions_count__lte=F("max_redemptions")),
+                                   name="code_redemptions_within_max"),
+        ]
+        indexes = [
+            models.Index(fields=["group", "id"], name="code_group_id"),
+            models.Index(fields=["group"], condition=Q(redemptions_count__gt=0),
+                         name="code_group_redeemed"),
+            models.Index(fields=["last_redeemed_at"], condition=Q(last_redeemed_at__isnull=False),
+                         name="code_last_redeemed"),
+            models.Index(fields=["expiration_date"], condition=Q(expiration_date__isnull=False),
+                         name="code_expiration"),
+            models.Index(fields=["transaction_id"], condition=~Q(transaction_id=""),
+                         name="code_transaction"),
+        ]
+
+    def __str__(self) -> str:
+        # Never the whole code (it is a bearer secret until redeemed): enough to recognise it.
+        return f"{self.code[:4]}…" if len(self.code) > 6 else "…"
+
+    @property
+    def effective_starts_at(self) -> dt.datetime | None:
+        if self.starts_at is not None:
+            return self.starts_at
+        return self.group.starts_at if self.group_id else None
+
+    @property
+    def effective_expiration(self) -> dt.datetime | None:
+        """The code's own expiry, else its group's (None: never)."""
+        if self.expiration_date is not None:
+            return self.expiration_date
+        return self.group.expiration_date if self.group_id else None
+
+    @property
+    def remaining_redemptions(self) -> int:
+        return max(self.max_redemptions - self.redemptions_count, 0)
+
+    def is_expired(self, at: dt.datetime | None = None) -> bool:
+        ends = self.effective_expiration
+        return ends is not None and ends <= (at or timezone.now())
+
+    def is_started(self, at: dt.datetime | None = None) -> bool:
+        starts = self.effective_starts_at
+        return starts is None or starts <= (at or timezone.now())
+
+    def refusal(self, at: dt.datetime) -> tuple[str, str] | None:
+        """Why this code cannot be redeemed by anyone at `at` — (code, message) — or None."""
+        if not self.is_active:
+            return "inactive", "This code has been deactivated."
+        if not self.is_started(at):
+            return "not_started", f"This code can be used from {_when(self.effective_starts_at)}."
+        if self.is_expired(at):
+            return "expired", f"This code expired on {_when(self.effective_expiration)}."
+        if self.redemptions_count >= self.max_redemptions:
+            return "used_up", "This code has already been used as many times as it allows."
+        return None
+
+    def display_code(self) -> str:
+        """The code as its group's alphabet shows it (hex in lower case)."""
+        if self.group_id and self.group.alphabet == Alphabet.HEX:
+            return self.code.lower()
+        return self.code
+
+
+def _when(moment: dt.datetime | None) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else "—"
+
+
+class RedemptionQuerySet(models.QuerySet):
+    def active(self):
+        """Redemptions not rolled back."""
+        return self.filter(rolled_back_at__isnull=True)
+
+
+class Redemption(TimeStamped):
+    """One use of a code by one learner. Never deleted: a rollback marks it."""
+
+    id = models.BigAutoField(primary_key=True)
+    code = models.ForeignKey(Code, on_delete=models.PROTECT, related_name="redemptions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                             related_name="redemptions", db_index=False)
+    redeemed_at = models.DateTimeField(default=timezone.now)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    transaction_id = models.CharField(max_length=100, blank=True, default="")
+    rolled_back_at = models.DateTimeField(null=True, blank=True)
+    rolled_back_by = models.CharField(max_length=200, blank=True, default="")
+    rolled_back_reason = models.CharField(max_length=300, blank=True, default="")
+
+    objects = RedemptionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-redeemed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "user"],
+                                    condition=Q(rolled_back_at__isnull=True),
+                                    name="one_redemption_per_code_and_user"),
+        ]
+        indexes = [
+            models.Index(fields=["user", "redeemed_at"], name="redemption_user"),
+            models.Index(fields=["redeemed_at"], name="redemption_redeemed_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} redeemed {self.code}"
+
+    @property
+    def is_rolled_back(self) -> bool:
+        return self.rolled_back_at is not None
+
+    def granted_entitlements(self) -> models.QuerySet[Entitlement]:
+        """The grants this redemption made (revoked ones too: they are history)."""
+        return Entitlement.objects.from_source(EntitlementSource.REDEMPTION, self.pk)\
+            .select_related("item").order_by("created_at", "id")
+
+    def granted_seats(self) -> models.QuerySet[Seat]:
+        return Seat.objects.filter(source=EntitlementSource.REDEMPTION, source_ref=str(self.pk))\
+            .select_related("license").order_by("assigned_at", "id")

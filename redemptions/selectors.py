@@ -1,0 +1,59 @@
+"""Reads shared by the redemption APIs, the admin and the learner pages."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from catalog.models import CatalogItem
+from redemptions.models import Code, CodeGroup, Redemption
+
+TITLE_PREFIX = "title:"  # Tizra's patterns may say which field they match; we match titles
+
+
+def _pattern(raw: object) -> str:
+    text = str(raw).strip()
+    if text.lower().startswith(TITLE_PREFIX):
+        text = text[len(TITLE_PREFIX):].strip()
+    return text
+
+
+def items_matching(specification: dict) -> QuerySet[CatalogItem]:
+    """Active items whose titles match: every `all` pattern, one `any` (when given), no
+    `excluded` one (case-insensitive substrings). Without `all` or `any` patterns, nothing:
+    an exclusion alone never opens the whole catalog."""
+    every = [p for p in map(_pattern, specification.get("all") or []) if p]
+    some = [p for p in map(_pattern, specification.get("any") or []) if p]
+    excluded = [p for p in map(_pattern, specification.get("excluded") or []) if p]
+    if not every and not some:
+        return CatalogItem.objects.none()
+    items = CatalogItem.objects.active()
+    for pattern in every:
+        items = items.filter(title__icontains=pattern)
+    if some:
+        match = Q()
+        for pattern in some:
+            match |= Q(title__icontains=pattern)
+        items = items.filter(match)
+    for pattern in excluded:
+        items = items.exclude(title__icontains=pattern)
+    return items.order_by("title", "id")
+
+
+def code_groups() -> QuerySet[CodeGroup]:
+    """Groups with what their list pages show: offer contents, client, redeemed count."""
+    return (CodeGroup.objects.with_redeemed_count()
+            .select_related("client", "offer")
+            .prefetch_related("offer__items", "offer__licenses"))
+
+
+def codes_with_redeemers(queryset: QuerySet[Code] | None = None) -> QuerySet[Code]:
+    """Codes with their standing (not rolled back) redemptions and those learners."""
+    queryset = Code.objects.all() if queryset is None else queryset
+    standing = (Redemption.objects.active().select_related("user")
+                .only("id", "code_id", "user__email", "redeemed_at").order_by("redeemed_at"))
+    return queryset.select_related("group").prefetch_related(
+        Prefetch("redemptions", queryset=standing, to_attr="standing_redemptions"))
+
+
+def redemptions() -> QuerySet[Redemption]:
+    return Redemption.objects.select_related("user", "code", "code__group")

@@ -1,0 +1,464 @@
+"""The rules that change redemption state: offers, code groups and codes, redeem, rollback.
+
+Every dialect calls these, so the same action has the same effect everywhere. Each state change
+is one transaction. Redeeming locks exactly one row — the code's — and re-checks everything
+under that lock, so concurrent redemptions of one code serialise there and never exceed its
+uses; `Code.redemptions_count` moves only under that lock (no other counter is touched).
+Rolling back takes the same lock first, then the redemption's row: one order everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services import add_tags
+from catalog.models import CatalogItem, EntitlementSource
+from catalog.services import grant_entitlement, revoke_from_source
+from licensing.models import License, Seat
+from redemptions.codes import Alphabet, clean_code, is_canonical, normalize_code
+from redemptions.errors import CodeGroupError, CodeInUse, OfferError, RedemptionError
+from redemptions.models import (
+    ActionType,
+    Code,
+    CodeGroup,
+    Offer,
+    Redemption,
+    empty_match_specification,
+)
+from redemptions.selectors import items_matching
+
+SOURCE = EntitlementSource.REDEMPTION
+MAX_ACCESS_DAYS = 36_500  # a hundred years; beyond that, leave the end open
+SINGLE_CODE_LENGTH = 12  # a generated stand-alone code (Zype's create without `code`)
+_MATCH_KEYS = ("all", "any", "excluded")
+
+
+# --- offers -----------------------------------------------------------------------------------
+
+@dataclass
+class OfferTerms:
+    """What an offer grants, before it exists (the generator makes one per group)."""
+
+    name: str
+    items: Sequence[CatalogItem] = ()
+    licenses: Sequence[License] = ()
+    access_days: int | None = None
+    access_expiration_date: dt.datetime | None = None
+    action_type: str = ActionType.APPLY_OFFER
+    user_tags: Sequence[str] = ()
+    match_specification: dict | None = None
+
+
+def clean_user_tags(tags: object) -> list[str]:
+    if isinstance(tags, str):
+        tags = tags.split(";")  # Tizra writes them `a;b`
+    if not isinstance(tags, list | tuple):
+        raise OfferError("invalid_user_tags", "user_tags must be a list of strings.",
+                         field="user_tags")
+    cleaned = []
+    for tag in tags:
+        if not isinstance(tag, str) or len(tag.strip()) > 100:
+            raise OfferError("invalid_user_tags",
+                             "Each user tag must be a string of at most 100 characters.",
+                             field="user_tags")
+        if tag.strip() and tag.strip() not in cleaned:
+            cleaned.append(tag.strip())
+    return cleaned
+
+
+def clean_match_specification(value: object) -> dict:
+    if value in (None, ""):
+        return empty_match_specification()
+    message = ('match_specification must be {"all": [...], "any": [...], "excluded": [...]}, '
+               'each a list of title patterns (strings).')
+    if not isinstance(value, dict) or set(value) - set(_MATCH_KEYS):
+        raise OfferError("invalid_match_specification", message, field="match_specification")
+    spec = empty_match_specification()
+    for key in _MATCH_KEYS:
+        patterns = value.get(key) or []
+        if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+            raise OfferError("invalid_match_specification", message,
+                             field="match_specification")
+        spec[key] = [p for p in patterns if p.strip()]
+    return spec
+
+
+def check_offer_terms(terms: OfferTerms) -> None:
+    if terms.access_days is not None and terms.access_expiration_date is not None:
+        raise OfferError("access_days_and_expiration",
+                         "Give access_days or access_expiration_date, not both.",
+                         field="access_days")
+    if terms.access_days is not None and not 1 <= terms.access_days <= MAX_ACCESS_DAYS:
+        raise OfferError("invalid_access_days",
+                         f"access_days must be from 1 to {MAX_ACCESS_DAYS:,}.",
+                         field="access_days")
+    if terms.action_type not in ActionType.values:
+        raise OfferError("invalid_action_type",
+                         f"action_type must be one of {', '.join(ActionType.values)}.",
+                         field="action_type")
+    if (terms.action_type == ActionType.SESSION_LICENSE_MATCH
+            and not (terms.match_specification or {}).get("all")
+            and not (terms.match_specification or {}).get("any")):
+        raise OfferError("invalid_match_specification",
+                         "A session-license-match offer needs at least one pattern under "
+                         "\"all\" or \"any\".", field="match_specification")
+    if terms.action_type == ActionType.ADD_USER_TAG and not terms.user_tags:
+        raise OfferError("invalid_user_tags", "An add-user-tag offer needs at least one tag.",
+                         field="user_tags")
+
+
+@transaction.atomic
+def create_offer(terms: OfferTerms) -> Offer:
+    terms.user_tags = clean_user_tags(list(terms.user_tags))
+    terms.match_specification = clean_match_specification(terms.match_specification)
+    check_offer_terms(terms)
+    offer = Offer.objects.create(
+        name=terms.name[:200], action_type=terms.action_type, access_days=terms.access_days,
+        access_expiration_date=terms.access_expiration_date, user_tags=terms.user_tags,
+        match_specification=terms.match_specification,
+    )
+    offer.items.set(terms.items)
+    offer.licenses.set(terms.licenses)
+    return offer
+
+
+@transaction.atomic
+def update_offer(offer: Offer, **changes: object) -> Offer:
+    """Change an offer's terms; codes already redeemed keep what they granted."""
+    offer = Offer.objects.select_for_update().get(pk=offer.pk)
+    current = {name: getattr(offer, name) for name in (
+        "name", "access_days", "access_expiration_date", "action_type", "user_tags",
+        "match_specification")}
+    terms = OfferTerms(items=changes.pop("items", offer.items.all()),
+                       licenses=changes.pop("licenses", offer.licenses.all()),
+                       **{**current, **changes})
+    terms.user_tags = clean_user_tags(list(terms.user_tags))
+    terms.match_specification = clean_match_specification(terms.match_specification)
+    check_offer_terms(terms)
+    for name in current:
+        setattr(offer, name, getattr(terms, name))
+    offer.save()
+    offer.items.set(terms.items)
+    offer.licenses.set(terms.licenses)
+    return offer
+
+
+# --- code groups and codes --------------------------------------------------------------------
+
+@transaction.atomic
+def create_code_group(*, offer: Offer | OfferTerms, **group: Any) -> CodeGroup:
+    """A group, its offer (when given as terms) and its codes, in one transaction.
+
+    `group` takes the keyword arguments of `CodeGroup.objects.create_with_codes` (label,
+    count, code_length, alphabet, redemptions_per_code, client, starts_at, expiration_date,
+    gift, max_count, progress); API calls keep its cap of 10,000 codes.
+    """
+    if isinstance(offer, OfferTerms):
+        offer = create_offer(offer)
+    return CodeGroup.objects.create_with_codes(offer=offer, **group)
+
+
+@transaction.atomic
+def create_code(
+    *,
+    offer: Offer | None = None,
+    group: CodeGroup | None = None,
+    code: str | None = None,
+    max_redemptions: int | None = None,
+    starts_at: dt.datetime | None = None,
+    expiration_date: dt.datetime | None = None,
+    is_active: bool = True,
+    transaction_id: str = "",
+) -> Code:
+    """One code, typed by hand (`code`) or generated, alone or added to a group."""
+    if group is not None:
+        group = CodeGroup.objects.select_for_update().get(pk=group.pk)
+        offer = offer or group.offer
+    if offer is None:
+        raise CodeGroupError("offer_required", "A code needs an offer (or a group).",
+                             field="offer")
+    if max_redemptions is None:
+        max_redemptions = group.redemptions_per_code if group else 1
+    if max_redemptions < 1:
+        raise CodeGroupError("invalid_max_redemptions",
+                             "A code must allow at least one redemption.",
+                             field="max_redemptions")
+    if code is not None:
+        text = clean_code(code)
+    else:
+        length = group.code_length if group else SINGLE_CODE_LENGTH
+        alphabet = group.alphabet if group else Alphabet.UNAMBIGUOUS
+        text = Code.objects.fresh_codes(1, length, alphabet)[0]
+    try:
+        with transaction.atomic():
+            created = Code.objects.create(
+                group=group, offer=offer, code=text, max_redemptions=max_redemptions,
+                starts_at=starts_at, expiration_date=expiration_date, is_active=is_active,
+                transaction_id=transaction_id)
+    except IntegrityError as exc:
+        raise CodeInUse("duplicate_code", "This code exists already.", field="code") from exc
+    if group is not None:
+        CodeGroup.objects.filter(pk=group.pk).update(
+            total_codes_count=group.total_codes_count + 1, updated_at=timezone.now())
+    return created
+
+
+_GROUP_CHANGES = ("label", "client", "starts_at", "expiration_date", "gift")
+
+
+@transaction.atomic
+def update_code_group(group: CodeGroup, **changes: object) -> CodeGroup:
+    """Rename a group or move its start, expiry or client (its codes follow unless they
+    carry their own dates)."""
+    unknown = set(changes) - set(_GROUP_CHANGES)
+    if unknown:
+        raise ValueError(f"update_code_group cannot change {', '.join(sorted(unknown))}")
+    locked = CodeGroup.objects.select_for_update().get(pk=group.pk)
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    locked.save(update_fields=[*changes, "updated_at"])
+    return locked
+
+
+_CODE_CHANGES = ("is_active", "starts_at", "expiration_date", "max_redemptions",
+                 "transaction_id")
+
+
+@transaction.atomic
+def update_code(code: Code, **changes: object) -> Code:
+    """Change a code's settings under its row lock (max_redemptions never below its uses)."""
+    unknown = set(changes) - set(_CODE_CHANGES)
+    if unknown:
+        raise ValueError(f"update_code cannot change {', '.join(sorted(unknown))}")
+    locked = Code.objects.select_for_update().get(pk=code.pk)
+    limit = changes.get("max_redemptions")
+    if limit is not None and int(limit) < max(locked.redemptions_count, 1):
+        raise CodeGroupError(
+            "invalid_max_redemptions",
+            f"max_redemptions cannot go below {max(locked.redemptions_count, 1)} "
+            f"(the code has been used {locked.redemptions_count} time(s)).",
+            field="max_redemptions")
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    locked.save(update_fields=[*changes, "updated_at"])
+    return locked
+
+
+def set_codes_active(codes: Iterable[Code], active: bool) -> int:
+    """Deactivate (or reactivate) codes; a redemption in flight finishes first (row locks)."""
+    ids = [c.pk for c in codes]
+    with transaction.atomic():
+        return Code.objects.filter(pk__in=ids).exclude(is_active=active)\
+            .update(is_active=active, updated_at=timezone.now())
+
+
+@transaction.atomic
+def delete_code(code: Code) -> None:
+    """Delete a code nobody ever redeemed; a redeemed one is history (409)."""
+    locked = Code.objects.select_for_update().get(pk=code.pk)
+    if locked.redemptions.exists():
+        raise CodeInUse("redeemed", "This code has been redeemed, so it is kept as history; "
+                                    "deactivate it instead.")
+    if locked.group_id:
+        group = CodeGroup.objects.select_for_update().get(pk=locked.group_id)
+        CodeGroup.objects.filter(pk=group.pk).update(
+            total_codes_count=max(group.total_codes_count - 1, 0), updated_at=timezone.now())
+    locked.delete()
+
+
+@transaction.atomic
+def delete_code_group(group: CodeGroup) -> None:
+    """Delete a group whose codes were never redeemed (with them, and its offer when no one
+    else uses it); once any code was redeemed the group is history (409)."""
+    group = CodeGroup.objects.select_for_update().get(pk=group.pk)
+    # Lock the codes too: a redemption in flight finishes first, and none starts after.
+    list(Code.objects.select_for_update().filter(group=group).values_list("pk", flat=True))
+    if Redemption.objects.filter(code__group=group).exists():
+        raise CodeInUse("redeemed", "Codes of this group have been redeemed, so it is kept as "
+                                    "history; deactivate its codes instead.")
+    offer = group.offer
+    Code.objects.filter(group=group).delete()
+    group.delete()
+    if not offer.codes.exists() and not offer.code_groups.exists():
+        offer.delete()
+
+
+# --- redeem, check, rollback ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Grant:
+    """What redeeming a code gives, fixed at redemption time."""
+
+    items: list[CatalogItem] = field(default_factory=list)
+    licenses: list[License] = field(default_factory=list)
+    user_tags: list[str] = field(default_factory=list)
+    expires_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class RedemptionCheck:
+    """What redeeming would do now, or why it would be refused (`check`)."""
+
+    code: Code | None
+    grant: Grant | None = None
+    refusal: RedemptionError | None = None
+
+    @property
+    def redeemable(self) -> bool:
+        return self.refusal is None
+
+
+def _not_found() -> RedemptionError:
+    return RedemptionError("not_found", "There is no such code; check it and try again.")
+
+
+def _grant_for(offer: Offer, at: dt.datetime) -> Grant:
+    """What `offer` grants at `at`, or the refusal when it would grant nothing usable."""
+    action = offer.action_type
+    if action == ActionType.SESSION_LICENSE_MATCH:
+        items = list(items_matching(offer.match_specification or {}))
+    elif action == ActionType.APPLY_OFFER:
+        items = list(offer.items.order_by("title", "id"))
+    else:
+        items = []
+    licenses = list(offer.licenses.order_by("name", "id")) \
+        if action == ActionType.APPLY_OFFER else []
+    tags = list(offer.user_tags or []) if action != ActionType.SESSION_LICENSE_MATCH else []
+    expires_at = offer.access_expires_at(at)
+    if (items or licenses) and expires_at is not None and expires_at <= at:
+        raise RedemptionError("access_ended",
+                              "The access this code grants has already ended.")
+    if not (items or licenses or tags):
+        raise RedemptionError("nothing_to_grant",
+                              "This code grants nothing at the moment (no matching items).")
+    return Grant(items=items, licenses=licenses, user_tags=tags, expires_at=expires_at)
+
+
+def _refuse(code: Code, user: User, at: dt.datetime) -> None:
+    """Raise the reason `user` may not redeem `code` at `at`, if there is one."""
+    if Redemption.objects.active().filter(code=code, user=user).exists():
+        raise RedemptionError("already_redeemed", "This code has already been redeemed by "
+                                                  "this learner.")
+    reason = code.refusal(at)
+    if reason is not None:
+        raise RedemptionError(*reason)
+
+
+def _take_seats(*, licenses: list[License], user: User, redemption: Redemption | None,
+                at: dt.datetime, dry_run: bool = False) -> list[Seat]:
+    """A seat on each license for `user` (dry_run: only whether it could be taken).
+
+    WIRING POINT for the licensing issue: seats must come from
+    `licensing.services.assign_seat(license=, user=, source="redemption",
+    source_ref=redemption.pk, at=at)`, which locks the license chain and raises
+    `license_full`. Until that service exists, an offer that names licenses is refused here,
+    before anything is written, so no seat is ever assigned around the seat limits.
+    """
+    if not licenses:
+        return []
+    names = ", ".join(lic.name for lic in licenses)
+    raise RedemptionError(
+        "license_unavailable",
+        f"This code includes a seat on {names}, and seats cannot be assigned through "
+        f"redemptions yet; nothing was redeemed.",
+    )
+
+
+def _release_seats(redemption: Redemption, *, reason: str, at: dt.datetime) -> int:
+    """Revoke the seats a redemption took (WIRING POINT: licensing's revoke service)."""
+    return (Seat.objects.filter(source=SOURCE, source_ref=str(redemption.pk),
+                                revoked_at__isnull=True)
+            .update(revoked_at=at, revoked_reason=reason[:300], updated_at=at))
+
+
+def check(code_text: str, user: User, *, at: dt.datetime | None = None) -> RedemptionCheck:
+    """What redeeming `code_text` would do for `user` now, or why not; changes nothing."""
+    at = at or timezone.now()
+    canonical = normalize_code(code_text)
+    code = (Code.objects.select_related("group", "offer").filter(code=canonical).first()
+            if is_canonical(canonical) else None)
+    if code is None:
+        return RedemptionCheck(code=None, refusal=_not_found())
+    try:
+        _refuse(code, user, at)
+        grant = _grant_for(code.offer, at)
+        _take_seats(licenses=grant.licenses, user=user, redemption=None, at=at, dry_run=True)
+    except RedemptionError as refusal:
+        return RedemptionCheck(code=code, refusal=refusal)
+    return RedemptionCheck(code=code, grant=grant)
+
+
+def redeem(code_text: str, user: User, *, ip: str | None = None, transaction_id: str = "",
+           at: dt.datetime | None = None) -> Redemption:
+    """Redeem a code for `user`: one transaction, the code row locked, everything re-checked
+    under the lock; a refusal raises RedemptionError and changes nothing.
+
+    The returned redemption carries `entitlements` and `seats` (lists) as granted.
+    """
+    canonical = normalize_code(code_text)
+    if not is_canonical(canonical):  # nothing stored looks like this: no query, no lock
+        raise _not_found()
+    try:
+        with transaction.atomic():
+            code = (Code.objects.select_for_update(of=("self",))
+                    .select_related("group", "offer").filter(code=canonical).first())
+            if code is None:
+                raise _not_found()
+            at = at or timezone.now()
+            _refuse(code, user, at)
+            grant = _grant_for(code.offer, at)
+            redemption = Redemption.objects.create(
+                code=code, user=user, redeemed_at=at, ip=ip or None,
+                transaction_id=transaction_id[:100])
+            code.redemptions_count += 1
+            code.first_redeemed_at = code.first_redeemed_at or at
+            code.last_redeemed_at = at
+            code.save(update_fields=["redemptions_count", "first_redeemed_at",
+                                     "last_redeemed_at", "updated_at"])
+            redemption.entitlements = [
+                grant_entitlement(user=user, item=item, starts_at=at,
+                                  expires_at=grant.expires_at, source=SOURCE,
+                                  source_ref=redemption.pk)
+                for item in grant.items
+            ]
+            redemption.seats = _take_seats(licenses=grant.licenses, user=user,
+                                           redemption=redemption, at=at)
+            if grant.user_tags:
+                add_tags(user, grant.user_tags)
+    except IntegrityError as exc:
+        # The lock makes this unreachable; the constraint is the last guard all the same.
+        if "one_redemption_per_code_and_user" in str(exc):
+            raise RedemptionError("already_redeemed", "This code has already been redeemed "
+                                                      "by this learner.") from exc
+        raise
+    return redemption
+
+
+def rollback(redemption: Redemption, reason: str = "", *, by: str = "") -> Redemption:
+    """Undo one redemption (a refund, a mistake): its grants and seats revoked, the use given
+    back, the redemption kept and marked with when, who and why. One transaction."""
+    with transaction.atomic():
+        code = Code.objects.select_for_update().get(pk=redemption.code_id)  # redeem's lock
+        locked = Redemption.objects.select_for_update().get(pk=redemption.pk)
+        if locked.rolled_back_at is not None:
+            raise RedemptionError("already_rolled_back",
+                                  "This redemption has already been rolled back.")
+        now = timezone.now()
+        note = reason.strip()[:300] or "Rolled back"
+        locked.rolled_back_at = now
+        locked.rolled_back_by = by[:200]
+        locked.rolled_back_reason = note
+        locked.save(update_fields=["rolled_back_at", "rolled_back_by", "rolled_back_reason",
+                                   "updated_at"])
+        code.redemptions_count = max(code.redemptions_count - 1, 0)
+        code.save(update_fields=["redemptions_count", "updated_at"])
+        revoke_from_source(SOURCE, locked.pk, reason=f"Redemption rolled back: {note}")
+        _release_seats(locked, reason=f"Redemption rolled back: {note}", at=now)
+    return locked

@@ -1,0 +1,279 @@
+"""The redeem, check and rollback services: every rule, and nothing changes on a refusal."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import UserTag
+from catalog.access import has_access
+from catalog.models import Entitlement, ItemKind
+from licensing.models import License
+from redemptions import services
+from redemptions.errors import RedemptionError
+from redemptions.models import ActionType, Code, Redemption
+from tests.factories import CatalogItemFactory, ClientFactory, UserFactory
+from tests.redemptions.factories import CodeFactory, CodeGroupFactory, OfferFactory
+
+pytestmark = pytest.mark.django_db
+
+NOW = timezone.now()
+
+
+def refusal(code_text, user, **kwargs) -> RedemptionError:
+    with pytest.raises(RedemptionError) as exc:
+        services.redeem(code_text, user, **kwargs)
+    return exc.value
+
+
+def assert_nothing_changed(code, user):
+    code.refresh_from_db()
+    assert code.redemptions_count == 0
+    assert not Redemption.objects.filter(user=user).exists()
+    assert not Entitlement.objects.filter(user=user).exists()
+    assert not UserTag.objects.filter(user=user).exists()
+
+
+def test_redeeming_grants_each_item_of_the_offer(learner):
+    course, bundle = CatalogItemFactory(), CatalogItemFactory(kind=ItemKind.BUNDLE)
+    code = CodeFactory(offer=OfferFactory(items=[course, bundle]))
+    redemption = services.redeem(code.code, learner)
+    assert {e.item for e in redemption.entitlements} == {course, bundle}
+    assert all(e.source == "redemption" and e.source_ref == str(redemption.pk)
+               for e in redemption.entitlements)
+    assert has_access(learner, course).has_access is True
+
+
+def test_redeeming_counts_the_use_on_the_code(learner):
+    code = CodeFactory(max_redemptions=3)
+    redemption = services.redeem(code.code, learner)
+    code.refresh_from_db()
+    assert code.redemptions_count == 1
+    assert code.first_redeemed_at == code.last_redeemed_at == redemption.redeemed_at
+
+
+def test_the_code_may_be_typed_in_any_case_with_dashes_and_spaces(learner):
+    code = CodeFactory(code="RQMJQJB5JX5V")
+    assert services.redeem(" rqmj-qjb5 jx5v ", learner).code == code
+
+
+def test_redemption_records_ip_and_transaction_id(learner):
+    code = CodeFactory()
+    redemption = services.redeem(code.code, learner, ip="203.0.113.9", transaction_id="T-1")
+    assert (redemption.ip, redemption.transaction_id) == ("203.0.113.9", "T-1")
+
+
+def test_access_days_run_from_the_redemption(learner):
+    code = CodeFactory(offer=OfferFactory(access_days=30))
+    redemption = services.redeem(code.code, learner, at=NOW)
+    assert redemption.entitlements[0].expires_at == NOW + dt.timedelta(days=30)
+
+
+def test_an_access_expiration_date_is_the_end_of_access(learner):
+    ends = NOW + dt.timedelta(days=90)
+    code = CodeFactory(offer=OfferFactory(access_expiration_date=ends))
+    assert services.redeem(code.code, learner).entitlements[0].expires_at == ends
+
+
+def test_without_access_limits_access_has_no_end(learner):
+    code = CodeFactory()
+    assert services.redeem(code.code, learner).entitlements[0].expires_at is None
+
+
+def test_an_access_expiration_date_already_past_is_refused(learner):
+    code = CodeFactory(offer=OfferFactory(access_expiration_date=NOW - dt.timedelta(days=1)))
+    assert refusal(code.code, learner).code == "access_ended"
+    assert_nothing_changed(code, learner)
+
+
+def test_apply_offer_adds_its_user_tags(learner):
+    code = CodeFactory(offer=OfferFactory(user_tags=["gold", "2024"]))
+    services.redeem(code.code, learner)
+    assert set(learner.tags.values_list("tag", flat=True)) == {"gold", "2024"}
+
+
+def test_add_user_tag_adds_tags_and_grants_no_item(learner):
+    offer = OfferFactory(action_type=ActionType.ADD_USER_TAG, user_tags=["code", "teg"])
+    redemption = services.redeem(CodeFactory(offer=offer).code, learner)
+    assert redemption.entitlements == []
+    assert set(learner.tags.values_list("tag", flat=True)) == {"code", "teg"}
+
+
+def test_session_license_match_grants_the_active_items_whose_titles_match(learner):
+    lesson1 = CatalogItemFactory(title="Gateways to Science, Grade 5, Lesson 1")
+    lesson2 = CatalogItemFactory(title="Gateways to Science, Grade 5, Lesson 2")
+    CatalogItemFactory(title="Gateways to Science, Grade 6, Lesson 1")
+    CatalogItemFactory(title="Gateways to Science, Grade 5, Lesson 3", is_active=False)
+    CatalogItemFactory(title="Gateways to Science, Grade 5, Teacher notes")
+    offer = OfferFactory(action_type=ActionType.SESSION_LICENSE_MATCH, match_specification={
+        "all": ["Title:gateways to science"], "any": ["grade 5"], "excluded": ["teacher"]})
+    redemption = services.redeem(CodeFactory(offer=offer).code, learner)
+    assert {e.item for e in redemption.entitlements} == {lesson1, lesson2}
+
+
+def test_session_license_match_is_fixed_at_redemption_time(learner):
+    offer = OfferFactory(action_type=ActionType.SESSION_LICENSE_MATCH,
+                         match_specification={"all": [], "any": ["Algebra"], "excluded": []})
+    CatalogItemFactory(title="Algebra I")
+    services.redeem(CodeFactory(offer=offer).code, learner)
+    later = CatalogItemFactory(title="Algebra II")
+    assert has_access(learner, later).has_access is False
+
+
+def test_session_license_match_with_nothing_matching_is_refused(learner):
+    offer = OfferFactory(action_type=ActionType.SESSION_LICENSE_MATCH,
+                         match_specification={"all": ["No such title"], "any": [],
+                                              "excluded": []})
+    code = CodeFactory(offer=offer)
+    assert refusal(code.code, learner).code == "nothing_to_grant"
+    assert_nothing_changed(code, learner)
+
+
+def test_an_unknown_code_is_not_found(learner):
+    error = refusal("NOSUCHCODE", learner)
+    assert (error.code, error.http_status) == ("not_found", 404)
+
+
+@pytest.mark.parametrize("typed", ["ÉCOLE2024", "AB\x00CD", "X" * 65, "<script>"])
+def test_text_no_code_could_have_is_not_found_without_a_database_error(learner, typed):
+    assert refusal(typed, learner).code == "not_found"
+    assert services.check(typed, learner).refusal.code == "not_found"
+
+
+def test_an_empty_code_is_not_found(learner):
+    assert refusal("  - ", learner).code == "not_found"
+
+
+def test_an_inactive_code_is_refused_and_nothing_changes(learner):
+    code = CodeFactory(is_active=False)
+    error = refusal(code.code, learner)
+    assert (error.code, error.http_status) == ("inactive", 422)
+    assert_nothing_changed(code, learner)
+
+
+def test_an_expired_code_is_refused_and_nothing_changes(learner):
+    code = CodeFactory(expiration_date=NOW - dt.timedelta(minutes=1))
+    assert refusal(code.code, learner).code == "expired"
+    assert_nothing_changed(code, learner)
+
+
+def test_a_code_without_its_own_expiry_follows_its_group(learner):
+    group = CodeGroupFactory(expiration_date=NOW - dt.timedelta(days=1))
+    code = CodeFactory(group=group)
+    assert refusal(code.code, learner).code == "expired"
+
+
+def test_a_codes_own_expiry_wins_over_its_groups(learner):
+    group = CodeGroupFactory(expiration_date=NOW - dt.timedelta(days=1))
+    code = CodeFactory(group=group, expiration_date=NOW + dt.timedelta(days=1))
+    assert services.redeem(code.code, learner).code == code
+
+
+def test_a_code_not_started_is_refused(learner):
+    code = CodeFactory(starts_at=NOW + dt.timedelta(days=1))
+    assert refusal(code.code, learner).code == "not_started"
+    assert_nothing_changed(code, learner)
+
+
+def test_a_code_whose_group_has_not_started_is_refused(learner):
+    code = CodeFactory(group=CodeGroupFactory(starts_at=NOW + dt.timedelta(hours=1)))
+    assert refusal(code.code, learner).code == "not_started"
+
+
+def test_a_used_up_code_is_refused_and_nothing_changes(learner):
+    code = CodeFactory(max_redemptions=1)
+    services.redeem(code.code, UserFactory())
+    assert refusal(code.code, learner).code == "used_up"
+    assert not Redemption.objects.filter(user=learner).exists()
+    code.refresh_from_db()
+    assert code.redemptions_count == 1
+
+
+def test_the_same_learner_cannot_redeem_a_code_twice(learner):
+    code = CodeFactory(max_redemptions=5)
+    services.redeem(code.code, learner)
+    assert refusal(code.code, learner).code == "already_redeemed"
+    code.refresh_from_db()
+    assert code.redemptions_count == 1
+    assert Entitlement.objects.filter(user=learner).count() == 1
+
+
+def test_an_offer_with_a_license_is_refused_until_seats_can_be_assigned(learner):
+    license_ = License.objects.create(client=ClientFactory(), name="Acme seats")
+    code = CodeFactory(offer=OfferFactory(licenses=[license_]))
+    error = refusal(code.code, learner)
+    assert (error.code, error.http_status) == ("license_unavailable", 422)
+    assert "Acme seats" in error.message
+    assert_nothing_changed(code, learner)
+
+
+def test_check_says_what_redeeming_would_grant_and_changes_nothing(learner):
+    course = CatalogItemFactory()
+    code = CodeFactory(offer=OfferFactory(items=[course], access_days=7))
+    result = services.check(code.code, learner, at=NOW)
+    assert result.redeemable is True
+    assert result.grant.items == [course]
+    assert result.grant.expires_at == NOW + dt.timedelta(days=7)
+    assert_nothing_changed(code, learner)
+
+
+def test_check_gives_the_refusal_redeeming_would_raise(learner):
+    code = CodeFactory(is_active=False)
+    result = services.check(code.code, learner)
+    assert result.redeemable is False
+    assert result.refusal.code == "inactive"
+
+
+def test_check_of_an_unknown_code_is_not_found(learner):
+    assert services.check("ZZZZ", learner).refusal.code == "not_found"
+
+
+def test_rollback_revokes_the_grants_and_gives_the_use_back(learner):
+    course = CatalogItemFactory()
+    code = CodeFactory(offer=OfferFactory(items=[course]))
+    redemption = services.redeem(code.code, learner)
+    rolled = services.rollback(redemption, "refund #12", by="staff@example.com")
+    assert rolled.rolled_back_at is not None
+    assert (rolled.rolled_back_by, rolled.rolled_back_reason) == ("staff@example.com",
+                                                                 "refund #12")
+    assert has_access(learner, course).has_access is False
+    assert rolled.granted_entitlements().get().revoked_at is not None
+    code.refresh_from_db()
+    assert code.redemptions_count == 0
+
+
+def test_a_rolled_back_redemption_is_kept(learner):
+    redemption = services.redeem(CodeFactory().code, learner)
+    services.rollback(redemption, "mistake")
+    assert Redemption.objects.filter(pk=redemption.pk).exists()
+
+
+def test_after_a_rollback_the_learner_may_redeem_again(learner):
+    code = CodeFactory()
+    services.rollback(services.redeem(code.code, learner), "mistake")
+    again = services.redeem(code.code, learner)
+    assert again.pk != code.redemptions.order_by("id").first().pk
+    assert Redemption.objects.filter(code=code, user=learner).count() == 2
+
+
+def test_rolling_back_twice_is_a_conflict(learner):
+    redemption = services.redeem(CodeFactory().code, learner)
+    services.rollback(redemption, "once")
+    with pytest.raises(RedemptionError) as exc:
+        services.rollback(redemption, "twice")
+    assert (exc.value.code, exc.value.http_status) == ("already_rolled_back", 409)
+
+
+def test_rollback_leaves_other_grants_alone(learner):
+    course = CatalogItemFactory()
+    first = services.redeem(CodeFactory(offer=OfferFactory(items=[course])).code, learner)
+    services.redeem(CodeFactory(offer=OfferFactory(items=[course])).code, learner)
+    services.rollback(first, "refund")
+    assert has_access(learner, course).has_access is True
+
+
+def test_a_code_counts_as_used_up_only_by_standing_redemptions(learner):
+    code = CodeFactory(max_redemptions=1)
+    services.rollback(services.redeem(code.code, UserFactory()), "refund")
+    assert services.redeem(code.code, learner).user == learner
+    assert Code.objects.get(pk=code.pk).redemptions_count == 1
