@@ -21,7 +21,9 @@ from accounts.models import User
 from accounts.services import add_tags
 from catalog.models import CatalogItem, EntitlementSource
 from catalog.services import grant_entitlement, revoke_from_source
+from licensing.errors import LicenseExpired, LicenseFull
 from licensing.models import License, Seat
+from licensing.services import assign_seats, revoke_seats_from_source, seat_refusal
 from redemptions.codes import Alphabet, clean_code, is_canonical, normalize_code
 from redemptions.errors import CodeGroupError, CodeInUse, OfferError, RedemptionError
 from redemptions.models import (
@@ -353,29 +355,28 @@ def _refuse(code: Code, user: User, at: dt.datetime) -> None:
 
 def _take_seats(*, licenses: list[License], user: User, redemption: Redemption | None,
                 at: dt.datetime, dry_run: bool = False) -> list[Seat]:
-    """A seat on each license for `user` (dry_run: only whether it could be taken).
-
-    WIRING POINT for the licensing issue: seats must come from
-    `licensing.services.assign_seat(license=, user=, source="redemption",
-    source_ref=redemption.pk, at=at)`, which locks the license chain and raises
-    `license_full`. Until that service exists, an offer that names licenses is refused here,
-    before anything is written, so no seat is ever assigned around the seat limits.
-    """
+    """A seat on each license for `user`, through licensing's seat service (which locks the
+    license chains root-first after the code row this redemption holds: one order
+    everywhere). A seat the learner already holds is kept; a full or expired license refuses
+    the whole redemption. `dry_run` only says whether the seats could be taken now."""
     if not licenses:
         return []
-    names = ", ".join(lic.name for lic in licenses)
-    raise RedemptionError(
-        "license_unavailable",
-        f"This code includes a seat on {names}, and seats cannot be assigned through "
-        f"redemptions yet; nothing was redeemed.",
-    )
+    try:
+        if dry_run:
+            for license in licenses:
+                refusal = seat_refusal(license=license, user=user, at=at)
+                if refusal is not None:
+                    raise refusal
+            return []
+        return assign_seats(licenses=licenses, user=user, source=SOURCE,
+                            source_ref=str(redemption.pk), at=at)
+    except (LicenseFull, LicenseExpired) as refusal:
+        raise RedemptionError(refusal.code, refusal.message) from refusal
 
 
-def _release_seats(redemption: Redemption, *, reason: str, at: dt.datetime) -> int:
-    """Revoke the seats a redemption took (WIRING POINT: licensing's revoke service)."""
-    return (Seat.objects.filter(source=SOURCE, source_ref=str(redemption.pk),
-                                revoked_at__isnull=True)
-            .update(revoked_at=at, revoked_reason=reason[:300], updated_at=at))
+def _release_seats(redemption: Redemption, *, reason: str) -> int:
+    """Revoke the seats a redemption took (licensing locks their chains)."""
+    return revoke_seats_from_source(SOURCE, redemption.pk, reason=reason)
 
 
 def check(code_text: str, user: User, *, at: dt.datetime | None = None) -> RedemptionCheck:
@@ -460,5 +461,5 @@ def rollback(redemption: Redemption, reason: str = "", *, by: str = "") -> Redem
         code.redemptions_count = max(code.redemptions_count - 1, 0)
         code.save(update_fields=["redemptions_count", "updated_at"])
         revoke_from_source(SOURCE, locked.pk, reason=f"Redemption rolled back: {note}")
-        _release_seats(locked, reason=f"Redemption rolled back: {note}", at=now)
+        _release_seats(locked, reason=f"Redemption rolled back: {note}")
     return locked
