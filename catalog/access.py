@@ -58,6 +58,18 @@ class AccessProvider:
         """A queryset selecting one column: the ids of the items granted directly."""
         raise NotImplementedError
 
+    def root_grants(self, user, at: dt.datetime) -> list[AccessGrant]:
+        """The grants behind `root_item_ids`, each with its `item_id` and expiry (what the
+        learner's access page lists). Override with one query; this default asks `grants`
+        once per root item."""
+        result = []
+        for row in self.root_item_ids(user, at):
+            item_id = next(iter(row.values())) if isinstance(row, dict) else (
+                row[0] if isinstance(row, tuple) else row)
+            for grant in self.grants(user, covering_items_sql(item_id), at):
+                result.append(AccessGrant(grant.source, grant.id, grant.expires_at, item_id))
+        return result
+
 
 _providers: list[AccessProvider] = []
 

@@ -5,10 +5,13 @@ This is the only module that imports dialect modules; each app adds its own rout
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
+from accounts import views as accounts_views
 from accounts.api import v1 as accounts_v1
+from catalog import views as catalog_views
 from catalog.api import v1 as catalog_v1
 
 
@@ -37,6 +40,12 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/v1/", include(v1_extra + v1.urls)),
+    # Learner web (templates/): landing, account pages, what I hold.
+    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("accounts/login/", accounts_views.LearnerLoginView.as_view(), name="login"),
+    path("accounts/logout/", accounts_views.LearnerLogoutView.as_view(), name="logout"),
+    path("accounts/register/", accounts_views.RegisterView.as_view(), name="register"),
+    path("account/access/", catalog_views.MyAccessView.as_view(), name="my-access"),
 ]
 
 handler404 = "core.views.page_not_found"

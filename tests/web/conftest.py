@@ -1,4 +1,4 @@
-"""Browser tests: Playwright for Python drives Debian's Chromium against pytest-django's live server.
+"""Browser tests: Playwright for Python drives Debian's Chromium against the live server.
 
 Playwright cannot download its own browsers here, so the plugin is pointed at
 `/usr/bin/chromium` (`make test` installs it with apt-get when it is missing and it runs as
