@@ -18,6 +18,7 @@ class EmailLoginForm(AuthenticationForm):
     }
 
     def __init__(self, request=None, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(request, *args, **kwargs)
         self.fields["username"].label = "Email address"
         self.fields["username"].widget = forms.EmailInput(
@@ -32,6 +33,10 @@ class RegistrationForm(SetPasswordMixin, forms.Form):
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}))
     password1, password2 = SetPasswordMixin.create_password_fields(
         label1="Password", label2="Confirm password")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
