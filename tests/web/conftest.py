@@ -7,7 +7,6 @@ Screenshots go to `test-artefacts/` at the repository root (git-ignored).
 """
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ import pytest
 # up data would otherwise be refused as "called from an async context".
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")  # elsewhere: set CHROMIUM_PATH
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
@@ -24,7 +23,7 @@ ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artefacts"
 
 
 def chromium_missing_reason() -> str | None:
-    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+    if not os.access(CHROMIUM, os.X_OK):
         return (f"Chromium is not installed at {CHROMIUM} "
                 "(`make test` installs it with apt-get when run as root)")
     return None
