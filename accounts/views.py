@@ -7,6 +7,8 @@ Failed logins are throttled per email address and per IP (`accounts.throttles`).
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.views import LoginView, LogoutView
@@ -25,7 +27,7 @@ def next_url(request) -> str:
     """Where to go once logged in: a safe `next`, the pending redemption, or the access page."""
     candidate = request.POST.get("next") or request.GET.get("next")
     safe = safe_redirect_url(request, candidate)
-    if safe:
+    if safe and urlsplit(safe).path != request.path:  # never back to this page: a loop
         return safe
     pending = peek_pending_redemption(request)
     if pending and pending.resume_url:

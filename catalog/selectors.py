@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import connection
 from django.utils import timezone
 
-from catalog.access import AccessGrant, _db_id, _includes_table, accessible_items, providers
+from catalog.access import AccessGrant, accessible_items, providers, roots_reaching
 from catalog.models import CatalogItem, Entitlement, EntitlementSource
 
 SOURCE_LABELS = {
@@ -36,28 +34,6 @@ class Holding:
         return SOURCE_LABELS.get(self.source, self.source.replace("_", " ").capitalize())
 
 
-def _reach(root_ids: Iterable[object]) -> dict[object, set]:
-    """For every item reachable through `includes` from `root_ids`: the roots reaching it."""
-    roots = list(dict.fromkeys(root_ids))
-    if not roots:
-        return {}
-    table, parent, child = _includes_table()
-    seed = ", ".join(["(%s, %s)"] * len(roots))
-    sql = (
-        f"WITH RECURSIVE down(root, id) AS (SELECT * FROM (VALUES {seed}) seed UNION "
-        f"SELECT down.root, inc.{child} FROM {table} inc JOIN down ON inc.{parent} = down.id) "
-        f"SELECT root, id FROM down"
-    )
-    params = [value for root in roots for value in (_db_id(root), _db_id(root))]
-    pk = CatalogItem._meta.pk
-    reached: dict[object, set] = defaultdict(set)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for root, item_id in cursor.fetchall():
-            reached[pk.to_python(item_id)].add(pk.to_python(root))
-    return reached
-
-
 def holdings(user, at: dt.datetime | None = None) -> list[Holding]:
     """What `user` may open at `at` (default now), by title, each with its latest expiry.
 
@@ -81,7 +57,7 @@ def holdings(user, at: dt.datetime | None = None) -> list[Holding]:
     by_root: dict[object, list[AccessGrant]] = defaultdict(list)
     for grant in grants:
         by_root[grant.item_id].append(grant)
-    reached = _reach(by_root)
+    reached = roots_reaching(by_root)
     items = {item.pk: item for item in accessible_items(user, at)}
 
     def lasts(candidate: tuple[AccessGrant, object], item_id: object) -> tuple:

@@ -194,3 +194,10 @@ def test_bad_logins_for_one_email_do_not_lock_out_another(client, settings):
         client.post("/accounts/login/", {"username": victim.email, "password": "wrong"})
     response = client.post("/accounts/login/", {"username": other.email, "password": PASSWORD})
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize("page", ["/accounts/login/", "/accounts/register/"])
+def test_a_next_pointing_back_at_the_page_itself_does_not_loop(client, learner, page):
+    client.force_login(learner)
+    response = client.get(f"{page}?next={page}")
+    assert response.status_code == 302 and response["Location"] == "/account/access/"
