@@ -196,8 +196,8 @@ def test_bad_logins_for_one_email_do_not_lock_out_another(client, settings):
     assert response.status_code == 302
 
 
-@pytest.mark.parametrize("page", ["/accounts/login/", "/accounts/register/"])
-def test_a_next_pointing_back_at_the_page_itself_does_not_loop(client, learner, page):
+@pytest.mark.parametrize("url", ["/accounts/login/", "/accounts/register/"])
+def test_a_next_pointing_back_at_the_page_itself_does_not_loop(client, learner, url):
     client.force_login(learner)
-    response = client.get(f"{page}?next={page}")
+    response = client.get(f"{url}?next={url}")
     assert response.status_code == 302 and response["Location"] == "/account/access/"
