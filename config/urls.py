@@ -5,10 +5,13 @@ This is the only module that imports dialect modules; each app adds its own rout
 
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
+from accounts import views as accounts_views
 from accounts.api import v1 as accounts_v1
+from catalog import views as catalog_views
 from catalog.api import v1 as catalog_v1
 from coupons.api import edubrite
 from coupons.api import v1 as coupons_v1
@@ -44,8 +47,9 @@ v1.register("redemptions", redemptions_v1.RedemptionViewSet, basename="redemptio
 
 v1_extra = [
     path("access", catalog_v1.AccessView.as_view(), name="access"),
-    re_path(r"^redeem/?$", redemptions_v1.RedeemView.as_view(), name="redeem"),
-    re_path(r"^redeem/check/?$", redemptions_v1.RedeemCheckView.as_view(), name="redeem-check"),
+    re_path(r"^redeem/?$", redemptions_v1.RedeemView.as_view(), name="api-redeem"),
+    re_path(r"^redeem/check/?$", redemptions_v1.RedeemCheckView.as_view(),
+            name="api-redeem-check"),
 ]
 
 thought_industries = [
@@ -80,6 +84,12 @@ urlpatterns = [
     path("oltpublish/site/", include(edubrite_paths)),
     path("oltpublish/site/connect.do", edubrite.ConnectView.as_view(), name="edubrite-connect"),
     path("incoming/v2/", include(thought_industries)),
+    # Learner web (templates/): landing, account pages, what I hold.
+    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("accounts/login/", accounts_views.LearnerLoginView.as_view(), name="login"),
+    path("accounts/logout/", accounts_views.LearnerLogoutView.as_view(), name="logout"),
+    path("accounts/register/", accounts_views.RegisterView.as_view(), name="register"),
+    path("account/access/", catalog_views.MyAccessView.as_view(), name="my-access"),
 ]
 
 handler404 = "core.views.page_not_found"
