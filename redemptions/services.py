@@ -422,11 +422,15 @@ class BatchCodes:
     user_tags: object = None  # add-user-tag: `a;b` or a list
     match_specification: object = None  # session-license-match
     code: str | None = None  # given by hand; None: `count` generated
-    count: int | None = None
+    count: int | None = None  # None: one
     code_length: int | None = None
     max_redemptions: int = 1
     is_active: bool = True
     expiration_date: dt.datetime | None = None
+
+    @property
+    def how_many(self) -> int:
+        return 1 if self.count is None else self.count
 
 
 def clean_batch_name(value: object) -> str:
@@ -454,11 +458,11 @@ def add_batch_codes(requests: Sequence[BatchCodes]) -> list[Code]:
     total = 0
     for index, request in enumerate(requests):
         try:
-            _check_count(request.count or 1, MAX_CODES_PER_CALL)
+            _check_count(request.how_many, MAX_CODES_PER_CALL)
         except CodeGroupError as exc:
             exc.data.setdefault("index", index)
             raise
-        total += request.count or 1
+        total += request.how_many
     _check_count(total, MAX_CODES_PER_CALL)
     labels = []
     for index, request in enumerate(requests):
@@ -501,7 +505,7 @@ def _add_to_batch(label: str, request: BatchCodes,
     group = groups[label]
     if group is None:
         length = request.code_length or DEFAULT_BATCH_CODE_LENGTH
-        check_code_space(count=request.count or 1, length=length, alphabet=Alphabet.HEX)
+        check_code_space(count=request.how_many, length=length, alphabet=Alphabet.HEX)
         group = groups[label] = CodeGroup.objects.create(
             label=label, offer=offer, code_length=length, alphabet=Alphabet.HEX,
             uploaded=request.code is not None)
@@ -511,7 +515,7 @@ def _add_to_batch(label: str, request: BatchCodes,
             raise CodeInUse("duplicate_code", "This code exists already (codes are unique "
                                               "across every batch).", field="code")
     else:
-        count, length = request.count or 1, request.code_length or group.code_length
+        count, length = request.how_many, request.code_length or group.code_length
         check_code_space(count=group.total_codes_count + count, length=length,
                          alphabet=group.alphabet)
         texts = Code.objects.fresh_codes(count, length, group.alphabet)
