@@ -91,7 +91,7 @@ def test_a_match_code_applies_all_any_and_excluded(api, learner):
     code = create(api, **{"action-type": "session-license-match",
                           "access-control-id": str(OfferFactory().pk),
                           "match-specification": {"all": ["Title:Algebra"],
-                                                  "any": ["Title: I", "II"],
+                                                  "any": ["Title:Algebra I", "II"],
                                                   "excluded": ["Teacher", "III"]}})
     services.redeem(code, learner)
     assert granted(learner) == {"Algebra I", "Algebra II"}

@@ -257,3 +257,24 @@ def test_empty_user_tags_on_an_add_user_tag_code_is_a_400(api):
 
 def test_a_put_body_that_is_not_json_is_a_400(api, code):
     put_refused(api, code, None, raw="{nope")
+
+
+# --- GET: target-url ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("target", ["https://evil.example/welcome", "//evil.example/x",
+                                    "javascript:alert(1)", ""])
+def test_a_target_url_off_this_site_is_a_400(api, code, target):
+    for path in ("/admin-api/redemptions/b", "/admin-api/redemptions/b/abc"):
+        response = api.get(path, {"target-url": target})
+        assert response.status_code == 400
+        assert response.json()["error"].startswith("target-url: must be a path on this site")
+
+
+def test_a_target_url_on_this_sites_host_is_kept(api, code, settings):
+    settings.SITE_URL = "https://learn.example.com"
+    response = api.get("/admin-api/redemptions/b/abc",
+                       {"target-url": "https://learn.example.com/done"})
+    assert response.status_code == 200
+    assert response.json()["redemption-url"] == (
+        "https://learn.example.com/redeem/entitle?redemptionCode=ABC"
+        "&successUrl=https%3A%2F%2Flearn.example.com%2Fdone")
