@@ -92,14 +92,15 @@ def batch_code(label: str, text: str) -> Code | None:
 # --- the learner page's redemption link ---------------------------------------------------------
 
 def success_url_hosts() -> set[str]:
-    """Hosts the redemption page may send a learner on to: this site's, and ALLOWED_HOSTS."""
-    hosts = {urlsplit(settings.SITE_URL).netloc}
-    hosts.update(h for h in settings.ALLOWED_HOSTS if h and not h.startswith(".") and h != "*")
-    return hosts
+    """Hosts the redemption page may send a learner on to, as the page itself decides
+    (`accounts.redirects`): the site's own, ALLOWED_HOSTS and REDIRECT_HOSTS."""
+    named = [*settings.ALLOWED_HOSTS, *getattr(settings, "REDIRECT_HOSTS", [])]
+    return {urlsplit(settings.SITE_URL).netloc,
+            *(h.lstrip(".") for h in named if h and "*" not in h)}
 
 
 def is_safe_success_url(url: str) -> bool:
-    """A path on this site (`/welcome`) or a URL on one of its hosts."""
+    """A path on the site (`/welcome`) or a URL on one of the hosts above."""
     return bool(url) and url_has_allowed_host_and_scheme(
         url, allowed_hosts=success_url_hosts(),
         require_https=settings.SITE_URL.startswith("https://"))

@@ -278,3 +278,12 @@ def test_a_target_url_on_this_sites_host_is_kept(api, code, settings):
     assert response.json()["redemption-url"] == (
         "https://learn.example.com/redeem/entitle?redemptionCode=ABC"
         "&successUrl=https%3A%2F%2Flearn.example.com%2Fdone")
+
+
+def test_a_target_url_on_a_redirect_host_is_kept(api, code, settings):
+    settings.REDIRECT_HOSTS = ["shop.example.com"]
+    response = api.get("/admin-api/redemptions/b/abc",
+                       {"target-url": "http://shop.example.com/thanks"})
+    assert response.status_code == 200
+    assert response.json()["redemption-url"].endswith(
+        "&successUrl=http%3A%2F%2Fshop.example.com%2Fthanks")
