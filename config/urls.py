@@ -18,6 +18,7 @@ from coupons.api import v1 as coupons_v1
 from licensing.api import thought_industries as licensing_ti
 from licensing.api import v1 as licensing_v1
 from redemptions.api import thought_industries as redemptions_ti
+from redemptions.api import tizra as redemptions_tizra
 from redemptions.api import v1 as redemptions_v1
 
 
@@ -69,6 +70,21 @@ edubrite_paths = [
     path("eventService.do", edubrite.EventServiceView.as_view(), name="edubrite-event-service"),
 ]
 
+
+def tizra_routes(site: str, suffix: str) -> list:
+    """Tizra's admin-api under `<prefix>redemptions` (the site named, or left out)."""
+    return [
+        re_path(rf"^{site}redemptions/?$", redemptions_tizra.BatchListView.as_view(),
+                name=f"tizra-batches{suffix}"),
+        re_path(rf"^{site}redemptions/(?P<batch>[^/]+)/?$",
+                redemptions_tizra.BatchView.as_view(), name=f"tizra-batch{suffix}"),
+        re_path(rf"^{site}redemptions/(?P<batch>[^/]+)/(?P<access_code>[^/]+)/?$",
+                redemptions_tizra.BatchCodeView.as_view(), name=f"tizra-batch-code{suffix}"),
+    ]
+
+
+tizra = tizra_routes("", "") + tizra_routes(r"(?P<site>[^/]+)/", "-site")
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("oauth/", include("oauth2_provider.urls", namespace="oauth2_provider")),
@@ -90,6 +106,7 @@ urlpatterns = [
     path("accounts/logout/", accounts_views.LearnerLogoutView.as_view(), name="logout"),
     path("accounts/register/", accounts_views.RegisterView.as_view(), name="register"),
     path("account/access/", catalog_views.MyAccessView.as_view(), name="my-access"),
+    path("admin-api/", include(tizra)),
 ]
 
 handler404 = "core.views.page_not_found"

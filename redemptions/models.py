@@ -66,6 +66,10 @@ class Offer(TimeStamped):
         default=empty_match_specification, blank=True,
         help_text='Title patterns for session-license-match: {"all": [], "any": [], '
                   '"excluded": []}; "Title:" prefixes are allowed.')
+    based_on = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="variants",
+        help_text="The offer whose terms this one copies with its own action: a Tizra code "
+                  "names an offer (access-control-id) and brings its own match specification.")
 
     class Meta:
         ordering = ["-created_at"]
@@ -79,6 +83,11 @@ class Offer(TimeStamped):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def access_control_id(self):
+        """The offer a Tizra client named: the one this was derived from, else this one."""
+        return self.based_on_id or self.pk
 
     def access_expires_at(self, redeemed_at: dt.datetime) -> dt.datetime | None:
         """When access granted at `redeemed_at` ends (None: no end)."""
