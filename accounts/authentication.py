@@ -47,6 +47,8 @@ class ApiClient:
 
 def api_key_from_text(raw: str) -> ApiKey:
     """The usable key for `raw`, or AuthenticationFailed; touches `last_used_at` sparingly."""
+    if "\x00" in raw:  # never a key; PostgreSQL refuses NUL in a query parameter
+        raise exceptions.AuthenticationFailed("Invalid API key.")
     try:
         key = ApiKey.objects.get_from_key(raw.strip())
     except ApiKey.DoesNotExist:
