@@ -310,8 +310,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=10, help="each wrk run (default 10)")
     parser.add_argument("--large", type=int, default=1_000_000, help="the large code count")
     parser.add_argument("--repeats", type=int, default=5, help="runs behind each median")
-    parser.add_argument("--get-connections", type=int, default=8,
-                        help="connections for the read rows (default 8)")
+    parser.add_argument("--get-connections", type=int, default=2,
+                        help="connections for the latency rows (default 2: p50 is then the "
+                             "time one request takes, not a queue behind others)")
     parser.add_argument("--quick", action="store_true",
                         help="a smoke run: 3 s loads, 100,000 large, 3 repeats; not saved")
     parser.add_argument("--keep", action="store_true", help="keep entitle_bench afterwards")
