@@ -24,6 +24,8 @@ import platform
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -92,9 +94,10 @@ def pending(measure: str, issue: int, *, reference: str, target: str, data: dict
 class Bench:
     """What rows share: the server, the seed, memoised measurements, SQL, wrk."""
 
-    def __init__(self, *, database_url: str, server: Gunicorn, seed: dict, seconds: float,
-                 large: int, repeats: int, get_connections: int):
+    def __init__(self, *, database_url: str, env: dict, server: Gunicorn, seed: dict,
+                 seconds: float, large: int, repeats: int, get_connections: int):
         self.database_url = database_url
+        self.env = env  # the server's environment: manage(b.env, "generate_codes", …)
         self.server = server
         self.seed = seed
         self.seconds = seconds
@@ -113,6 +116,19 @@ class Bench:
     def sql(self, query: str, params: tuple = ()) -> list[tuple]:
         with psycopg.connect(self.database_url, autocommit=True) as conn:
             return conn.execute(query, params).fetchall()
+
+    def api_json(self, method: str, path: str, body: dict | None = None) -> tuple[int, object]:
+        """One request to the server with the seed's API key: (status, parsed JSON body)."""
+        request = urllib.request.Request(
+            self.server.url(path), method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"Authorization": f"Bearer {self.seed['api_key']}",
+                     "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as refused:
+            return refused.code, json.loads(refused.read() or b"null")
 
     def copy_floor(self, rows: int, repeats: int) -> Timing:
         return self.memo(f"copy {rows}x{repeats}",
@@ -243,6 +259,10 @@ def zype_list_filtered(b: Bench) -> Row:
 @row
 def access_check(b: Bench) -> Row:
     floor = b.hello_floor()
+    status, body = b.api_json("GET", f"/api/v1/access?user={b.seed['learner']}"
+                                     f"&item={b.seed['items'][0]}")
+    if status != 200 or not body["has_access"]:
+        raise RuntimeError(f"the seeded learner should have access: {status} {body}")
     env = {"BENCH_AUTH": f"Bearer {b.seed['api_key']}", "BENCH_LEARNER": b.seed["learner"],
            "BENCH_ITEMS": ",".join(b.seed["items"])}
     load = b.wrk("/api/v1/access", "access.lua", b.get_connections, env=env)
@@ -342,7 +362,8 @@ def main(argv: list[str] | None = None) -> int:
             version = conn.execute("SHOW server_version").fetchone()[0]
         meta["postgres"] = f"PostgreSQL {version.split()[0]}"
         with Gunicorn(env, workers=4) as server:
-            bench = Bench(database_url=db.url, server=server, seed=seed, seconds=args.seconds,
+            bench = Bench(database_url=db.url, env=env, server=server, seed=seed,
+                          seconds=args.seconds,
                           large=args.large, repeats=args.repeats,
                           get_connections=args.get_connections)
             warm_up(bench)
