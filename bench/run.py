@@ -312,10 +312,11 @@ def machine() -> dict:
 
 
 def render(rows: list[Row], meta: dict) -> str:
+    load = meta["machine"]["load_average"][0]
     lines = [f"Entitle benchmarks, {meta['date']} ({meta['seconds']:.0f} s run; "
-             f"{meta['machine']['cpus']} CPUs, load average at start "
-             f"{meta['machine']['load_average'][0]}, {meta['postgres']}, commit "
-             f"{meta['machine']['commit']})", "",
+             f"{meta['machine']['cpus']} CPUs, load average {load} at start and "
+             f"{meta['load_average_end']} at the end, {meta.get('postgres', 'PostgreSQL')}, "
+             f"commit {meta['machine']['commit']})", "",
              "| # | measure | Entitle | floor or ceiling, same run | ratio | target |",
              "|---|---|---|---|---|---|"]
     for number, r in enumerate(rows, 1):
@@ -383,6 +384,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             db.drop()
     meta["seconds"] = time.monotonic() - started
+    meta["load_average_end"] = round(os.getloadavg()[0], 2)
     table = render(results, meta)
     print("\n" + table)
     if server_errors:
