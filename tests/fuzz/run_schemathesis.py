@@ -6,7 +6,7 @@
 
 It makes a fresh database beside DATABASE_URL's (`<name>_fuzz`; a temporary SQLite file when
 DATABASE_URL is not PostgreSQL), migrates it, creates credentials for every security scheme
-(tests.fuzz.prepare.py), serves it with gunicorn on a free loopback port and runs
+and a little data (tests/fuzz/prepare.py), serves it with gunicorn on a free loopback port and runs
 `st run <server>/api/schema/ --checks not_a_server_error` with a time budget. Whatever the
 schema lists is fuzzed, so each endpoint is covered from the day it is documented. The
 server's log is shown when a check fails, for the traceback behind the 500.
