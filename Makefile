@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 
-.PHONY: install run test fuzz bench lint schema clean
+.PHONY: install run test lint schema clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,17 +26,21 @@ schema: install
 	DEBUG=1 $(BIN)/python manage.py spectacular --file /dev/null --validate --fail-on-warn
 
 # PostgreSQL when one answers at DATABASE_URL (default: the local server), else SQLite with
-# the PostgreSQL-only tests skipped and a line saying so. Then schemathesis fuzzes every
-# operation of the OpenAPI schema over HTTP (gunicorn, a scratch database) and fails on a 5xx.
+# the PostgreSQL-only tests skipped and a line saying so.
 test: install lint schema
-	DATABASE_URL="$$($(BIN)/python -m tests.database_url)" && export DATABASE_URL && \
-	$(BIN)/pytest $(PYTEST_ARGS) && $(BIN)/python -m tests.fuzz.run_schemathesis
+	DATABASE_URL="$$($(BIN)/python -m tests.database_url)" $(BIN)/pytest $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory fuzz
 
+.PHONY: fuzz bench
+
+# schemathesis over every operation of the OpenAPI schema, over HTTP (gunicorn on loopback, a
+# scratch database beside DATABASE_URL's); any 5xx fails (tests/fuzz/run_schemathesis.py).
 fuzz: install
-	DATABASE_URL="$$($(BIN)/python -m tests.database_url)" $(BIN)/python -m tests.fuzz.run_schemathesis
+	DATABASE_URL="$$($(BIN)/python -m tests.database_url 2>/dev/null)" \
+	$(BIN)/python -m tests.fuzz.run_schemathesis
 
 # Benchmarks against their floors and ceilings measured in the same run (bench/run.py):
-# one table, also written to bench/results/<date>.md and .json. Heavy: about 5 minutes.
+# one table, also written to bench/results/<date>.md and .json. Heavy: about 2 minutes.
 bench: install
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 

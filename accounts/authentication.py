@@ -47,7 +47,7 @@ class ApiClient:
 
 def api_key_from_text(raw: str) -> ApiKey:
     """The usable key for `raw`, or AuthenticationFailed; touches `last_used_at` sparingly."""
-    if "\x00" in raw:  # never a key; PostgreSQL refuses NUL in a query parameter
+    if "\x00" in raw:  # PostgreSQL refuses NUL in text: never let it reach the query
         raise exceptions.AuthenticationFailed("Invalid API key.")
     try:
         key = ApiKey.objects.get_from_key(raw.strip())
