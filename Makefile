@@ -43,6 +43,20 @@ chromium:
 # the PostgreSQL-only tests skipped and a line saying so.
 test: install lint schema chromium
 	DATABASE_URL="$$($(BIN)/python -m tests.database_url)" $(BIN)/pytest $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory fuzz
+
+.PHONY: fuzz bench
+
+# schemathesis over every operation of the OpenAPI schema, over HTTP (gunicorn on loopback, a
+# scratch database beside DATABASE_URL's); any 5xx fails (tests/fuzz/run_schemathesis.py).
+fuzz: install
+	DATABASE_URL="$$($(BIN)/python -m tests.database_url 2>/dev/null)" \
+	$(BIN)/python -m tests.fuzz.run_schemathesis
+
+# Benchmarks against their floors and ceilings measured in the same run (bench/run.py):
+# one table, also written to bench/results/<date>.md and .json. Heavy: about 2 minutes.
+bench: install
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache

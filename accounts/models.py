@@ -45,6 +45,8 @@ class UserManager(BaseUserManager):
     def by_id_or_email(self, value: object) -> User:
         """The user named by a primary key or an email (API.md: wherever a learner is named)."""
         text = str(value).strip()
+        if "\x00" in text:  # no such user; and PostgreSQL refuses NUL in a query parameter
+            raise self.model.DoesNotExist(f"No user {text!r}.")
         if "@" in text:
             return self.get(email__iexact=text)
         try:

@@ -1,0 +1,1 @@
+"""Benchmarks against their floors and ceilings (`make bench`; see bench/run.py)."""

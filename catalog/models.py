@@ -49,6 +49,8 @@ class CatalogItemQuerySet(models.QuerySet):
         """Items whose id or external_id is `value` (Zype targets, API lookups)."""
         text = str(value).strip()
         qs = self.filter(kind=kind) if kind else self
+        if "\x00" in text:  # matches nothing; PostgreSQL refuses NUL in a query parameter
+            return qs.none()
         try:
             return qs.filter(Q(pk=uuid.UUID(text)) | Q(external_id=text))
         except ValueError:

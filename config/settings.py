@@ -176,6 +176,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["core.filters.ZypeFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.NativePagination",
     "EXCEPTION_HANDLER": "core.envelopes.native_exception_handler",
+    "DEFAULT_METADATA_CLASS": "core.metadata.EntitleMetadata",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_RENDERER_CLASSES": [

@@ -32,12 +32,12 @@ def parse_instant(value: object, *, end_of_day: bool = False) -> dt.datetime:
         raise ValueError("empty time")
     if _NUMBER.match(text):
         return _from_epoch(float(text))
+    day = parse_date(text)  # first: parse_datetime would read a bare date as its midnight
+    if day is not None:
+        return _from_date(day, end_of_day)
     parsed = parse_datetime(text.replace(" ", "T", 1) if " " in text else text)
     if parsed is not None:
         return _aware(parsed)
-    day = parse_date(text)
-    if day is not None:
-        return _from_date(day, end_of_day)
     raise ValueError(f"not an ISO 8601 time or Unix timestamp: {text!r}")
 
 
@@ -75,15 +75,17 @@ def _from_date(day: dt.date, end_of_day: bool) -> dt.datetime:
 def _aware(value: dt.datetime) -> dt.datetime:
     if timezone.is_naive(value):
         return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:  # 0001-01-01T00:00+05:00 is before datetime.min in UTC
+        raise ValueError("time out of range") from exc
 
 
 def iso_millis_z(value: dt.datetime | None) -> str | None:
     """`2024-01-01T00:00:00.000Z` (Thought Industries)."""
     if value is None:
         return None
-    value = _aware(value)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return _aware(value).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def iso_millis_offset(value: dt.datetime | None, tz: dt.tzinfo = UTC) -> str | None:
@@ -97,8 +99,7 @@ def tizra_time(value: dt.datetime | None) -> str | None:
     """`2014-09-11 22:30:59.114` (Tizra's used-date, UTC)."""
     if value is None:
         return None
-    value = _aware(value)
-    return value.strftime("%Y-%m-%d %H:%M:%S.") + f"{value.microsecond // 1000:03d}"
+    return _aware(value).replace(tzinfo=None).isoformat(sep=" ", timespec="milliseconds")
 
 
 def epoch_millis(value: dt.datetime | None) -> int | None:

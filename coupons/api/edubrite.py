@@ -475,6 +475,7 @@ class EduBriteAPIView(EduBriteView, APIView):
     renderer_classes = [JSONRenderer, EduBriteXMLRenderer]
     content_negotiation_class = EduBriteNegotiation
     exception_handler = staticmethod(edubrite_exception_handler)
+    metadata_class = None  # EduBrite's services answer GET and POST only: OPTIONS is a 405
     dispatches: dict[str, str] = {}
 
     def handle(self, request):

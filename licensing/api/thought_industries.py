@@ -351,7 +351,7 @@ class LicensesView(LicenseListBase):
         body = LicenseInput(data=request.data)
         body.is_valid(raise_exception=True)
         kwargs = body.service_kwargs()
-        kwargs.setdefault("name", f"{kwargs['client'].name} license")
+        kwargs.setdefault("name", f"{kwargs['client'].name[:192]} license")
         license = services.create_license(**kwargs)
         return Response({"data": {"CreateLicense": _render_one(license.pk)}},
                         status=status.HTTP_201_CREATED)
