@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, Q, QuerySet
 
 from catalog.models import CatalogItem
+from redemptions.codes import is_canonical, normalize_code
 from redemptions.models import Code, CodeGroup, Redemption
 
 TITLE_PREFIX = "title:"  # Tizra's patterns may say which field they match; we match titles
@@ -57,3 +58,12 @@ def codes_with_redeemers(queryset: QuerySet[Code] | None = None) -> QuerySet[Cod
 
 def redemptions() -> QuerySet[Redemption]:
     return Redemption.objects.select_related("user", "code", "code__group")
+
+
+def standing_redemption(code_text: str, user) -> Redemption | None:
+    """The learner's own standing redemption of the code typed (any case, separators), if
+    any: what the redeem page shows when they try it again."""
+    code = normalize_code(code_text)
+    if not is_canonical(code):
+        return None
+    return Redemption.objects.active().filter(code__code=code, user=user).first()
