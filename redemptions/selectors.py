@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from catalog.models import CatalogItem
+from catalog.models import CatalogItem, EntitlementSource
+from licensing.models import Seat
 from redemptions.codes import is_canonical, normalize_code
 from redemptions.models import Code, CodeGroup, Redemption
 
@@ -67,3 +68,10 @@ def standing_redemption(code_text: str, user) -> Redemption | None:
     if not is_canonical(code):
         return None
     return Redemption.objects.active().filter(code__code=code, user=user).first()
+
+
+def seats_taken(redemption: Redemption) -> QuerySet[Seat]:
+    """The license seats a redemption took (revoked ones too: they are history)."""
+    return (Seat.objects.filter(source=EntitlementSource.REDEMPTION,
+                                source_ref=str(redemption.pk))
+            .select_related("license").order_by("assigned_at", "id"))
