@@ -90,9 +90,9 @@ class ReadOnlyInline(admin.TabularInline):
 
 def action_form_page(modeladmin, request, *, action: str, form, title: str, intro: str,
                      submit: str) -> TemplateResponse:
-    """The intermediate page of an admin action that needs input (a date, emails): `form`
-    posts back to the changelist with the same selection, and `"apply" in request.POST`
-    tells the action it came from here."""
+    """The page of an admin action that needs input (a date, emails): `form` posts back to
+    the changelist with the same selection, and `"apply" in request.POST` tells the action
+    it came from here. With `action=""` the form posts to the page's own URL (a view)."""
     return TemplateResponse(request, "admin/action_form.html", {
         **modeladmin.admin_site.each_context(request),
         "title": title, "intro": intro, "form": form, "submit": submit, "action": action,

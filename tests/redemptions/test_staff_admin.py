@@ -270,3 +270,15 @@ def test_an_offer_added_in_the_admin_gets_its_items_and_licenses(admin_client):
     offer = Offer.objects.get(name="Bundle")
     assert list(offer.items.all()) == [course] and list(offer.licenses.all()) == [license]
     assert offer.user_tags == ["vip"]
+
+
+def test_the_groups_codes_link_lists_its_codes_only(admin_client):
+    group = generated(count=3)
+    generated(count=2)
+    page = admin_client.get(f"{GROUPS}{group.pk}/change/").content.decode()
+    url = f"{CODES}?group__id__exact={group.pk}"
+    assert f'href="{url}"' in page
+    response = admin_client.get(url)
+    assert response.status_code == 200
+    assert {c.group_id for c in response.context["cl"].result_list} == {group.pk}
+    assert len(response.context["cl"].result_list) == 3
