@@ -195,7 +195,9 @@ class CodeGroupAdmin(HistoryProtectedAdmin):
     readonly_fields = ["offer", "code_length", "alphabet", "redemptions_per_code",
                        "total_codes_count", "redeemed", "uploaded", "codes_link", "csv",
                        "created_at", "updated_at"]
-    fields = ["label", "client", "starts_at", "expiration_date", "gift", *readonly_fields]
+    fields = ["label", "offer", "codes_link", "csv", "total_codes_count", "redeemed", "client",
+              "starts_at", "expiration_date", "gift", "code_length", "alphabet",
+              "redemptions_per_code", "uploaded", "created_at", "updated_at"]
     actions = ["export_csv", "set_expiry", "deactivate_codes", "activate_codes"]
 
     def get_queryset(self, request):

@@ -5,8 +5,11 @@ apps; these prove the pages work end to end in a browser (forms, CSRF cookies, r
 layout) and leave screenshots in test-artefacts/ for the README.
 """
 
+import csv
 import datetime as dt
+import io
 import re
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -156,3 +159,62 @@ def test_a_bad_code_is_refused_in_plain_words(live_server, page, screenshot):
         "Code nope-0000: There is no such code; check it and try again.")
     expect(page.get_by_label("Your code")).to_have_value("nope-0000")
     screenshot("redeem-bad-code")
+
+
+def log_in_to_the_admin(page, base):
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    page.goto(f"{base}/admin/")
+    page.get_by_label("Email address").fill(staff.email)
+    page.get_by_label("Password").fill("secret-pass-123")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
+    return staff
+
+
+def test_staff_generate_a_code_group_in_the_admin_and_download_its_csv(live_server, page,
+                                                                       screenshot):
+    from redemptions.models import CodeGroup
+    from tests.redemptions.factories import OfferFactory
+
+    base = live_server.url
+    OfferFactory(name="Spring offer")
+    log_in_to_the_admin(page, base)
+    page.goto(f"{base}/admin/redemptions/codegroup/add/")
+    page.get_by_label("Label").fill("Spring 2025 campaign")
+    page.locator(".field-offer .select2-selection").click()  # the offer's autocomplete
+    page.locator(".select2-container--open .select2-search__field").fill("Spring")
+    page.get_by_role("option", name="Spring offer").click()
+    page.get_by_label("Count").fill("25")
+    screenshot("admin-generate-codes")
+    page.get_by_role("button", name="Save", exact=True).click()
+
+    expect(page.locator(".messagelist")).to_contain_text("Generated 25 codes of 8 characters")
+    page.locator("#result_list").get_by_role("link", name="Spring 2025 campaign").click()
+    expect(page.get_by_role("link", name="25 codes")).to_be_visible()
+    screenshot("admin-code-group")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the codes (CSV)").click()
+    assert download.value.suggested_filename == "spring-2025-campaign-codes.csv"
+    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text())))
+    group = CodeGroup.objects.get(label="Spring 2025 campaign")
+    assert rows[0] == ["code", "redeemed", "redeemedBy", "redeemedAt"]
+    assert sorted(r[0] for r in rows[1:]) == sorted(group.codes.values_list("code", flat=True))
+    assert {r[1] for r in rows[1:]} == {"false"} and len(rows) == 26
+
+
+def test_staff_find_a_learner_and_see_what_they_hold_and_why(live_server, page, screenshot):
+    from redemptions import services
+
+    learner = UserFactory(email="reader@example.com")
+    course = CatalogItemFactory(title="Onboarding Essentials")
+    services.redeem(generated_code(CatalogItemFactory(
+        kind=ItemKind.BUNDLE, title="Starter Bundle", includes=[course])), learner)
+    log_in_to_the_admin(page, live_server.url)
+    page.goto(f"{live_server.url}/admin/accounts/user/")
+    page.locator("#searchbar").fill("reader@")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("link", name="reader@example.com").click()
+    panel = page.locator(".what-they-hold")
+    expect(panel).to_contain_text("Redeemed code, in “Starter Bundle”")
+    expect(panel).to_contain_text("Redemptions (1)")
+    screenshot("admin-learner", of=page.locator("#content-main form fieldset").nth(1))
