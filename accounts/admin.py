@@ -19,7 +19,7 @@ from rest_framework_api_key.admin import APIKeyModelAdmin
 from accounts import services
 from accounts.models import ApiKey, LearnerGroup, Membership, User, UserTag
 from catalog.selectors import holdings
-from core.admin import HistoryProtectedAdmin
+from core.admin import HistoryProtectedAdmin, held
 
 PANEL_ROWS = 50
 
@@ -105,14 +105,15 @@ class UserAdmin(HistoryProtectedAdmin, DjangoUserAdmin):
         return what_they_hold(user) if user.pk else "—"
 
     def history_refusal(self, user):
-        held = {"grant(s)": user.entitlements.count(), "redemption(s)": user.redemptions.count(),
-                "seat(s)": user.seats.count(), "coupon usage(s)": user.coupon_usages.count()}
-        held = {what: n for what, n in held.items() if n}
-        if not held:
+        history = held({"grant(s)": user.entitlements.count(),
+                        "redemption(s)": user.redemptions.count(),
+                        "seat(s)": user.seats.count(),
+                        "coupon usage(s)": user.coupon_usages.count()})
+        if not history:
             return None
-        return (f"{user.email} has {', '.join(f'{n} {what}' for what, n in held.items())}: "
-                "that history is kept, so the account is not deleted. Untick “Active” to "
-                "stop them logging in, and revoke or roll back what they hold.")
+        return (f"{user.email} has {history}: that history is kept, so the account is not "
+                "deleted. Untick “Active” to stop them logging in, and revoke or roll back "
+                "what they hold.")
 
 
 class LearnerGroupForm(forms.ModelForm):
@@ -145,13 +146,12 @@ class LearnerGroupAdmin(HistoryProtectedAdmin):
         services.set_group_parent(obj, form.cleaned_data.get("parent"))  # re-checked, locked
 
     def history_refusal(self, group):
-        held = {"subgroup(s)": group.children.count(), "coupon(s)": group.entity_coupons.count()
-                + group.owned_coupons.count()}
-        held = {what: n for what, n in held.items() if n}
-        if not held:
+        history = held({"subgroup(s)": group.children.count(),
+                        "coupon(s)": group.entity_coupons.count() + group.owned_coupons.count()})
+        if not history:
             return None
-        return (f"Group “{group.name}” has {', '.join(f'{n} {w}' for w, n in held.items())}: "
-                "move its subgroups and delete or move its coupons first.")
+        return (f"Group “{group.name}” has {history}: move its subgroups and delete or move "
+                "its coupons first.")
 
 
 @admin.register(Membership)

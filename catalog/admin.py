@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from catalog import services
 from catalog.errors import IncludesCycle
 from catalog.models import CatalogItem, Client, Entitlement
-from core.admin import HistoryProtectedAdmin
+from core.admin import HistoryProtectedAdmin, held
 
 
 class CatalogItemForm(forms.ModelForm):
@@ -36,14 +36,12 @@ class CatalogItemAdmin(HistoryProtectedAdmin):
     autocomplete_fields = ["includes"]
 
     def history_refusal(self, item):
-        held = {"grant(s)": item.entitlements.count(), "coupon(s)": item.coupons.count(),
-                "coupon usage(s)": item.coupon_usages.count()}
-        held = {what: n for what, n in held.items() if n}
-        if not held:
+        history = held({"grant(s)": item.entitlements.count(), "coupon(s)": item.coupons.count(),
+                        "coupon usage(s)": item.coupon_usages.count()})
+        if not history:
             return None
-        return (f"“{item.title}” has {', '.join(f'{n} {what}' for what, n in held.items())}: "
-                "that history is kept, so the item is not deleted. Untick “Is active” to "
-                "withdraw it.")
+        return (f"“{item.title}” has {history}: that history is kept, so the item is not "
+                "deleted. Untick “Is active” to withdraw it.")
 
     def save_related(self, request, form, formsets, change):
         # Re-check under the includes-graph lock: the form's check ran without it.

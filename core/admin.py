@@ -20,6 +20,12 @@ from django.template.response import TemplateResponse
 from core.errors import DomainError
 
 
+def held(counts: dict[str, int]) -> str:
+    """"2 grant(s), 1 seat(s)" for the non-zero counts ("" when none): the start of a
+    `history_refusal`."""
+    return ", ".join(f"{n:,} {what}" for what, n in counts.items() if n)
+
+
 class HistoryProtectedAdmin(admin.ModelAdmin):
     always_history: str = ""  # the explanation, for models that are never deleted
 

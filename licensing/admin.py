@@ -16,7 +16,7 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from core.admin import HistoryProtectedAdmin, ReadOnlyInline, action_form_page
+from core.admin import HistoryProtectedAdmin, ReadOnlyInline, action_form_page, held
 from core.errors import DomainError
 from licensing import selectors, services
 from licensing.models import License, Seat
@@ -178,12 +178,11 @@ class LicenseAdmin(HistoryProtectedAdmin):
             self.save_formset(request, form, formset, change=change)
 
     def history_refusal(self, obj):
-        children, seats = obj.children.count(), obj.seats.count()
-        if not (children or seats):
+        history = held({"child license(s)": obj.children.count(),
+                        "seat(s), held or past": obj.seats.count()})
+        if not history:
             return None
-        held = [f"{children} child license(s)" if children else "",
-                f"{seats} seat(s), held or past" if seats else ""]
-        return (f"License “{obj.name}” has {' and '.join(h for h in held if h)}: seats are "
+        return (f"License “{obj.name}” has {history}: seats are "
                 "history, so it is kept. Revoke its seats and set an expiration date to end "
                 "it; move or delete its children first.")
 

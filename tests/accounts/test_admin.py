@@ -4,7 +4,6 @@ learner (and a catalog item) from being deleted, with the reason; group cycles a
 import datetime as dt
 
 import pytest
-from django.test import Client as DjangoClient
 from django.utils import timezone
 
 from accounts.models import LearnerGroup, User
@@ -18,14 +17,7 @@ from tests.factories import CatalogItemFactory, LearnerGroupFactory, UserFactory
 from tests.licensing.factories import LicenseFactory
 from tests.redemptions.factories import CodeFactory, CodeGroupFactory, OfferFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(staff_user):
-    client = DjangoClient()
-    client.force_login(staff_user)
-    return client
+pytestmark = pytest.mark.django_db  # `admin_client`: pytest-django's, a superuser's session
 
 
 @pytest.fixture

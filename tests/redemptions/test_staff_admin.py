@@ -7,7 +7,6 @@ import datetime as dt
 import io
 
 import pytest
-from django.test import Client as DjangoClient
 from django.utils import timezone
 
 from catalog.models import Entitlement
@@ -18,17 +17,10 @@ from tests.factories import CatalogItemFactory, UserFactory
 from tests.licensing.factories import LicenseFactory
 from tests.redemptions.factories import CodeFactory, OfferFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db  # `admin_client`: pytest-django's, a superuser's session
 
 GROUPS = "/admin/redemptions/codegroup/"
 CODES = "/admin/redemptions/code/"
-
-
-@pytest.fixture
-def admin_client(staff_user):
-    client = DjangoClient()
-    client.force_login(staff_user)
-    return client
 
 
 def add_group(admin_client, **fields):
