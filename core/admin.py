@@ -15,6 +15,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db.models import ProtectedError
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
 from core.errors import DomainError
@@ -78,6 +79,13 @@ class HistoryProtectedAdmin(admin.ModelAdmin):
                     "it is referred to by history that must be kept")
                 self.message_user(request, f"{obj} was not deleted: {reason}",
                                   messages.ERROR)
+                request.history_kept = True
+
+    def response_delete(self, request, obj_display, obj_id):
+        if getattr(request, "history_kept", False):  # back to it, without "deleted"
+            opts = self.model._meta
+            return redirect(f"admin:{opts.app_label}_{opts.model_name}_change", obj_id)
+        return super().response_delete(request, obj_display, obj_id)
 
 
 class ReadOnlyInline(admin.TabularInline):

@@ -394,6 +394,13 @@ class CodeAdmin(CodeSearchMixin, HistoryProtectedAdmin):
     def has_add_permission(self, request):
         return False  # codes come from a group's generator or the API
 
+    def get_actions(self, request):
+        # One by one from the code's page; whole groups from the group list. A bulk delete
+        # across "all N codes" would check each of up to millions of codes.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
     def history_refusal(self, code):
         used = code.redemptions.count()
         if not used:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from catalog.models import Entitlement
 from redemptions import services
 from redemptions.admin import ADMIN_MAX_CODES
+from redemptions.errors import CodeGroupError, CodeInUse
 from redemptions.models import Code, CodeGroup, Offer
 from tests.factories import CatalogItemFactory, UserFactory
 from tests.licensing.factories import LicenseFactory
@@ -223,6 +224,11 @@ def test_an_unredeemed_code_is_deleted_through_the_service(admin_client):
     assert group.total_codes_count == 2
 
 
+def test_codes_are_not_deleted_in_bulk(admin_client):
+    CodeFactory()
+    assert 'value="delete_selected"' not in admin_client.get(CODES).content.decode()
+
+
 def test_an_unredeemed_group_is_deleted_with_its_codes(admin_client):
     group = generated(count=3)
     page = admin_client.get(f"{GROUPS}{group.pk}/delete/").content.decode()
@@ -274,3 +280,30 @@ def test_the_groups_codes_link_lists_its_codes_only(admin_client):
     assert response.status_code == 200
     assert {c.group_id for c in response.context["cl"].result_list} == {group.pk}
     assert len(response.context["cl"].result_list) == 3
+
+
+def test_a_generator_refusal_after_the_form_is_a_message_not_a_500(admin_client, monkeypatch):
+    def refuse(**kwargs):
+        raise CodeGroupError("code_space_exhausted", "Could not find 5 unused codes.")
+
+    monkeypatch.setattr(services, "create_code_group", refuse)
+    response = add_group(admin_client, offer=str(OfferFactory().pk))
+    assert response.status_code == 200
+    assert "No codes were made: Could not find 5 unused codes." in response.content.decode()
+    assert not CodeGroup.objects.exists()
+
+
+def test_a_redemption_racing_a_delete_is_a_message_not_a_500(admin_client, monkeypatch):
+    code = CodeFactory()
+
+    def redeemed_meanwhile(code):
+        raise CodeInUse("redeemed", "This code has been redeemed, so it is kept as history.")
+
+    monkeypatch.setattr(services, "delete_code", redeemed_meanwhile)
+    response = admin_client.post(f"{CODES}{code.pk}/delete/", {"post": "yes"}, follow=True)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "was not deleted: This code has been redeemed" in body
+    assert "deleted successfully" not in body
+    assert response.redirect_chain == [(f"{CODES}{code.pk}/change/", 302)]
+    assert Code.objects.filter(pk=code.pk).exists()
