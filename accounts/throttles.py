@@ -157,9 +157,10 @@ def redeem_throttle() -> FailureThrottle:
 
     Every refusal counts — an unknown code, and also an expired, used-up or deactivated one
     (a guesser learns nothing useful from those, but is still guessing) — except
-    `already_redeemed`: only a learner who holds the code can get it (a reload, a double
-    click, the vendor's app retrying), so it says nothing about guessing and must not lock an
-    honest learner out.
+    `already_redeemed` (and a coupon's `coupon_already_used`): only a learner who holds the
+    code can get it (a reload, a double click, the vendor's app retrying), so it says nothing
+    about guessing and must not lock an honest learner out. Coupon codes (EduBrite's
+    subscribeByAuthCode, `/api/v1/coupons/{code}/quote|apply`) share this throttle.
     """
     return FailureThrottle(
         scope="redeem",
@@ -167,7 +168,7 @@ def redeem_throttle() -> FailureThrottle:
         per_ip=settings.REDEEM_FAILURES_PER_IP,
         window_seconds=settings.REDEEM_FAILURE_WINDOW_SECONDS,
         what="redemption attempts",
-        not_failures=frozenset({"already_redeemed"}),
+        not_failures=frozenset({"already_redeemed", "coupon_already_used"}),
     )
 
 
