@@ -7,10 +7,11 @@ shares the counts; local memory otherwise). A `FailureThrottle` keeps one counte
 `TooManyAttempts` (HTTP 429, `retry_after` seconds until the window closes) until it does.
 Successes are not counted, so an honest learner redeeming many codes is never slowed down.
 
-Use it around any attempt that guesses a secret:
+Use it around any attempt that guesses a secret; every redeem entry point (the web page, the
+native API, each dialect) does:
 
-    with redeem_throttle.guard(user=request.user, ip=client_ip(request)):
-        redeem(code_text, user, ip=ip)     # a DomainError leaving the block counts as a failure
+    with redeem_guard(request, user=learner):   # = redeem_throttle().guard(user=, ip=)
+        redeem(code_text, learner, ip=client_ip(request))   # a refusal counts as a failure
 
 or call `check_redeem_allowed(user=, ip=)` before and `record_redeem_failure(user=, ip=)`
 after a refusal. The envelopes render `TooManyAttempts` as 429 with a `Retry-After` header.
@@ -21,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -29,6 +30,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from accounts.errors import AccountsError
+from accounts.permissions import is_api_client
 from core.errors import DomainError
 
 
@@ -77,6 +79,8 @@ class FailureThrottle:
     per_ip: int
     window_seconds: int
     what: str = "attempts"
+    # Refusal codes that are not guesses (and so never count): see `redeem_throttle`.
+    not_failures: frozenset[str] = frozenset()
 
     def _keys(self, *, user, ip: str | None) -> list[tuple[str, int]]:
         keys = []
@@ -127,26 +131,61 @@ class FailureThrottle:
         cache.delete_many([f"{key}:{part}" for key, _ in self._keys(user=user, ip=ip)
                            for part in ("count", "since")])
 
+    def record_refusal(self, refusal: DomainError, *, user=None,
+                       ip: str | None = None) -> bool:
+        """Count `refusal` as a failure unless its code is one of `not_failures`; True when
+        it counted (for a caller that gets the refusal back instead of raised: a check)."""
+        if refusal.code in self.not_failures:
+            return False
+        self.record_failure(user=user, ip=ip)
+        return True
+
     @contextmanager
     def guard(self, *, user=None, ip: str | None = None) -> Iterator[None]:
-        """Check before the attempt; a `DomainError` raised inside counts as one failure."""
+        """Check before the attempt; a `DomainError` raised inside counts as one failure
+        (unless its code is one of `not_failures`)."""
         self.check(user=user, ip=ip)
         try:
             yield
-        except DomainError:
-            self.record_failure(user=user, ip=ip)
+        except DomainError as refusal:
+            self.record_refusal(refusal, user=user, ip=ip)
             raise
 
 
 def redeem_throttle() -> FailureThrottle:
-    """The throttle every redeem entry point shares (limits from settings, read each call)."""
+    """The throttle every redeem entry point shares (limits from settings, read each call).
+
+    Every refusal counts — an unknown code, and also an expired, used-up or deactivated one
+    (a guesser learns nothing useful from those, but is still guessing) — except
+    `already_redeemed` (and a coupon's `coupon_already_used`): only a learner who holds the
+    code can get it (a reload, a double click, the vendor's app retrying), so it says nothing
+    about guessing and must not lock an honest learner out. Coupon codes (EduBrite's
+    subscribeByAuthCode, `/api/v1/coupons/{code}/quote|apply`) share this throttle.
+    """
     return FailureThrottle(
         scope="redeem",
         per_user=settings.REDEEM_FAILURES_PER_LEARNER,
         per_ip=settings.REDEEM_FAILURES_PER_IP,
         window_seconds=settings.REDEEM_FAILURE_WINDOW_SECONDS,
         what="redemption attempts",
+        not_failures=frozenset({"already_redeemed", "coupon_already_used"}),
     )
+
+
+@contextmanager
+def redeem_guard(request, *, user) -> Iterator[Callable[[DomainError], bool]]:
+    """`redeem_throttle().guard(...)` for one request redeeming (or checking) for `user`.
+
+    The learner is counted always; the IP when the learner themselves is calling (the web
+    page, a learner's token or session). A server calling with an API key redeems for many
+    learners from one address, and can list every code anyway: its IP is not counted, or one
+    vendor backend would lock out all its learners after a few typos among them.
+    It yields a function that counts a refusal returned rather than raised (a check).
+    """
+    throttle = redeem_throttle()
+    ip = None if is_api_client(getattr(request, "user", None)) else client_ip(request)
+    with throttle.guard(user=user, ip=ip):
+        yield lambda refusal: throttle.record_refusal(refusal, user=user, ip=ip)
 
 
 def login_throttle() -> FailureThrottle:

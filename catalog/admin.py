@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from catalog import services
 from catalog.errors import IncludesCycle
 from catalog.models import CatalogItem, Client, Entitlement
+from core.admin import HistoryProtectedAdmin, held
 
 
 class CatalogItemForm(forms.ModelForm):
@@ -26,13 +27,21 @@ class CatalogItemForm(forms.ModelForm):
 
 
 @admin.register(CatalogItem)
-class CatalogItemAdmin(admin.ModelAdmin):
+class CatalogItemAdmin(HistoryProtectedAdmin):
     form = CatalogItemForm
     list_display = ["title", "kind", "external_id", "price_cents", "is_active", "created_at"]
     list_filter = ["kind", "is_active", "excluded_from_site_coupons"]
     search_fields = ["title", "slug", "external_id"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["includes"]
+
+    def history_refusal(self, item):
+        history = held({"grant(s)": item.entitlements.count(), "coupon(s)": item.coupons.count(),
+                        "coupon usage(s)": item.coupon_usages.count()})
+        if not history:
+            return None
+        return (f"“{item.title}” has {history}: that history is kept, so the item is not "
+                "deleted. Untick “Is active” to withdraw it.")
 
     def save_related(self, request, form, formsets, change):
         # Re-check under the includes-graph lock: the form's check ran without it.
@@ -50,7 +59,7 @@ class ClientAdmin(admin.ModelAdmin):
 
 
 @admin.register(Entitlement)
-class EntitlementAdmin(admin.ModelAdmin):
+class EntitlementAdmin(HistoryProtectedAdmin):
     list_display = ["user", "item", "source", "starts_at", "expires_at", "revoked_at",
                     "preview_only"]
     list_filter = ["source", "preview_only", ("revoked_at", admin.EmptyFieldListFilter)]
@@ -61,8 +70,8 @@ class EntitlementAdmin(admin.ModelAdmin):
                        "created_at", "updated_at"]
     actions = ["revoke_selected"]
 
-    def has_delete_permission(self, request, obj=None):
-        return False  # grants are history: revoke instead
+    always_history = ("A grant is history and is never deleted. Revoke it instead (the "
+                      "“Revoke” action): access ends at once and the record stays.")
 
     def save_model(self, request, obj, form, change):
         if not change:

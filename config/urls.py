@@ -17,6 +17,7 @@ from coupons.api import edubrite
 from coupons.api import v1 as coupons_v1
 from licensing.api import thought_industries as licensing_ti
 from licensing.api import v1 as licensing_v1
+from redemptions import views as redemptions_views
 from redemptions.api import thought_industries as redemptions_ti
 from redemptions.api import tizra as redemptions_tizra
 from redemptions.api import v1 as redemptions_v1
@@ -107,6 +108,8 @@ urlpatterns = [
     path("accounts/register/", accounts_views.RegisterView.as_view(), name="register"),
     path("account/access/", catalog_views.MyAccessView.as_view(), name="my-access"),
     path("admin-api/", include(tizra)),
+    path("redeem/", redemptions_views.RedeemPageView.as_view(), name="redeem"),
+    path("redeem/<slug:site>", redemptions_views.RedeemPageView.as_view(), name="redeem-site"),
 ]
 
 handler404 = "core.views.page_not_found"

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 
+from core.admin import HistoryProtectedAdmin
 from coupons import services, sessions
 from coupons.errors import CouponError
 from coupons.models import (
@@ -47,7 +48,7 @@ class CouponForm(forms.ModelForm):
 
 
 @admin.register(Coupon)
-class CouponAdmin(admin.ModelAdmin):
+class CouponAdmin(HistoryProtectedAdmin):
     form = CouponForm
     list_display = ["code", "type", "entity_type", "status", "value_count", "used",
                     "start_date", "exp_date", "owner_group", "require_approval", "created_at"]
@@ -79,24 +80,15 @@ class CouponAdmin(admin.ModelAdmin):
         obj.created_by = request.user.email
         super().save_model(request, obj, form, change)
 
-    def delete_model(self, request, obj):
-        services.delete_coupon(obj)
+    def history_refusal(self, coupon):
+        used = coupon.usages.count()
+        if not used:
+            return None
+        return (f"{coupon.code}: used {used} time(s), so it is kept as history. Set it "
+                "Inactive (the “Deactivate” action) instead.")
 
-    def delete_queryset(self, request, queryset):
-        for coupon in queryset:
-            services.delete_coupon(coupon)
-
-    def get_deleted_objects(self, objs, request):
-        """A used coupon is refused as protected, saying why and what to do instead."""
-        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs,
-                                                                                    request)
-        used = [(c, c.usages.count()) for c in objs]
-        used = [(c, n) for c, n in used if n]
-        if used:
-            perms_needed = set()  # usages are not deletable at all: say so plainly below
-            protected = [f"{c.code}: used {n} time(s), so it is kept as history. Set it "
-                         "Inactive (the “Deactivate” action) instead." for c, n in used]
-        return deleted, model_count, perms_needed, protected
+    def delete_object(self, coupon):
+        services.delete_coupon(coupon)
 
     @admin.action(description="Deactivate the selected coupons (they can no longer be used)")
     def deactivate(self, request, queryset):
@@ -113,7 +105,7 @@ class CouponAdmin(admin.ModelAdmin):
 
 
 @admin.register(CouponUsage)
-class CouponUsageAdmin(admin.ModelAdmin):
+class CouponUsageAdmin(HistoryProtectedAdmin):
     """History: nothing is edited or deleted here; pending usages are approved or rejected."""
 
     list_display = ["coupon", "user", "item", "status", "price_cents", "discount_cents",
@@ -127,10 +119,11 @@ class CouponUsageAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
+    always_history = ("A coupon usage is history and is never deleted. Reject it while it "
+                      "is pending (the “Reject” action); an approved one is undone by revoking "
+                      "the grant it made (Entitlements).")
 
-    def has_delete_permission(self, request, obj=None):
+    def has_add_permission(self, request):
         return False
 
     def _decide(self, request, queryset, decide, verb):

@@ -9,12 +9,14 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from core.admin import HistoryProtectedAdmin, ReadOnlyInline, action_form_page, held
 from core.errors import DomainError
 from licensing import selectors, services
 from licensing.models import License, Seat
@@ -47,20 +49,6 @@ class LicenseForm(forms.ModelForm):
             field = exc.field if exc.field in self.fields else None
             raise ValidationError({field: exc.message} if field else exc.message) from exc
         return data
-
-
-class ReadOnlyInline(admin.TabularInline):
-    """Shown for reading (with a link to each row); changed elsewhere, through services."""
-
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 class ChildLicenseInline(ReadOnlyInline):
@@ -103,7 +91,7 @@ class AssignSeatsForm(forms.Form):
 
 
 @admin.register(License)
-class LicenseAdmin(admin.ModelAdmin):
+class LicenseAdmin(HistoryProtectedAdmin):
     form = LicenseForm
     list_display = ["name", "client", "parent", "seats", "children_count",
                     "effective_expires_at", "is_default", "created_at"]
@@ -112,12 +100,13 @@ class LicenseAdmin(admin.ModelAdmin):
     list_select_related = ["client", "parent"]
     search_fields = ["name", "label", "sku", "client__name", *REFS]
     autocomplete_fields = ["client", "parent", *CONTENT]
-    readonly_fields = ["hierarchy", "seats", "seat_list", "effective_expires_at",
-                       "created_at", "updated_at"]
+    readonly_fields = ["hierarchy", "seats", "assign_link", "seat_list",
+                       "effective_expires_at", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["client", "name", "label", "sku", "parent", "hierarchy"]}),
-        ("Seats and expiry", {"fields": ["seats_limit", "seats", "seat_list", "access_days",
-                                         "expiration_date", "effective_expires_at"]}),
+        ("Seats and expiry", {"fields": ["seats_limit", "seats", "assign_link", "seat_list",
+                                         "access_days", "expiration_date",
+                                         "effective_expires_at"]}),
         ("Content", {"fields": CONTENT}),
         ("Options", {"fields": ["enable_branding", "is_default"]}),
         ("References", {"classes": ["collapse"], "fields": REFS}),
@@ -188,13 +177,58 @@ class LicenseAdmin(admin.ModelAdmin):
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
 
-    def has_delete_permission(self, request, obj=None):
-        if obj is None:
-            return super().has_delete_permission(request, obj)
-        return not obj.children.exists() and not obj.seats.exists()
+    def history_refusal(self, obj):
+        history = held({"child license(s)": obj.children.count(),
+                        "seat(s), held or past": obj.seats.count()})
+        if not history:
+            return None
+        return (f"License “{obj.name}” has {history}: seats are "
+                "history, so it is kept. Revoke its seats and set an expiration date to end "
+                "it; move or delete its children first.")
 
-    def delete_model(self, request, obj):
+    def delete_object(self, obj):
         services.delete_license(license=obj)
+
+    def get_urls(self):
+        return [path("<path:object_id>/assign-seats/",
+                     self.admin_site.admin_view(self.assign_seats_view),
+                     name="licensing_license_assign_seats"), *super().get_urls()]
+
+    @admin.display(description="Assign")
+    def assign_link(self, obj):
+        if not obj.pk:
+            return "-"
+        url = reverse("admin:licensing_license_assign_seats", args=[obj.pk])
+        return format_html('<a href="{}">Assign seats by email…</a>', url)
+
+    def assign_seats_view(self, request, object_id):
+        """Seat learners by email on one license (each email its own transaction)."""
+        license = self.get_object(request, object_id)
+        if license is None:
+            raise Http404("No such license.")
+        if not self.has_change_permission(request, license):
+            raise PermissionDenied
+        form = AssignSeatsForm(request.POST or None)
+        if form.is_bound and form.is_valid():
+            self.report_assignments(request, services.assign_seats_by_email(
+                license=license, emails=form.cleaned_data["emails"], source="manual",
+                source_ref=f"admin:{request.user.pk}"[:64]))
+            return redirect("admin:licensing_license_change", license.pk)
+        return action_form_page(
+            self, request, action="", form=form, submit="Assign seats",
+            title=f"Assign seats on {license}",
+            intro=f"Seats used / limit on “{license.name}” (with the licenses under it): "
+                  f"{self.seats(license)}. Each email is seated on its own: the others go on "
+                  "when one has no seat left or no account.")
+
+    def report_assignments(self, request, outcomes) -> None:
+        by_outcome: dict[str, list[str]] = {}
+        for outcome in outcomes:
+            by_outcome.setdefault(outcome.outcome, []).append(outcome.email)
+        for outcome, emails in by_outcome.items():
+            level = messages.SUCCESS if outcome == services.ASSIGNED else messages.WARNING
+            self.message_user(request, f"{outcome.replace('_', ' ')}: {', '.join(emails)}",
+                              level)
 
     @admin.action(description="Assign seats by email…")
     def assign_seats(self, request, queryset):
@@ -202,30 +236,11 @@ class LicenseAdmin(admin.ModelAdmin):
             self.message_user(request, "Choose exactly one license to assign seats on.",
                               messages.WARNING)
             return None
-        license = queryset.get()
-        form = AssignSeatsForm(request.POST if "apply" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            outcomes = services.assign_seats_by_email(
-                license=license, emails=form.cleaned_data["emails"], source="manual",
-                source_ref=f"admin:{request.user.pk}"[:64])
-            counts: dict[str, list[str]] = {}
-            for outcome in outcomes:
-                counts.setdefault(outcome.outcome, []).append(outcome.email)
-            for outcome, emails in counts.items():
-                level = messages.SUCCESS if outcome == services.ASSIGNED else messages.WARNING
-                self.message_user(request, f"{outcome.replace('_', ' ')}: {', '.join(emails)}",
-                                  level)
-            return None
-        return TemplateResponse(request, "admin/licensing/license/assign_seats.html", {
-            **self.admin_site.each_context(request), "title": f"Assign seats on {license}",
-            "license": license, "form": form, "opts": self.model._meta,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-            "seats": self.seats(license),
-        })
+        return redirect("admin:licensing_license_assign_seats", queryset.get().pk)
 
 
 @admin.register(Seat)
-class SeatAdmin(admin.ModelAdmin):
+class SeatAdmin(HistoryProtectedAdmin):
     """Seats are history: read-only here, revoked by the action, never deleted."""
 
     list_display = ["user", "license", "assigned_at", "expires_at", "revoked_at", "source",
@@ -243,11 +258,12 @@ class SeatAdmin(admin.ModelAdmin):
     def in_force(self, obj):
         return obj.is_active()
 
-    def has_add_permission(self, request):
-        return False  # assign from the license list ("Assign seats by email…")
+    always_history = ("A seat is history and is never deleted. Revoke it instead (the "
+                      "“Revoke” action): the learner loses what it opens at once, and the "
+                      "record stays, with when and why.")
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    def has_add_permission(self, request):
+        return False  # assign from the license ("Assign seats by email…")
 
     @admin.action(description="Revoke the selected seats now")
     def revoke_selected(self, request, queryset):

@@ -1,23 +1,41 @@
 """Staff admin for offers, code groups, codes and redemptions.
 
-Every change goes through `redemptions.services`: a group is made by the generator (no cap on
-the count here; batches of 10,000), codes are (de)activated and redemptions rolled back by the
-services, counters and history are read-only, and nothing that was redeemed is deleted.
+Every change goes through `redemptions.services`. A group is made by the generator from the
+add form — for an existing offer, or for items the form names (an offer is made for it) —
+with the API's rules (code length from the count, the guessing odds, at least one use per
+code) but a larger cap: up to `ADMIN_MAX_CODES` codes in one request and one transaction
+(about a second per 100,000 codes here); beyond that the form gives the
+`manage.py generate_codes` command line, which prints its progress. A group's codes download
+as a streamed CSV. Codes are deactivated, reactivated or given a new expiry in bulk;
+redemptions are rolled back. History is read-only, and nothing that was redeemed is deleted:
+the delete pages say why (`core.admin.HistoryProtectedAdmin`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import time
+
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib.admin.widgets import AdminSplitDateTime, AutocompleteSelectMultiple
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.urls import reverse
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
+from catalog.models import CatalogItem
+from core.admin import HistoryProtectedAdmin, ReadOnlyInline, action_form_page
 from core.errors import DomainError
-from redemptions import services
+from redemptions import selectors, services
+from redemptions.api.common import codes_csv_response
 from redemptions.codes import Alphabet, check_code_space, default_length, normalize_code
 from redemptions.models import GENERATOR_BATCH, Code, CodeGroup, Offer, Redemption
+
+ADMIN_MAX_CODES = 100_000
 
 
 def _as_validation_error(exc: DomainError) -> ValidationError:
@@ -47,32 +65,89 @@ class OfferForm(forms.ModelForm):
 
 
 @admin.register(Offer)
-class OfferAdmin(admin.ModelAdmin):
+class OfferAdmin(HistoryProtectedAdmin):
     form = OfferForm
     list_display = ["name", "action_type", "access_days", "access_expiration_date",
                     "based_on", "created_at"]
     list_filter = ["action_type"]
     list_select_related = ["based_on"]
     search_fields = ["name"]
-    autocomplete_fields = ["items"]
-    filter_horizontal = ["licenses"]  # licensing's admin (with search) arrives with its issue
+    autocomplete_fields = ["items", "licenses"]
     readonly_fields = ["based_on", "created_at", "updated_at"]
+
+    def history_refusal(self, offer):
+        groups, codes = offer.code_groups.count(), offer.codes.count()
+        if not (groups or codes):
+            return None
+        return (f"Offer “{offer.name}” is what {groups:,} code group(s) and {codes:,} code(s) "
+                "grant, so it is kept. Change its terms instead (codes already redeemed keep "
+                "what they granted), or delete those groups first while none of their codes "
+                "was redeemed.")
+
+    def save_model(self, request, obj, form, change):
+        """Through the services (the same checks as the API); the M2Ms are set there."""
+        data = form.cleaned_data
+        terms = {name: data.get(name) for name in (
+            "name", "action_type", "access_days", "access_expiration_date", "user_tags",
+            "match_specification")}
+        content = {"items": list(data.get("items") or []),
+                   "licenses": list(data.get("licenses") or [])}
+        saved = (services.update_offer(obj, **terms, **content) if change else
+                 services.create_offer(services.OfferTerms(**terms, **content)))
+        obj.pk = saved.pk
+        obj._state.adding = False
+        obj.refresh_from_db()
+
+    def save_related(self, request, form, formsets, change):
+        for formset in formsets:  # the offer's items and licenses were set by the service
+            self.save_formset(request, form, formset, change=change)
 
 
 class CodeGroupAddForm(forms.ModelForm):
-    count = forms.IntegerField(min_value=1, help_text=f"Codes to generate (made in batches of "
-                                                      f"{GENERATOR_BATCH:,}; no upper limit "
-                                                      f"here).")
+    items = forms.ModelMultipleChoiceField(
+        queryset=CatalogItem.objects.all(), required=False,
+        widget=AutocompleteSelectMultiple(Offer._meta.get_field("items"), admin.site),
+        help_text="Or, instead of an offer: the items the codes grant (an offer is made).")
+    access_days = forms.IntegerField(
+        required=False, min_value=1, max_value=services.MAX_ACCESS_DAYS,
+        help_text="With items: access lasts this many days from redemption (empty: no end).")
+    count = forms.IntegerField(
+        min_value=1, max_value=ADMIN_MAX_CODES,
+        help_text=f"Codes to generate: up to {ADMIN_MAX_CODES:,} here, in one go (made in "
+                  f"batches of {GENERATOR_BATCH:,}). More: `manage.py generate_codes`.")
     code_length = forms.IntegerField(min_value=1, max_value=64, required=False,
                                      help_text="Empty: 8, or more when the count needs it.")
 
     class Meta:
         model = CodeGroup
-        fields = ["label", "offer", "client", "count", "code_length", "alphabet",
-                  "redemptions_per_code", "starts_at", "expiration_date", "gift"]
+        fields = ["label", "offer", "items", "access_days", "client", "count", "code_length",
+                  "alphabet", "redemptions_per_code", "starts_at", "expiration_date", "gift"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["offer"].required = False
+        self.fields["offer"].help_text = "What the codes grant (or name items below)."
+        self.fields["count"].error_messages["max_value"] = (
+            f"At most {ADMIN_MAX_CODES:,} codes are made here, in one request. For more, run "
+            f"on the server: manage.py generate_codes --offer <offer id> --count <count> "
+            f"--label <label> (it prints its progress; all or nothing).")
 
     def clean(self):
         data = super().clean()
+        offer, items = data.get("offer"), list(data.get("items") or [])
+        if bool(offer) == bool(items):
+            raise ValidationError({"offer": "Choose an offer, or items for a new one (not "
+                                            "both)."})
+        if offer and data.get("access_days"):
+            self.add_error("access_days", "Access days are for a new offer made from items; "
+                                          "the chosen offer has its own terms.")
+        if items:
+            data["offer_terms"] = services.OfferTerms(
+                name=data.get("label") or "Codes", items=items,
+                access_days=data.get("access_days"))
+        if (data.get("redemptions_per_code") or 0) < 1:
+            self.add_error("redemptions_per_code", "Each code must allow at least one "
+                                                   "redemption.")
         count, alphabet = data.get("count"), data.get("alphabet") or Alphabet.UNAMBIGUOUS
         if count:
             data["code_length"] = data.get("code_length") or default_length(count, alphabet)
@@ -83,19 +158,48 @@ class CodeGroupAddForm(forms.ModelForm):
         return data
 
 
+class NewExpiryForm(forms.Form):
+    expiration_date = forms.SplitDateTimeField(
+        label="New expiry", widget=AdminSplitDateTime,
+        help_text="Date and time (UTC) until which the codes can be redeemed.")
+
+    def clean_expiration_date(self):
+        value = self.cleaned_data["expiration_date"]
+        if value <= timezone.now():
+            raise ValidationError("Choose a time in the future (to end codes now, deactivate "
+                                  "them).")
+        return value
+
+
+def _new_expiry(modeladmin, request, *, action: str, what: str, apply):
+    """An action asking for a new expiry, then calling `apply(date)` → message."""
+    form = NewExpiryForm(request.POST if "apply" in request.POST else None)
+    if form.is_bound and form.is_valid():
+        modeladmin.message_user(request, apply(form.cleaned_data["expiration_date"]),
+                                messages.SUCCESS)
+        return None
+    return action_form_page(
+        modeladmin, request, action=action, form=form, submit="Set the new expiry",
+        title=f"New expiry for {what}",
+        intro=f"A new expiry for {what}. Codes past their old expiry can be redeemed again "
+              "until the new one (unless deactivated or used up).")
+
+
 @admin.register(CodeGroup)
-class CodeGroupAdmin(admin.ModelAdmin):
+class CodeGroupAdmin(HistoryProtectedAdmin):
     list_display = ["label", "offer", "client", "total_codes_count", "redeemed",
-                    "code_length", "alphabet", "expiration_date", "created_at"]
+                    "code_length", "alphabet", "expiration_date", "csv", "created_at"]
     list_filter = ["alphabet", "gift", "uploaded", "created_at"]
     list_select_related = ["offer", "client"]
     search_fields = ["label"]
     autocomplete_fields = ["offer", "client"]
     readonly_fields = ["offer", "code_length", "alphabet", "redemptions_per_code",
-                       "total_codes_count", "uploaded", "codes_link", "created_at",
-                       "updated_at"]
-    fields = ["label", "client", "starts_at", "expiration_date", "gift", *readonly_fields]
-    actions = ["deactivate_codes", "delete_unredeemed"]
+                       "total_codes_count", "redeemed", "uploaded", "codes_link", "csv",
+                       "created_at", "updated_at"]
+    fields = ["label", "offer", "codes_link", "csv", "total_codes_count", "redeemed", "client",
+              "starts_at", "expiration_date", "gift", "code_length", "alphabet",
+              "redemptions_per_code", "uploaded", "created_at", "updated_at"]
+    actions = ["export_csv", "set_expiry", "deactivate_codes", "activate_codes"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_redeemed_count()
@@ -111,17 +215,41 @@ class CodeGroupAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else self.readonly_fields
 
-    def has_delete_permission(self, request, obj=None):
-        return False  # groups go only while unredeemed: the action below checks that
+    def get_urls(self):
+        return [path("<path:object_id>/codes.csv", self.admin_site.admin_view(self.csv_view),
+                     name="redemptions_codegroup_csv"), *super().get_urls()]
 
     @admin.display(description="redeemed codes", ordering="redeemed_codes_count")
     def redeemed(self, group):
-        return group.redeemed_codes_count
+        return getattr(group, "redeemed_codes_count", "—")
 
     @admin.display(description="codes")
     def codes_link(self, group):
         url = reverse("admin:redemptions_code_changelist") + f"?group__id__exact={group.pk}"
-        return format_html('<a href="{}">{} codes</a>', url, group.total_codes_count)
+        return format_html('<a href="{}">{} codes</a>', url, f"{group.total_codes_count:,}")
+
+    @admin.display(description="CSV")
+    def csv(self, group):
+        return format_html('<a href="{}" download>Download the codes (CSV)</a>',
+                           reverse("admin:redemptions_codegroup_csv", args=[group.pk]))
+
+    def csv_view(self, request, object_id):
+        """Every code of the group, streamed: code, redeemed, redeemedBy, redeemedAt."""
+        group = self.get_object(request, object_id)
+        if group is None:
+            raise Http404("No such code group.")
+        if not self.has_view_permission(request, group):
+            raise PermissionDenied
+        return codes_csv_response(
+            selectors.codes_with_redeemers(Code.objects.filter(group=group).order_by("id")),
+            group)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        try:
+            return super().add_view(request, form_url, extra_context)
+        except DomainError as exc:  # the generator refused after the form's checks (a race)
+            self.message_user(request, f"No codes were made: {exc.message}", messages.ERROR)
+            return redirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -129,33 +257,71 @@ class CodeGroupAdmin(admin.ModelAdmin):
                                                for name in form.changed_data})
             return
         data = form.cleaned_data
-        batches = []
+        batches: list[int] = []
+        started = time.monotonic()
         created = services.create_code_group(
-            label=data["label"], offer=data["offer"], client=data.get("client"),
+            label=data["label"], offer=data.get("offer") or data["offer_terms"],
+            client=data.get("client"),
             count=data["count"], code_length=data["code_length"], alphabet=data["alphabet"],
             redemptions_per_code=data["redemptions_per_code"], starts_at=data.get("starts_at"),
             expiration_date=data.get("expiration_date"), gift=data.get("gift", False),
-            max_count=None, progress=lambda done, total: batches.append(done))
+            max_count=ADMIN_MAX_CODES, progress=lambda done, total: batches.append(done))
         for field in CodeGroup._meta.concrete_fields:
             setattr(obj, field.attname, getattr(created, field.attname))
         obj._state.adding = False
-        self.message_user(request, f"Generated {data['count']:,} codes in {len(batches)} "
-                                   f"batch(es).", messages.SUCCESS)
+        self.message_user(
+            request, f"Generated {data['count']:,} codes of {data['code_length']} characters "
+                     f"in {len(batches)} batch(es) of up to {GENERATOR_BATCH:,}, in "
+                     f"{time.monotonic() - started:.1f} s.", messages.SUCCESS)
+
+    def history_refusal(self, group):
+        redeemed = Redemption.objects.filter(code__group=group).count()
+        if not redeemed:
+            return None
+        return (f"Code group “{group.label}”: its codes were redeemed {redeemed:,} time(s), so "
+                "it is kept as history. Deactivate its codes instead (the “Deactivate every "
+                "code” action).")
+
+    def deletion_summary(self, objs, request):
+        # Never redeemed: each group goes with its codes (Django would list every code).
+        groups = list(objs)
+        codes = Code.objects.filter(group__in=groups).count()
+        return ([f"Code group: {g.label} ({g.total_codes_count:,} codes)" for g in groups],
+                {"code groups": len(groups), "codes (never redeemed)": codes}, set(), [])
+
+    def delete_object(self, group):
+        services.delete_code_group(group)
+
+    @admin.action(description="Download the codes of the selected group (CSV)")
+    def export_csv(self, request, queryset: QuerySet[CodeGroup]):
+        if queryset.count() != 1:
+            self.message_user(request, "Choose exactly one group to download its codes.",
+                              messages.WARNING)
+            return None
+        return redirect("admin:redemptions_codegroup_csv", queryset.get().pk)
+
+    @admin.action(description="Set a new expiry for the selected groups…")
+    def set_expiry(self, request, queryset: QuerySet[CodeGroup]):
+        def apply(date: dt.datetime) -> str:
+            for group in queryset:
+                services.update_code_group(group, expiration_date=date)
+            own = Code.objects.filter(group__in=queryset, expiration_date__isnull=False)
+            return (f"{queryset.count()} group(s) now expire on {date:%Y-%m-%d %H:%M} UTC."
+                    + (f" {own.count():,} of their codes have an expiry of their own and keep "
+                       "it (change those from the code list)." if own.exists() else ""))
+
+        return _new_expiry(self, request, action="set_expiry",
+                           what=f"{queryset.count()} code group(s)", apply=apply)
 
     @admin.action(description="Deactivate every code of the selected groups")
     def deactivate_codes(self, request, queryset: QuerySet[CodeGroup]):
         count = services.set_codes_active(Code.objects.filter(group__in=queryset), False)
         self.message_user(request, f"Deactivated {count:,} code(s).", messages.SUCCESS)
 
-    @admin.action(description="Delete the selected groups (only if no code was redeemed)")
-    def delete_unredeemed(self, request, queryset: QuerySet[CodeGroup]):
-        for group in queryset:
-            try:
-                services.delete_code_group(group)
-            except DomainError as exc:
-                self.message_user(request, f"{group.label}: {exc.message}", messages.ERROR)
-            else:
-                self.message_user(request, f"Deleted {group.label}.", messages.SUCCESS)
+    @admin.action(description="Reactivate every code of the selected groups")
+    def activate_codes(self, request, queryset: QuerySet[CodeGroup]):
+        count = services.set_codes_active(Code.objects.filter(group__in=queryset), True)
+        self.message_user(request, f"Reactivated {count:,} code(s).", messages.SUCCESS)
 
 
 class CodeForm(forms.ModelForm):
@@ -186,8 +352,32 @@ class CodeSearchMixin:
         return results, distinct
 
 
+class RedemptionInline(ReadOnlyInline):
+    """Every use of the code, rolled back ones too (history; roll back from the list)."""
+
+    model = Redemption
+    verbose_name_plural = "redemption history"
+    fields = ["user", "redeemed_at", "ip", "transaction_id", "granted", "rolled_back_at",
+              "rolled_back_by", "rolled_back_reason"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user").order_by("-redeemed_at")
+
+    @admin.display(description="granted")
+    def granted(self, redemption):
+        return granted_items(redemption)
+
+
+def granted_items(redemption: Redemption) -> str:
+    items = [f"{e.item.title}{' (revoked)' if e.revoked_at else ''}"
+             for e in redemption.granted_entitlements()]
+    seats = [f"seat on {s.license.name}{' (revoked)' if s.revoked_at else ''}"
+             for s in selectors.seats_taken(redemption)]
+    return ", ".join(items + seats) or "—"
+
+
 @admin.register(Code)
-class CodeAdmin(CodeSearchMixin, admin.ModelAdmin):
+class CodeAdmin(CodeSearchMixin, HistoryProtectedAdmin):
     form = CodeForm
     list_display = ["code", "group", "offer", "redemptions_count", "max_redemptions",
                     "is_active", "expiration_date", "last_redeemed_at", "created_at"]
@@ -198,14 +388,29 @@ class CodeAdmin(CodeSearchMixin, admin.ModelAdmin):
                        "last_redeemed_at", "created_at", "updated_at"]
     fields = [*readonly_fields[:3], "is_active", "max_redemptions", "starts_at",
               "expiration_date", "transaction_id", *readonly_fields[3:]]
+    inlines = [RedemptionInline]
     show_full_result_count = False  # counting millions of codes on every page is slow
-    actions = ["deactivate", "activate"]
+    actions = ["deactivate", "activate", "set_expiry"]
 
     def has_add_permission(self, request):
         return False  # codes come from a group's generator or the API
 
-    def has_delete_permission(self, request, obj=None):
-        return False  # history; deactivate instead
+    def get_actions(self, request):
+        # One by one from the code's page; whole groups from the group list. A bulk delete
+        # across "all N codes" would check each of up to millions of codes.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def history_refusal(self, code):
+        used = code.redemptions.count()
+        if not used:
+            return None
+        return (f"Code {code.code}: redeemed {used} time(s), so it is kept as history. "
+                "Deactivate it instead (the “Deactivate” action).")
+
+    def delete_object(self, code):
+        services.delete_code(code)
 
     def save_model(self, request, obj, form, change):
         services.update_code(obj, **{name: form.cleaned_data[name]
@@ -221,9 +426,21 @@ class CodeAdmin(CodeSearchMixin, admin.ModelAdmin):
         count = services.set_codes_active(queryset, True)
         self.message_user(request, f"Reactivated {count:,} code(s).", messages.SUCCESS)
 
+    @admin.action(description="Set a new expiry for the selected codes…")
+    def set_expiry(self, request, queryset):
+        def apply(date: dt.datetime) -> str:
+            count = services.set_codes_expiration(queryset, date)
+            return f"{count:,} code(s) now expire on {date:%Y-%m-%d %H:%M} UTC."
+
+        return _new_expiry(self, request, action="set_expiry", what="the selected codes",
+                           apply=apply)
+
 
 @admin.register(Redemption)
-class RedemptionAdmin(CodeSearchMixin, admin.ModelAdmin):
+class RedemptionAdmin(CodeSearchMixin, HistoryProtectedAdmin):
+    always_history = ("A redemption is history and is never deleted. Roll it back instead "
+                      "(the “Roll back” action): what it granted is revoked, the use is given "
+                      "back, and the record stays, marked with when, who and why.")
     code_lookup = "code__code"
     list_display = ["id", "code", "user", "redeemed_at", "ip", "rolled_back_at"]
     list_filter = [("rolled_back_at", admin.EmptyFieldListFilter), "redeemed_at"]
@@ -240,14 +457,9 @@ class RedemptionAdmin(CodeSearchMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     @admin.display(description="granted")
     def granted(self, redemption):
-        items = [f"{e.item.title}{' (revoked)' if e.revoked_at else ''}"
-                 for e in redemption.granted_entitlements()]
-        return ", ".join(items) or "—"
+        return granted_items(redemption)
 
     @admin.action(description="Roll back the selected redemptions (grants revoked, use given "
                               "back)")

@@ -8,7 +8,8 @@ from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from catalog.models import CatalogItem
+from catalog.models import CatalogItem, EntitlementSource
+from licensing.models import Seat
 from redemptions.codes import is_canonical, normalize_code
 from redemptions.models import Code, CodeGroup, Redemption
 
@@ -114,3 +115,17 @@ def redemption_url(code: Code, *, success_url: str | None = None) -> str:
     if success_url:
         url += f"&successUrl={quote(success_url, safe='')}"
     return url
+def standing_redemption(code_text: str, user) -> Redemption | None:
+    """The learner's own standing redemption of the code typed (any case, separators), if
+    any: what the redeem page shows when they try it again."""
+    code = normalize_code(code_text)
+    if not is_canonical(code):
+        return None
+    return Redemption.objects.active().filter(code__code=code, user=user).first()
+
+
+def seats_taken(redemption: Redemption) -> QuerySet[Seat]:
+    """The license seats a redemption took (revoked ones too: they are history)."""
+    return (Seat.objects.filter(source=EntitlementSource.REDEMPTION,
+                                source_ref=str(redemption.pk))
+            .select_related("license").order_by("assigned_at", "id"))

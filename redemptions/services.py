@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -265,12 +265,24 @@ def update_code(code: Code, **changes: object) -> Code:
     return locked
 
 
+def _code_ids(codes: Iterable[Code]):
+    """The codes' keys: a subquery for a queryset (a million codes stay in the database)."""
+    return codes.values("pk") if isinstance(codes, QuerySet) else [c.pk for c in codes]
+
+
 def set_codes_active(codes: Iterable[Code], active: bool) -> int:
     """Deactivate (or reactivate) codes; a redemption in flight finishes first (row locks)."""
-    ids = [c.pk for c in codes]
     with transaction.atomic():
-        return Code.objects.filter(pk__in=ids).exclude(is_active=active)\
+        return Code.objects.filter(pk__in=_code_ids(codes)).exclude(is_active=active)\
             .update(is_active=active, updated_at=timezone.now())
+
+
+def set_codes_expiration(codes: Iterable[Code], expiration_date: dt.datetime | None) -> int:
+    """Give codes an expiry of their own (extend or shorten them; None: their group's, or
+    never), in one statement; a redemption in flight finishes first (row locks)."""
+    with transaction.atomic():
+        return Code.objects.filter(pk__in=_code_ids(codes))\
+            .update(expiration_date=expiration_date, updated_at=timezone.now())
 
 
 @transaction.atomic

@@ -95,6 +95,7 @@ from accounts.dialects import EduBriteView
 from accounts.models import User
 from accounts.permissions import IsApiClientStaffOrLearner, is_api_client, is_staff_user
 from accounts.selectors import resolve_group_path
+from accounts.throttles import redeem_guard
 from catalog.models import CatalogItem, ItemKind
 from core.envelopes import Problem, make_exception_handler, register_prefix
 from core.errors import DomainError, InvalidInput, NotAllowed, NotFound
@@ -502,7 +503,8 @@ ENVELOPE = inline_serializer("EduBriteResponse", {
 RESPONSES = {code: ENVELOPE for code in (200, 400, 401, 403, 404, 409, 422)}
 
 
-def _schema(name: str, summary: str, dispatch_names: list[str], params: list[tuple[str, str]]):
+def _schema(name: str, summary: str, dispatch_names: list[str], params: list[tuple[str, str]],
+            responses: dict = RESPONSES):
     parameters = [
         OpenApiParameter("dispatch", str, enum=dispatch_names, required=True),
         OpenApiParameter("xml", OpenApiTypes.BOOL, description="true: answer in XML."),
@@ -515,10 +517,10 @@ def _schema(name: str, summary: str, dispatch_names: list[str], params: list[tup
     })
     return {
         "get": extend_schema(summary=summary,
-                             parameters=parameters, responses=RESPONSES, tags=["edubrite"]),
+                             parameters=parameters, responses=responses, tags=["edubrite"]),
         "post": extend_schema(summary=summary,
                               request={"application/x-www-form-urlencoded": form},
-                              responses=RESPONSES, tags=["edubrite"]),
+                              responses=responses, tags=["edubrite"]),
     }
 
 
@@ -679,7 +681,8 @@ EVENT_SCHEMA = _schema(
     ["subscribeByAuthCode"],
     [("eventId", "The course session, program session or event (id or external id)."),
      ("code", "The coupon code."),
-     ("userName", "The learner (email or id); default: the signed-in user.")])
+     ("userName", "The learner (email or id); default: the signed-in user.")],
+    responses={**RESPONSES, 429: ENVELOPE})  # refused codes are throttled (0962)
 
 
 class EventServiceView(EduBriteAPIView):
@@ -699,8 +702,10 @@ class EventServiceView(EduBriteAPIView):
         item = _item(p.text("eventId", required=True),
                      (ItemKind.COURSE_SESSION, ItemKind.PROGRAM_SESSION, ItemKind.EVENT),
                      "eventId")
-        coupon = _coupon_by_code(p.text("code", required=True))
-        usage = services.apply_coupon(coupon=coupon, user=self._learner(request, p), item=item)
+        code, learner = p.text("code", required=True), self._learner(request, p)
+        with redeem_guard(request, user=learner):  # a coupon code is guessed like any code
+            usage = services.apply_coupon(coupon=_coupon_by_code(code), user=learner,
+                                          item=item)
         extra = []
         if usage.status == "pending":
             extra = [("0950", "The subscription waits for the approval of the coupon's group "

@@ -22,6 +22,7 @@ from accounts.errors import AccountsError
 from accounts.models import User
 from accounts.permissions import IsApiClientStaffOrLearner, is_api_client, is_staff_user
 from accounts.selectors import resolve_group_path
+from accounts.throttles import redeem_guard
 from catalog.models import CatalogItem
 from core.errors import InvalidInput, NotAllowed, NotFound
 from core.filters import ZypeFilters, is_uuid
@@ -182,8 +183,9 @@ class CouponViewSet(LearnerActionsMixin, NativeView, viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         services.delete_coupon(instance)
 
-    def _use(self, request) -> tuple[Coupon, User, CatalogItem]:
-        coupon = self.get_object()
+    def _use(self, request) -> tuple[User, CatalogItem]:
+        """Who uses the coupon, for what; the coupon is looked up under the redeem throttle
+        (a coupon code is guessed like any code)."""
         body = CouponUseSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         named = body.validated_data.get("user")
@@ -196,24 +198,28 @@ class CouponViewSet(LearnerActionsMixin, NativeView, viewsets.ModelViewSet):
             raise NotAllowed(message="A learner may only use coupons for themselves.")
         else:
             user = named or request.user
-        return coupon, user, body.validated_data["item"]
+        return user, body.validated_data["item"]
 
-    @extend_schema(request=CouponUseSerializer, responses={200: QuoteSerializer, **ERRORS})
+    @extend_schema(request=CouponUseSerializer,
+                   responses={200: QuoteSerializer, **ERRORS, 429: None})
     @action(detail=True, methods=["post"])
     def quote(self, request, pk=None):
         """What using this coupon for the item would cost, or why it would be refused.
         Changes nothing."""
-        coupon, user, item = self._use(request)
-        return Response(QuoteSerializer(services.quote(coupon=coupon, user=user,
-                                                       item=item)).data)
+        user, item = self._use(request)
+        with redeem_guard(request, user=user):
+            quote = services.quote(coupon=self.get_object(), user=user, item=item)
+        return Response(QuoteSerializer(quote).data)
 
-    @extend_schema(request=CouponUseSerializer, responses={201: CouponUsageSerializer, **ERRORS})
+    @extend_schema(request=CouponUseSerializer,
+                   responses={201: CouponUsageSerializer, **ERRORS, 429: None})
     @action(detail=True, methods=["post"])
     def apply(self, request, pk=None):
         """Use the coupon for the item: a usage, approved (and access granted) at once, or
         pending when the coupon requires approval."""
-        coupon, user, item = self._use(request)
-        usage = services.apply_coupon(coupon=coupon, user=user, item=item)
+        user, item = self._use(request)
+        with redeem_guard(request, user=user):
+            usage = services.apply_coupon(coupon=self.get_object(), user=user, item=item)
         return Response(CouponUsageSerializer(usage).data, status=status.HTTP_201_CREATED)
 
 

@@ -1,4 +1,5 @@
-"""What the redemption APIs share that is not a dialect: the streamed CSV export of codes.
+"""What the redemption APIs (and the admin) share that is not a dialect: the streamed CSV
+export of codes.
 
 `?format=csv` goes through DRF's content negotiation (`format` is its override parameter), so a
 view that exports lists `CSVRenderer` among its renderers; the rows themselves are streamed
@@ -53,6 +54,15 @@ def code_csv_rows(codes) -> Iterator[str]:
         ])
 
 
+def codes_csv_response(codes, group: CodeGroup | None) -> StreamingHttpResponse:
+    """`codes` (with their redeemers: `selectors.codes_with_redeemers`) as a streamed CSV
+    download named after the group (the APIs and the admin)."""
+    name = slugify(group.label)[:50] if group is not None else ""
+    response = StreamingHttpResponse(code_csv_rows(codes), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{name or "codes"}-codes.csv"'
+    return response
+
+
 class CodeCsvExportMixin:
     """For a view with a codes list: `?format=csv` streams them; errors stay JSON."""
 
@@ -61,10 +71,7 @@ class CodeCsvExportMixin:
         return isinstance(renderer, CSVRenderer)
 
     def csv_response(self, codes, group: CodeGroup | None) -> StreamingHttpResponse:
-        name = slugify(group.label)[:50] if group is not None else ""
-        response = StreamingHttpResponse(code_csv_rows(codes), content_type="text/csv")
-        response["Content-Disposition"] = f'attachment; filename="{name or "codes"}-codes.csv"'
-        return response
+        return codes_csv_response(codes, group)
 
     def finalize_response(self, request, response, *args, **kwargs):
         if getattr(response, "status_code", 200) >= 400 and self.wants_csv():

@@ -3,6 +3,9 @@
 
 Snake_case JSON, errors `{"errors": [{"code", "message", "field"}]}`. A learner's OAuth token
 redeems for the learner; an API key (or staff) redeems on behalf of `user` (id or email).
+Redeem and check share the redeem throttle with the web page and the dialects
+(`accounts.throttles.redeem_guard`): refusals count per learner and per IP (not the IP of an
+API-key server), and too many answer 429 with `Retry-After`.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from rest_framework.response import Response
 from accounts.api.fields import LearnerField
 from accounts.dialects import NativeAPIView, NativeView
 from accounts.permissions import IsApiClientStaffOrLearner, is_api_client, is_staff_user
+from accounts.throttles import client_ip, redeem_guard
 from catalog.models import CatalogItem, Entitlement
 from core.errors import InvalidInput, NotAllowed
 from core.filters import StrictBooleanFilter, ZypeFilters
@@ -444,25 +448,31 @@ class RedeemView(RedeemingView):
     """Redeem a code: 201 with the redemption and what it granted."""
 
     @extend_schema(request=RedeemSerializer,
-                   responses={201: RedemptionSerializer, **ERRORS, 422: None})
+                   responses={201: RedemptionSerializer, **ERRORS, 422: None, 429: None})
     def post(self, request):
         body = RedeemSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        redemption = services.redeem(data["code"], self.learner(data),
-                                     ip=request.META.get("REMOTE_ADDR"),
-                                     transaction_id=data["transaction_id"])
+        learner = self.learner(data)
+        with redeem_guard(request, user=learner):
+            redemption = services.redeem(data["code"], learner, ip=client_ip(request),
+                                         transaction_id=data["transaction_id"])
         return Response(RedemptionSerializer(redemption).data, status=status.HTTP_201_CREATED)
 
 
 class RedeemCheckView(RedeemingView):
     """What redeeming a code would grant now, or why it would be refused; changes nothing."""
 
-    @extend_schema(request=RedeemSerializer, responses={200: CheckResultSerializer, **ERRORS})
+    @extend_schema(request=RedeemSerializer,
+                   responses={200: CheckResultSerializer, **ERRORS, 429: None})
     def post(self, request):
         body = RedeemSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        result = services.check(body.validated_data["code"], self.learner(body.validated_data))
+        learner = self.learner(body.validated_data)
+        with redeem_guard(request, user=learner) as count_refusal:
+            result = services.check(body.validated_data["code"], learner)
+            if result.refusal is not None:  # a check guesses as well as a redeem does
+                count_refusal(result.refusal)
         grant = result.grant or services.Grant()
         refusal = result.refusal
         return Response(CheckResultSerializer({

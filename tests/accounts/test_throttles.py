@@ -203,3 +203,18 @@ def test_failures_are_shared_through_redis(small_limits, learner):
             assert ttls and all(0 < ttl <= 600 for ttl in ttls)
         finally:
             throttle.reset(user=learner, ip="10.9.9.9")
+
+
+def test_the_redeem_guard_does_not_count_already_redeemed(small_limits, learner):
+    throttle = redeem_throttle()
+    for _ in range(5):
+        with pytest.raises(RuleRefused), throttle.guard(user=learner, ip="10.0.0.4"):
+            raise RuleRefused("already_redeemed", "You have redeemed this code already.")
+    check_redeem_allowed(user=learner, ip="10.0.0.4")
+
+
+def test_record_refusal_says_whether_it_counted(small_limits, learner):
+    throttle = redeem_throttle()
+    assert throttle.record_refusal(NotFound("not_found", "No."), user=learner) is True
+    assert throttle.record_refusal(RuleRefused("already_redeemed", "Yes."),
+                                   user=learner) is False

@@ -413,6 +413,23 @@ def test_subscribe_with_an_unknown_coupon_code_is_0026_with_404(auth_code):
                               '<![CDATA[Invalid auth code]]></value></msg></msgs></response>')
 
 
+def test_repeated_unknown_codes_are_throttled_with_0962_and_retry_after(auth_code, settings):
+    settings.REDEEM_FAILURES_PER_LEARNER = 2
+    learner, session = UserFactory(), SessionFactory()
+    CouponFactory(code="REAL", entity_type=EntityType.COURSE_SESSION, item=session)
+
+    def subscribe(code):
+        return Client().post("/eventService.do", {
+            "dispatch": "subscribeByAuthCode", "authCode": auth_code, "eventId": str(session.pk),
+            "code": code, "userName": learner.email})
+
+    assert [subscribe(code).status_code for code in ("GUESS1", "GUESS2")] == [404, 404]
+    response = subscribe("REAL")
+    assert response.status_code == 429 and _codes(response) == ["0962"]
+    assert int(response["Retry-After"]) > 0
+    assert not CouponUsage.objects.exists()
+
+
 def test_subscribe_with_an_inactive_coupon_is_refused(auth_code):
     session = SessionFactory()
     CouponFactory(code="OFF", status=CouponStatus.INACTIVE)

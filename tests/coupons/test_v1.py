@@ -128,9 +128,23 @@ def test_a_refused_apply_is_a_422_with_its_code(api, learner):
     assert response.json()["errors"][0]["code"] == "coupon_not_for_item"
 
 
-def test_an_unknown_coupon_is_a_404(api):
-    assert api.post("/api/v1/coupons/NOPE/quote", {"item": "x"}, format="json").status_code \
-        == 404
+def test_an_unknown_coupon_is_a_404(api, learner):
+    body = {"item": str(SessionFactory().pk), "user": learner.email}
+    assert api.post("/api/v1/coupons/NOPE/quote", body, format="json").status_code == 404
+
+
+def test_unknown_coupon_codes_are_throttled_with_the_redeem_failures(settings, learner):
+    settings.REDEEM_FAILURES_PER_LEARNER = 2
+    client = APIClient()
+    client.force_authenticate(learner)
+    body = {"item": str(SessionFactory().pk)}
+    for guess in ("GUESS1", "GUESS2"):
+        assert client.post(f"/api/v1/coupons/{guess}/apply", body,
+                           format="json").status_code == 404
+    CouponFactory(code="REAL")
+    response = client.post("/api/v1/coupons/REAL/quote", body, format="json")
+    assert response.status_code == 429 and int(response["Retry-After"]) > 0
+    assert response.json()["errors"][0]["code"] == "throttled"
 
 
 def test_usages_list_filters_and_an_owner_admin_approves(api, learner):

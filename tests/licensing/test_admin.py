@@ -69,11 +69,10 @@ def test_a_cycle_is_shown_on_the_form_and_nothing_changes(web):
     assert top.parent is None
 
 
-def test_the_assign_action_seats_learners_by_email(web):
+def test_the_assign_page_seats_learners_by_email(web):
     license = LicenseFactory(seats_limit=1)
     first, second = UserFactory(), UserFactory()
-    response = web.post(reverse("admin:licensing_license_changelist"), {
-        "action": "assign_seats", "_selected_action": [str(license.pk)], "apply": "1",
+    response = web.post(reverse("admin:licensing_license_assign_seats", args=[license.pk]), {
         "emails": f"{first.email}\n{second.email}\nnobody@example.com",
     }, follow=True)
     html = response.content.decode().lower()
@@ -83,12 +82,30 @@ def test_the_assign_action_seats_learners_by_email(web):
     assert list(Seat.objects.active().values_list("user", flat=True)) == [first.pk]
 
 
-def test_the_assign_action_first_asks_for_the_emails(web):
+def test_the_license_page_links_the_assign_page_which_asks_for_emails(web):
+    license = LicenseFactory(name="Acme", seats_limit=5)
+    SeatFactory(license=license)
+    url = reverse("admin:licensing_license_assign_seats", args=[license.pk])
+    change = web.get(reverse("admin:licensing_license_change", args=[license.pk]))
+    assert f'href="{url}"' in change.content.decode()
+    page = web.get(url).content.decode()
+    assert 'name="emails"' in page and "1 / 5" in page
+
+
+def test_the_assign_action_opens_the_assign_page_for_one_license(web):
     license = LicenseFactory()
     response = web.post(reverse("admin:licensing_license_changelist"), {
         "action": "assign_seats", "_selected_action": [str(license.pk)]})
-    assert response.status_code == 200
-    assert 'name="emails"' in response.content.decode()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:licensing_license_assign_seats",
+                                           args=[license.pk])
+
+
+def test_empty_emails_are_refused_on_the_form(web):
+    license = LicenseFactory()
+    response = web.post(reverse("admin:licensing_license_assign_seats", args=[license.pk]),
+                        {"emails": "  "})
+    assert response.status_code == 200 and not Seat.objects.exists()
 
 
 def test_the_revoke_action_revokes_through_the_service(web):
@@ -102,4 +119,22 @@ def test_the_revoke_action_revokes_through_the_service(web):
 def test_seats_cannot_be_added_or_deleted_in_the_admin(web):
     seat = SeatFactory(revoked_at=timezone.now())
     assert web.get(reverse("admin:licensing_seat_add")).status_code == 403
-    assert web.get(reverse("admin:licensing_seat_delete", args=[seat.pk])).status_code == 403
+    url = reverse("admin:licensing_seat_delete", args=[seat.pk])
+    assert "A seat is history and is never deleted" in web.get(url).content.decode()
+    web.post(url, {"post": "yes"})
+    assert Seat.objects.filter(pk=seat.pk).exists()
+
+
+def test_a_license_with_seat_history_is_not_deleted_and_the_page_says_why(web):
+    license = LicenseFactory(name="Old")
+    SeatFactory(license=license, revoked_at=timezone.now())
+    url = reverse("admin:licensing_license_delete", args=[license.pk])
+    assert "has 1 seat(s), held or past" in web.get(url).content.decode()
+    web.post(url, {"post": "yes"})
+    assert License.objects.filter(pk=license.pk).exists()
+
+
+def test_a_license_without_seats_or_children_is_deleted(web):
+    license = LicenseFactory()
+    web.post(reverse("admin:licensing_license_delete", args=[license.pk]), {"post": "yes"})
+    assert not License.objects.filter(pk=license.pk).exists()

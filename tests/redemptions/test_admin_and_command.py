@@ -73,8 +73,10 @@ def test_the_code_form_refuses_fewer_uses_than_made(admin_client):
     services.redeem(code.code, UserFactory())
     services.redeem(code.code, UserFactory())
     response = admin_client.post(f"/admin/redemptions/code/{code.pk}/change/", {
-        "is_active": "on", "max_redemptions": "1", "transaction_id": ""})
+        "is_active": "on", "max_redemptions": "1", "transaction_id": "",
+        "redemptions-TOTAL_FORMS": "2", "redemptions-INITIAL_FORMS": "2"})
     assert response.status_code == 200
+    assert "it cannot allow fewer" in response.content.decode()
     code.refresh_from_db()
     assert code.max_redemptions == 2
 
@@ -90,19 +92,21 @@ def test_the_roll_back_action_revokes_the_grants(admin_client, staff_user):
 
 def test_redemptions_cannot_be_deleted_in_the_admin(admin_client):
     redemption = services.redeem(CodeFactory().code, UserFactory())
-    response = admin_client.post(f"/admin/redemptions/redemption/{redemption.pk}/delete/",
-                                 {"post": "yes"})
-    assert response.status_code == 403
+    url = f"/admin/redemptions/redemption/{redemption.pk}/delete/"
+    assert "never deleted" in admin_client.get(url).content.decode()
+    admin_client.post(url, {"post": "yes"})
     assert Redemption.objects.filter(pk=redemption.pk).exists()
 
 
-def test_the_delete_action_keeps_redeemed_groups(admin_client):
-    redeemed = CodeFactory(group=CodeGroupFactory())
+def test_deleting_groups_is_refused_when_any_was_redeemed_saying_why(admin_client):
+    redeemed = CodeFactory(group=CodeGroupFactory(label="Spring"))
     services.redeem(redeemed.code, UserFactory())
     fresh = CodeGroupFactory()
-    admin_client.post("/admin/redemptions/codegroup/", {
-        "action": "delete_unredeemed", "_selected_action": [redeemed.group_id, fresh.pk]})
-    assert list(CodeGroup.objects.all()) == [redeemed.group]
+    response = admin_client.post("/admin/redemptions/codegroup/", {
+        "action": "delete_selected", "post": "yes",
+        "_selected_action": [redeemed.group_id, fresh.pk]})
+    assert "Code group “Spring”: its codes were redeemed 1 time(s)" in response.content.decode()
+    assert CodeGroup.objects.count() == 2
 
 
 def run(*args) -> str:

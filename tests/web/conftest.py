@@ -59,12 +59,16 @@ def page(page):
 
 @pytest.fixture
 def screenshot(page):
-    """`screenshot("name")` saves the page as test-artefacts/<name>.png and returns the path."""
+    """`screenshot("name")` saves the page (or only `of`, a locator) as
+    test-artefacts/<name>.png and returns the path."""
     ARTEFACTS.mkdir(exist_ok=True)
 
-    def save(name: str) -> Path:
+    def save(name: str, of=None) -> Path:
         path = ARTEFACTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        if of is None:
+            page.screenshot(path=str(path), full_page=True)
+        else:
+            of.screenshot(path=str(path))
         return path
 
     return save

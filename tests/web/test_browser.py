@@ -5,8 +5,11 @@ apps; these prove the pages work end to end in a browser (forms, CSRF cookies, r
 layout) and leave screenshots in test-artefacts/ for the README.
 """
 
+import csv
 import datetime as dt
+import io
 import re
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -101,33 +104,51 @@ def test_staff_log_in_to_the_admin_and_open_the_catalog_items(live_server, page,
     screenshot("admin-catalog-items")
 
 
-# The redeem page, wired to the stand-in redeem service of tests/catalog/redeem_urls.py until
-# the real one lands (then: the real URLconf, and a code from the generator).
-@pytest.mark.urls("tests.catalog.redeem_urls")
+def generated_code(*items, label="Spring 2025") -> str:
+    """One code of a group made by the generator, granting `items` for a year."""
+    from redemptions import services
+
+    group = services.create_code_group(
+        label=label, offer=services.OfferTerms(name=label, items=items, access_days=365),
+        count=3, code_length=10)
+    return group.codes.order_by("id").first().code
+
+
 def test_a_new_learner_redeems_a_tizra_link_through_registration(live_server, page,
                                                                  screenshot):
     base = live_server.url
-    CatalogItemFactory(title="Data Privacy Basics", external_id="ABCD2345")
-    page.goto(f"{base}/redeem/entitle?redemptionCode=abcd-2345&successUrl=/account/access/")
-    expect(page.get_by_label("Your code")).to_have_value("abcd-2345")
+    course = CatalogItemFactory(title="Onboarding Essentials")
+    bundle = CatalogItemFactory(kind=ItemKind.BUNDLE, title="Starter Bundle",
+                                includes=[course])
+    code = generated_code(bundle)
+    typed = f"{code[:5]}-{code[5:]}".lower()  # as a learner might type it
+    page.goto(f"{base}/redeem/entitle?redemptionCode={typed}")
+    expect(page.get_by_label("Your code")).to_have_value(typed)
     screenshot("redeem")
     page.get_by_role("button", name="Redeem").click()
 
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
-    expect(page.get_by_role("status")).to_contain_text("abcd-2345")
+    expect(page.get_by_role("status")).to_contain_text(typed)
     page.get_by_role("link", name="Create an account").last.click()
     page.get_by_label("Email address").fill("reader@example.com")
     page.get_by_label("Password", exact=True).fill(STRONG)
     page.get_by_label("Confirm password").fill(STRONG)
     page.get_by_role("button", name="Create my account").click()
 
-    # successUrl is on this host, so the learner lands there, holding the course.
+    # Back on the redeem page, which completed the redemption without the code retyped.
+    expect(page.get_by_role("heading", name="Code redeemed")).to_be_visible()
+    unlocked = page.get_by_role("table")
+    expect(unlocked.get_by_role("rowheader", name="Starter Bundle")).to_be_visible()
+    expect(unlocked.get_by_role("rowheader", name="Onboarding Essentials")).to_be_visible()
+    expect(unlocked).to_contain_text(f"{timezone.now() + dt.timedelta(days=365):%-d %B %Y}")
+    screenshot("redeemed")
+
+    page.get_by_role("link", name="See everything you have access to").click()
     expect(page).to_have_url(f"{base}/account/access/")
-    expect(page.get_by_role("rowheader", name="Data Privacy Basics")).to_be_visible()
-    expect(page.get_by_role("table")).to_contain_text("Redeemed code")
+    expect(page.get_by_role("rowheader", name="Onboarding Essentials")).to_be_visible()
+    expect(page.get_by_role("table")).to_contain_text("Redeemed code, in “Starter Bundle”")
 
 
-@pytest.mark.urls("tests.catalog.redeem_urls")
 def test_a_bad_code_is_refused_in_plain_words(live_server, page, screenshot):
     user = UserFactory()
     log_in(page, live_server.url, user.email, "secret-pass-123")
@@ -135,21 +156,65 @@ def test_a_bad_code_is_refused_in_plain_words(live_server, page, screenshot):
     page.get_by_label("Your code").fill("nope-0000")
     page.get_by_role("button", name="Redeem").click()
     expect(page.get_by_role("alert")).to_contain_text(
-        "Code nope-0000: There is no such code. Check it and try again.")
+        "Code nope-0000: There is no such code; check it and try again.")
+    expect(page.get_by_label("Your code")).to_have_value("nope-0000")
     screenshot("redeem-bad-code")
 
 
-@pytest.mark.urls("tests.catalog.redeem_urls")
-def test_a_learner_redeems_and_sees_what_was_unlocked(live_server, page, screenshot):
-    user = UserFactory()
+def log_in_to_the_admin(page, base):
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    page.goto(f"{base}/admin/")
+    page.get_by_label("Email address").fill(staff.email)
+    page.get_by_label("Password").fill("secret-pass-123")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
+    return staff
+
+
+def test_staff_generate_a_code_group_in_the_admin_and_download_its_csv(live_server, page,
+                                                                       screenshot):
+    from redemptions.models import CodeGroup
+    from tests.redemptions.factories import OfferFactory
+
+    base = live_server.url
+    OfferFactory(name="Spring offer")
+    log_in_to_the_admin(page, base)
+    page.goto(f"{base}/admin/redemptions/codegroup/add/")
+    page.get_by_label("Label").fill("Spring 2025 campaign")
+    page.locator(".field-offer .select2-selection").click()  # the offer's autocomplete
+    page.locator(".select2-container--open .select2-search__field").fill("Spring")
+    page.get_by_role("option", name="Spring offer").click()
+    page.get_by_label("Count").fill("25")
+    screenshot("admin-generate-codes")
+    page.get_by_role("button", name="Save", exact=True).click()
+
+    expect(page.locator(".messagelist")).to_contain_text("Generated 25 codes of 8 characters")
+    page.locator("#result_list").get_by_role("link", name="Spring 2025 campaign").click()
+    expect(page.get_by_role("link", name="25 codes")).to_be_visible()
+    screenshot("admin-code-group")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the codes (CSV)").click()
+    assert download.value.suggested_filename == "spring-2025-campaign-codes.csv"
+    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text())))
+    group = CodeGroup.objects.get(label="Spring 2025 campaign")
+    assert rows[0] == ["code", "redeemed", "redeemedBy", "redeemedAt"]
+    assert sorted(r[0] for r in rows[1:]) == sorted(group.codes.values_list("code", flat=True))
+    assert {r[1] for r in rows[1:]} == {"false"} and len(rows) == 26
+
+
+def test_staff_find_a_learner_and_see_what_they_hold_and_why(live_server, page, screenshot):
+    from redemptions import services
+
+    learner = UserFactory(email="reader@example.com")
     course = CatalogItemFactory(title="Onboarding Essentials")
-    CatalogItemFactory(kind=ItemKind.BUNDLE, title="Starter Bundle", external_id="STARTER1",
-                       includes=[course])
-    log_in(page, live_server.url, user.email, "secret-pass-123")
-    page.goto(f"{live_server.url}/redeem/")
-    page.get_by_label("Your code").fill("starter1")
-    page.get_by_role("button", name="Redeem").click()
-    expect(page.get_by_role("heading", name="Code redeemed")).to_be_visible()
-    expect(page.get_by_role("rowheader", name="Starter Bundle")).to_be_visible()
-    expect(page.get_by_role("rowheader", name="Onboarding Essentials")).to_be_visible()
-    screenshot("redeemed")
+    services.redeem(generated_code(CatalogItemFactory(
+        kind=ItemKind.BUNDLE, title="Starter Bundle", includes=[course])), learner)
+    log_in_to_the_admin(page, live_server.url)
+    page.goto(f"{live_server.url}/admin/accounts/user/")
+    page.locator("#searchbar").fill("reader@")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("link", name="reader@example.com").click()
+    panel = page.locator(".what-they-hold")
+    expect(panel).to_contain_text("Redeemed code, in “Starter Bundle”")
+    expect(panel).to_contain_text("Redemptions (1)")
+    screenshot("admin-learner", of=page.locator("#content-main form fieldset").nth(1))

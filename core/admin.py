@@ -1,0 +1,117 @@
+"""What every app's admin shares: deleting what holds history is refused, with the reason.
+
+A `ModelAdmin` mixes in `HistoryProtectedAdmin` and says, per object, why it may not be
+deleted (`history_refusal`). The delete page and the "Delete selected" action then show
+Django's "Cannot delete" page with those sentences (what the object holds, what to do
+instead) and delete nothing; objects without a refusal are deleted through `delete_object`
+(the app's service). Models that are history through and through (redemptions, seats,
+coupon usages, grants) set `always_history`: no Delete button, no "Delete selected", and
+the delete URL explains instead of a bare 403. A `ProtectedError` that races past the check
+is shown as a message, never a 500.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db.models import ProtectedError
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+
+from core.errors import DomainError
+
+
+def held(counts: dict[str, int]) -> str:
+    """"2 grant(s), 1 seat(s)" for the non-zero counts ("" when none): the start of a
+    `history_refusal`."""
+    return ", ".join(f"{n:,} {what}" for what, n in counts.items() if n)
+
+
+class HistoryProtectedAdmin(admin.ModelAdmin):
+    always_history: str = ""  # the explanation, for models that are never deleted
+
+    def history_refusal(self, obj) -> str | None:
+        """Why `obj` may not be deleted (a plain sentence naming it), or None."""
+        return self.always_history or None
+
+    def delete_object(self, obj) -> None:
+        """Delete one object that has no refusal (override to call the app's service)."""
+        obj.delete()
+
+    def has_delete_permission(self, request, obj=None):
+        if self.always_history:
+            # The delete URL is allowed so it can explain; no button leads there.
+            return request.user.is_active and request.user.is_staff
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if self.always_history:
+            actions.pop("delete_selected", None)
+        return actions
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if self.always_history:
+            extra_context = {**(extra_context or {}), "show_delete": False}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def deletion_summary(self, objs, request):
+        """What the confirmation page lists (Django's collector: every related row)."""
+        return super().get_deleted_objects(objs, request)
+
+    def get_deleted_objects(self, objs, request):
+        # Refusals first, without the collector (which would list every related row: a
+        # million codes under one offer). Shown as "Cannot delete"; nothing is deleted.
+        refusals = [reason for reason in map(self.history_refusal, objs) if reason]
+        if refusals:
+            return [], {}, set(), refusals
+        return self.deletion_summary(objs, request)
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, [obj])
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            try:
+                self.delete_object(obj)
+            except (DomainError, ProtectedError) as exc:  # a use that raced past the check
+                reason = exc.message if isinstance(exc, DomainError) else (
+                    "it is referred to by history that must be kept")
+                self.message_user(request, f"{obj} was not deleted: {reason}",
+                                  messages.ERROR)
+                request.history_kept = True
+
+    def response_delete(self, request, obj_display, obj_id):
+        if getattr(request, "history_kept", False):  # back to it, without "deleted"
+            opts = self.model._meta
+            return redirect(f"admin:{opts.app_label}_{opts.model_name}_change", obj_id)
+        return super().response_delete(request, obj_display, obj_id)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown for reading (with a link to each); changed elsewhere, through services."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+def action_form_page(modeladmin, request, *, action: str, form, title: str, intro: str,
+                     submit: str) -> TemplateResponse:
+    """The page of an admin action that needs input (a date, emails): `form` posts back to
+    the changelist with the same selection, and `"apply" in request.POST` tells the action
+    it came from here. With `action=""` the form posts to the page's own URL (a view)."""
+    return TemplateResponse(request, "admin/action_form.html", {
+        **modeladmin.admin_site.each_context(request),
+        "title": title, "intro": intro, "form": form, "submit": submit, "action": action,
+        "opts": modeladmin.model._meta, "media": modeladmin.media + form.media,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+        "select_across": request.POST.get("select_across", "0"),
+    })
