@@ -57,6 +57,10 @@ class OfferAdmin(admin.ModelAdmin):
     filter_horizontal = ["licenses"]  # licensing's admin (with search) arrives with its issue
     readonly_fields = ["created_at", "updated_at"]
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.sync_code_targets(form.instance)  # the codes follow the offer's one item
+
 
 class CodeGroupAddForm(forms.ModelForm):
     count = forms.IntegerField(min_value=1, help_text=f"Codes to generate (made in batches of "

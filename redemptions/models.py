@@ -80,6 +80,15 @@ class Offer(TimeStamped):
     def __str__(self) -> str:
         return self.name
 
+    def single_item_id(self) -> uuid.UUID | None:
+        """The one item this offer grants, when it grants exactly one by name (an apply-offer
+        offer with one item: a Zype code's video, playlist, plan or pass plan); else None.
+        `Code.target_item` holds it for every code of the offer."""
+        if self.action_type != ActionType.APPLY_OFFER:
+            return None
+        ids = list(self.items.values_list("pk", flat=True)[:2])
+        return ids[0] if len(ids) == 1 else None
+
     def access_expires_at(self, redeemed_at: dt.datetime) -> dt.datetime | None:
         """When access granted at `redeemed_at` ends (None: no end)."""
         if self.access_days is not None:
@@ -222,6 +231,7 @@ class CodeManager(models.Manager.from_queryset(CodeQuerySet)):
     def generate(self, *, group: CodeGroup, count: int,
                  progress: Callable[[int, int], None] | None = None) -> int:
         """Insert `count` new random codes into `group`; joins the caller's transaction."""
+        target = group.offer.single_item_id()
         done = 0
         while done < count:
             size = min(GENERATOR_BATCH, count - done)
@@ -229,7 +239,7 @@ class CodeManager(models.Manager.from_queryset(CodeQuerySet)):
                 fresh = self.fresh_codes(size, group.code_length, group.alphabet)
                 try:
                     with transaction.atomic():  # a savepoint: a lost race retries the batch
-                        self._insert(group, fresh)
+                        self._insert(group, fresh, target)
                     break
                 except IntegrityError:
                     if attempt == _COPY_RETRIES - 1:
@@ -258,10 +268,11 @@ class CodeManager(models.Manager.from_queryset(CodeQuerySet)):
             field="code_length",
         )
 
-    def _insert(self, group: CodeGroup, codes: Iterable[str]) -> None:
+    def _insert(self, group: CodeGroup, codes: Iterable[str],
+                target: uuid.UUID | None) -> None:
         now = timezone.now()
         values = {  # by attribute name, every column but the key and the code
-            "group_id": group.pk, "offer_id": group.offer_id,
+            "group_id": group.pk, "offer_id": group.offer_id, "target_item_id": target,
             "max_redemptions": group.redemptions_per_code, "redemptions_count": 0,
             "starts_at": None, "expiration_date": None, "is_active": True,
             "transaction_id": "", "created_at": now, "updated_at": now,
@@ -286,6 +297,11 @@ class Code(models.Model):
     group = models.ForeignKey(CodeGroup, null=True, blank=True, on_delete=models.PROTECT,
                               related_name="codes", db_index=False)
     offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="codes")
+    target_item = models.ForeignKey(
+        CatalogItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        db_index=False, editable=False,
+        help_text="The one item the offer grants, if it grants exactly one (denormalised from "
+                  "the offer by the services, for Zype's video_id/playlist_id/… filters).")
     code = models.CharField(max_length=64, help_text="Canonical: upper case, no separators.")
     max_redemptions = models.PositiveIntegerField(default=1)
     redemptions_count = models.PositiveIntegerField(default=0, editable=False)
@@ -311,6 +327,8 @@ class Code(models.Model):
         ]
         indexes = [
             models.Index(fields=["group", "id"], name="code_group_id"),
+            # Zype's `video_id=…&created_at.gte=…`, newest first: one backward range scan.
+            models.Index(fields=["target_item", "created_at", "id"], name="code_target_created"),
             models.Index(fields=["group"], condition=Q(redemptions_count__gt=0),
                          name="code_group_redeemed"),
             models.Index(fields=["last_redeemed_at"], condition=Q(last_redeemed_at__isnull=False),
