@@ -16,6 +16,7 @@ from licensing.api import thought_industries as licensing_ti
 from licensing.api import v1 as licensing_v1
 from redemptions.api import thought_industries as redemptions_ti
 from redemptions.api import v1 as redemptions_v1
+from redemptions.api import zype as redemptions_zype
 
 
 class OptionalSlashRouter(SimpleRouter):
@@ -59,6 +60,22 @@ thought_industries = [
             name="ti-redemption-code-group-codes"),
 ]
 
+zype = [  # the seed's path forms too (`/redemption_codes/redemption_code`, …)
+    re_path(r"^redemption_codes/?$", redemptions_zype.RedemptionCodeListView.as_view(),
+            name="zype-redemption-codes"),
+    re_path(r"^redemption_codes/redemption_code/?$",
+            redemptions_zype.RedemptionCodeCreateAliasView.as_view()),
+    re_path(r"^redemption_codes/bulk_create/?$",
+            redemptions_zype.RedemptionCodeBulkCreateView.as_view(),
+            name="zype-redemption-codes-bulk-create"),
+    re_path(r"^redemption_codes/bulk_create/redemption_codes/?$",
+            redemptions_zype.RedemptionCodeBulkCreateAliasView.as_view()),
+    re_path(r"^redemption_codes/redeem/?$", redemptions_zype.RedeemView.as_view(),
+            name="zype-redemption-codes-redeem"),
+    re_path(r"^redemption_codes/(?P<pk>[^/]+)/?$",
+            redemptions_zype.RedemptionCodeDetailView.as_view(), name="zype-redemption-code"),
+]
+
 edubrite_paths = [
     path("couponService.do", edubrite.CouponServiceView.as_view(),
          name="edubrite-coupon-service"),
@@ -80,6 +97,7 @@ urlpatterns = [
     path("oltpublish/site/", include(edubrite_paths)),
     path("oltpublish/site/connect.do", edubrite.ConnectView.as_view(), name="edubrite-connect"),
     path("incoming/v2/", include(thought_industries)),
+    path("", include(zype)),
 ]
 
 handler404 = "core.views.page_not_found"

@@ -57,3 +57,10 @@ def codes_with_redeemers(queryset: QuerySet[Code] | None = None) -> QuerySet[Cod
 
 def redemptions() -> QuerySet[Redemption]:
     return Redemption.objects.select_related("user", "code", "code__group")
+
+
+def codes_with_targets(queryset: QuerySet[Code] | None = None) -> QuerySet[Code]:
+    """Codes with what a Zype code object shows: the group (its expiry, its alphabet) and the
+    target item (title, kind, ids)."""
+    queryset = Code.objects.all() if queryset is None else queryset
+    return queryset.select_related("group", "target_item")

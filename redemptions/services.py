@@ -253,16 +253,17 @@ def update_code_group(group: CodeGroup, **changes: object) -> CodeGroup:
 
 
 _CODE_CHANGES = ("is_active", "starts_at", "expiration_date", "max_redemptions",
-                 "transaction_id", "code")
+                 "transaction_id", "code", "target_item")
 
 
 @transaction.atomic
 def update_code(code: Code, /, **changes: object) -> Code:
     """Change a code's settings under its row lock (max_redemptions never below its uses).
 
-    `code` (its text, normalised) may change only while it was never redeemed: a redemption
-    names the text the learner typed (409 `code_redeemed`); a text another code has is 409
-    `duplicate_code`.
+    `code` (its text, normalised) and `target_item` (the one item it grants: see
+    `retarget_code`) may change only while it was never redeemed — a redemption names the
+    text the learner typed and what it granted (409 `code_redeemed`); a text another code has
+    is 409 `duplicate_code`. All or nothing.
     """
     unknown = set(changes) - set(_CODE_CHANGES)
     if unknown:
@@ -282,6 +283,9 @@ def update_code(code: Code, /, **changes: object) -> Code:
         elif locked.redemptions.exists():
             raise CodeInUse("code_redeemed", "This code has been redeemed, so its text can no "
                                              "longer change.", field="code")
+    item = changes.pop("target_item", None)
+    if item is not None:
+        _retarget_locked(locked, item)
     for name, value in changes.items():
         setattr(locked, name, value)
     try:
@@ -303,13 +307,19 @@ def retarget_code(code: Code, *, item: CatalogItem) -> Code:
     history). An offer only this code uses is changed in place; a shared one (a group's) is
     left alone and the code gets its own offer with the same access terms.
     """
-    locked = Code.objects.select_for_update().select_related("offer").get(pk=code.pk)
+    locked = Code.objects.select_for_update().get(pk=code.pk)
+    _retarget_locked(locked, item)
+    locked.save(update_fields=["updated_at"])
+    return locked
+
+
+def _retarget_locked(locked: Code, item: CatalogItem) -> None:
+    if locked.target_item_id == item.pk:
+        return
     if locked.redemptions.exists():
         raise CodeInUse("code_redeemed", "This code has been redeemed, so what it grants can no "
-                                         "longer change.", field="target")
+                                         "longer change.", field="target_item")
     offer = locked.offer
-    if locked.target_item_id == item.pk:
-        return locked
     shared = (offer.code_groups.exists()
               or Code.objects.filter(offer=offer).exclude(pk=locked.pk).exists())
     if shared:
@@ -317,14 +327,10 @@ def retarget_code(code: Code, *, item: CatalogItem) -> Code:
             name=item.title, items=[item], licenses=list(offer.licenses.all()),
             access_days=offer.access_days, access_expiration_date=offer.access_expiration_date,
             user_tags=list(offer.user_tags or [])))
-        locked.offer = offer
-        locked.target_item = item
-        locked.save(update_fields=["offer", "target_item", "updated_at"])
-        return locked
-    update_offer(offer, items=[item], action_type=ActionType.APPLY_OFFER)  # syncs the target
-    locked.refresh_from_db()
-    locked.save(update_fields=["updated_at"])
-    return locked
+        Code.objects.filter(pk=locked.pk).update(offer=offer, target_item=item)
+    else:
+        update_offer(offer, items=[item], action_type=ActionType.APPLY_OFFER)  # syncs targets
+    locked.offer, locked.target_item = offer, item
 
 
 def set_codes_active(codes: Iterable[Code], active: bool) -> int:
