@@ -313,7 +313,7 @@ class Code(models.Model):
     transaction_id = models.CharField(max_length=100, blank=True, default="")
     first_redeemed_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_redeemed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)  # indexed with id, below
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = CodeManager()
@@ -327,7 +327,9 @@ class Code(models.Model):
         ]
         indexes = [
             models.Index(fields=["group", "id"], name="code_group_id"),
-            # Zype's `video_id=…&created_at.gte=…`, newest first: one backward range scan.
+            # Zype's lists, newest first (a generator batch shares one created_at: id breaks
+            # the tie): one backward range scan, filtered by target or not, and no sort.
+            models.Index(fields=["created_at", "id"], name="code_created"),
             models.Index(fields=["target_item", "created_at", "id"], name="code_target_created"),
             models.Index(fields=["group"], condition=Q(redemptions_count__gt=0),
                          name="code_group_redeemed"),

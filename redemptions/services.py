@@ -292,7 +292,7 @@ def update_code(code: Code, /, **changes: object) -> Code:
         with transaction.atomic():
             locked.save(update_fields=[*changes, "updated_at"])
     except IntegrityError as exc:
-        if "code_unique" in str(exc):
+        if "code" in changes:  # the only unique constraint a change can hit: code_unique
             raise CodeInUse("duplicate_code", "This code exists already.",
                             field="code") from exc
         raise

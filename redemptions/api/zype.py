@@ -19,6 +19,7 @@ redeem (expired, inactive, used up, already redeemed by this consumer).
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import urlencode
 
@@ -55,6 +56,7 @@ TARGET_PARAMS = {kind: param for param, kind in TARGETS.items()}
 # fixed: any of the eight is a valid, readable symbol, and choosing the "best" one by its
 # penalty score costs four times the whole encoding (~5 ms a code instead of ~1.3 ms).
 QR_LARGE, QR_SMALL, QR_MASK = 6, 2, 0
+QR_CACHE = 1024  # symbols kept per worker (~4 KB each): pages viewed again cost no encoding
 # Service refusals Zype answers with 422 (its validation errors) where others say 400/409.
 UNPROCESSABLE = {"duplicate_code", "invalid_code", "code_redeemed", "too_many_codes",
                  "invalid_count"}
@@ -86,10 +88,17 @@ def redemption_url(code: Code) -> str:
     return f"{settings.SITE_URL}/redeem/{settings.SITE_SLUG}?{query}"
 
 
+@functools.lru_cache(maxsize=QR_CACHE)
 def qr_svgs(url: str) -> tuple[str, str]:
-    """Inline SVG QR codes of `url`, large and small."""
+    """Inline SVG QR codes of `url`, large and small: one symbol drawn once (one unit per
+    module), shown at two sizes through the SVG's viewBox."""
     symbol = segno.make(url, error="m", mask=QR_MASK, micro=False)
-    return symbol.svg_inline(scale=QR_LARGE), symbol.svg_inline(scale=QR_SMALL)
+    drawing = symbol.svg_inline(scale=1)
+    body = drawing[drawing.index(">") + 1:drawing.rindex("</svg>")]
+    width, height = symbol.symbol_size(scale=1)
+    return tuple(f'<svg width="{width * scale}" height="{height * scale}" '
+                 f'viewBox="0 0 {width} {height}" class="segno">{body}</svg>'
+                 for scale in (QR_LARGE, QR_SMALL))
 
 
 def target_id(item: CatalogItem | None, param: str) -> str | None:
@@ -330,7 +339,7 @@ def code_response(code: Code, status_code: int = status.HTTP_200_OK) -> Response
 class TargetFilter(django_filters.CharFilter):
     """`video_id=` (and playlist_id, plan_id, pass_plan_id): codes granting that item, named
     by our id or its external_id. The item is looked up first, so the codes are one range of
-    the (target_item, created_at, id) index."""
+    the (target_item, created_at, id) index (`selectors.codes_granting`)."""
 
     def __init__(self, *args, kind: str, **kwargs):
         self.kind = kind
@@ -341,7 +350,7 @@ class TargetFilter(django_filters.CharFilter):
             return qs
         ids = list(CatalogItem.objects.by_id_or_external(self.kind, value)
                    .values_list("pk", flat=True)[:2])
-        return qs.filter(target_item_id__in=ids) if ids else qs.none()
+        return selectors.codes_granting(qs, ids)
 
 
 @extend_schema_field(OpenApiTypes.STR)

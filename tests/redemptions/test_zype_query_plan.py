@@ -48,12 +48,15 @@ def nodes(plan: dict) -> list[dict]:
     return [plan, *(n for child in plan.get("Plans", []) for n in nodes(child))]
 
 
-def list_queries(api_key) -> tuple[str, str]:
+FILTERED = {"video_id": "video-3", "created_at.gte": "2025-04-01"}
+
+
+def list_queries(api_key, params=FILTERED) -> tuple[str, str]:
     """The page query and the count query of the real list request."""
     zype = Zype(api_key[1])
     zype.get()  # the key's first use records when it was used: not part of the list
     with CaptureQueriesContext(connection) as queries:
-        response = zype.get(video_id="video-3", **{"created_at.gte": "2025-04-01"})
+        response = zype.get(**params)
     assert response.status_code == 200
     assert len(response.json()["response"]) == 10
     sqls = [q["sql"] for q in queries.captured_queries if "redemptions_code" in q["sql"]]
@@ -80,3 +83,13 @@ def test_the_count_reads_the_same_index_only(many_codes, api_key):
     assert [(n["Node Type"], n.get("Index Name")) for n in scans] == \
         [("Index Only Scan", "code_target_created")]
     assert not any(n["Node Type"] in ("Hash Join", "Nested Loop") for n in steps)
+
+
+def test_the_unfiltered_first_page_is_a_backward_scan_of_the_created_index_without_a_sort(
+        many_codes, api_key):
+    page, _ = list_queries(api_key, {})
+    steps = nodes(plan_of(page))
+    scans = [n for n in steps if n.get("Relation Name") == "redemptions_code"]
+    assert [(n["Node Type"], n.get("Index Name"), n.get("Scan Direction")) for n in scans] == \
+        [("Index Scan", "code_created", "Backward")]
+    assert not any(n["Node Type"] in ("Sort", "Incremental Sort") for n in steps)

@@ -83,7 +83,8 @@ def test_the_migration_fills_the_target_of_existing_codes():
     code = CodeFactory(offer=OfferFactory(items=[item]))
     several = CodeFactory(offer=OfferFactory(items=[video(), video()]))
     Code.objects.update(target_item=None)
-    migration = importlib.import_module("redemptions.migrations.0002_code_target_item")
+    migration = importlib.import_module(
+        "redemptions.migrations.0002_code_target_and_created_indexes")
     migration.fill_targets(apps, None)
     code.refresh_from_db()
     several.refresh_from_db()

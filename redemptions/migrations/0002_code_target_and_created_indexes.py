@@ -33,4 +33,14 @@ class Migration(migrations.Migration):
             model_name='code',
             index=models.Index(fields=['target_item', 'created_at', 'id'], name='code_target_created'),
         ),
+        # created_at alone becomes (created_at, id): newest-first pages need no sort.
+        migrations.AlterField(
+            model_name='code',
+            name='created_at',
+            field=models.DateTimeField(auto_now_add=True),
+        ),
+        migrations.AddIndex(
+            model_name='code',
+            index=models.Index(fields=['created_at', 'id'], name='code_created'),
+        ),
     ]
