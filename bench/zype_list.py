@@ -8,8 +8,9 @@ the codes with the generator (`COPY`) the way Zype's bulk create does: groups of
 for one of `--videos` videos in turn, one every ~3.5 days across a year (each group's
 `created_at` is when it was "made"), and runs `VACUUM ANALYZE` as autovacuum would. Then it
 times, over HTTP, `GET /redemption_codes?api_key=…&video_id=<video>&created_at.gte=<mid-year>`
-(the first page of 10: half of that video's codes match) `--requests` times, and two
-comparisons: the same video from the start of the year (all its codes match) and the
+(the first page of 10: half of that video's codes match) `--requests` times; the same with
+a new page each request (pages 2, 3, …: QR codes drawn afresh rather than from the
+worker's cache); the same video from the start of the year (all its codes match); and the
 unfiltered list (the count is over every code). It also records PostgreSQL's own timing and
 plan of the page query and of the count query (EXPLAIN ANALYZE). Prints a summary and saves
 `bench/results/zype_list.json`.
@@ -114,18 +115,23 @@ def percentiles(samples: list[float]) -> dict:
             "min_ms": round(min(samples) * 1000, 1), "max_ms": round(max(samples) * 1000, 1)}
 
 
-def measure(server: BenchServer, key: str, params: dict, runs: int) -> dict:
+def measure(server: BenchServer, key: str, params: dict, runs: int, *,
+            new_pages: bool = False) -> dict:
+    """`runs` requests of the first page, or (`new_pages`) of pages 2, 3, … — codes no worker
+    has drawn QR codes for yet."""
     url = server.url("/redemption_codes?" + urlencode({"api_key": key, **params}))
 
-    def once(_i: int) -> float:
-        status, body, seconds = timed_request("GET", url)
+    def once(i) -> float:
+        page = f"&page={i + 2}" if new_pages and isinstance(i, int) else ""
+        status, body, seconds = timed_request("GET", url + page)
         assert status == 200 and len(body["response"]) == 10, body
         once.pages = body["pagination"]["pages"]
         return seconds
 
-    once("warm-up")
+    for _ in range(4):  # both workers: imports, connections, the first page's QR codes
+        once("warm-up")
     figures = median_of(runs, once)
-    return {"params": params, "runs": runs, "pages": once.pages,
+    return {"params": params, "runs": runs, "pages": once.pages, "new_pages": new_pages,
             **percentiles(figures["samples"])}
 
 
@@ -150,16 +156,17 @@ def main() -> None:
         print(f"\ngenerated {args.codes:,} codes in {generated_s:.1f} s; measuring")
         video = items[min(3, len(items) - 1)].external_id
         mid_year = (START + YEAR / 2).isoformat()
-        cases = {
-            "video_and_created_at_gte_mid_year": {"video_id": video,
-                                                  "created_at.gte": mid_year},
-            "video_and_created_at_gte_start": {"video_id": video,
-                                               "created_at.gte": START.isoformat()},
-            "unfiltered": {},
+        filtered = {"video_id": video, "created_at.gte": mid_year}
+        cases = {  # name: (params, new pages each request)
+            "video_and_created_at_gte_mid_year": (filtered, False),
+            "video_and_created_at_gte_mid_year_new_pages": (filtered, True),
+            "video_and_created_at_gte_start": ({"video_id": video,
+                                                "created_at.gte": START.isoformat()}, False),
+            "unfiltered": ({}, False),
         }
         results = {}
-        for name, params in cases.items():
-            results[name] = measure(server, key, params, args.requests)
+        for name, (params, new_pages) in cases.items():
+            results[name] = measure(server, key, params, args.requests, new_pages=new_pages)
             results[name]["postgres"] = explain("/redemption_codes?" + urlencode(params), key)
             print(f"{name}: p50 {results[name]['p50_ms']} ms, p99 {results[name]['p99_ms']} ms "
                   f"({results[name]['pages']:,} pages); in PostgreSQL: "

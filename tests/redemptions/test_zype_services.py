@@ -168,3 +168,17 @@ def test_a_redeemed_code_cannot_be_retargeted_and_nothing_changes():
     code.refresh_from_db()
     assert code.target_item_id == first.pk
     assert list(code.offer.items.all()) == [first]
+
+
+def test_changing_an_offers_items_in_the_admin_moves_its_codes_targets(admin_client):
+    first, second = video(), video()
+    offer = OfferFactory(items=[first])
+    code = services.create_code(offer=offer)
+    response = admin_client.post(f"/admin/redemptions/offer/{offer.pk}/change/", {
+        "name": offer.name, "action_type": ActionType.APPLY_OFFER, "items": [str(second.pk)],
+        "access_days": "", "access_expiration_date_0": "", "access_expiration_date_1": "",
+        "user_tags": "[]", "match_specification": '{"all": [], "any": [], "excluded": []}',
+    })
+    assert response.status_code == 302, response.content
+    code.refresh_from_db()
+    assert code.target_item_id == second.pk
