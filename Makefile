@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 
-.PHONY: install run test lint schema clean
+.PHONY: install run test lint schema chromium clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,9 +25,23 @@ lint: install
 schema: install
 	DEBUG=1 $(BIN)/python manage.py spectacular --file /dev/null --validate --fail-on-warn
 
+# The browser tests drive Debian's Chromium (Playwright cannot download browsers here): install it
+# when it is missing and we are root; otherwise say so, and those tests skip with that reason.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's Chromium for the browser tests (apt-get, about a minute)..."; \
+	    (DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+	     && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 \
+	    || echo "Could not install Chromium: the browser tests will be skipped."; \
+	  else \
+	    echo "No /usr/bin/chromium and cannot apt-get it (not root): browser tests will be skipped."; \
+	  fi; \
+	fi
+
 # PostgreSQL when one answers at DATABASE_URL (default: the local server), else SQLite with
 # the PostgreSQL-only tests skipped and a line saying so.
-test: install lint schema
+test: install lint schema chromium
 	DATABASE_URL="$$($(BIN)/python -m tests.database_url)" $(BIN)/pytest $(PYTEST_ARGS)
 
 clean:

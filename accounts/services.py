@@ -1,4 +1,4 @@
-"""State changes of accounts: learner groups, memberships, tags."""
+"""State changes of accounts: learner registration, learner groups, memberships, tags."""
 
 from __future__ import annotations
 
@@ -54,3 +54,23 @@ def add_tags(user: User, tags: list[str]) -> list[UserTag]:
             obj = UserTag.objects.get(user=user, tag=tag[:100])
         added.append(obj)
     return added
+
+
+class EmailTaken(AccountsError):
+    default_code = "email_taken"
+    default_message = "An account with this email address already exists."
+    http_status = 409
+
+
+def register_learner(*, email: str, password: str, full_name: str = "") -> User:
+    """Create a learner who logs in with `email`; refuses an email already registered (in
+    any case). The password must already have passed the validators (the form runs them)."""
+    email = User.objects.normalize_email(email.strip()).lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise EmailTaken(field="email")
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(email=email, password=password,
+                                            full_name=full_name.strip())
+    except IntegrityError:  # registered by a concurrent request
+        raise EmailTaken(field="email") from None

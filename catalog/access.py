@@ -58,6 +58,18 @@ class AccessProvider:
         """A queryset selecting one column: the ids of the items granted directly."""
         raise NotImplementedError
 
+    def root_grants(self, user, at: dt.datetime) -> list[AccessGrant]:
+        """The grants behind `root_item_ids`, each with its `item_id` and expiry (what the
+        learner's access page lists). Override with one query; this default asks `grants`
+        once per root item."""
+        result = []
+        for row in self.root_item_ids(user, at):
+            item_id = next(iter(row.values())) if isinstance(row, dict) else (
+                row[0] if isinstance(row, tuple) else row)
+            for grant in self.grants(user, covering_items_sql(item_id), at):
+                result.append(AccessGrant(grant.source, grant.id, grant.expires_at, item_id))
+        return result
+
 
 _providers: list[AccessProvider] = []
 
@@ -108,22 +120,31 @@ def _expand_down_sql(anchors: list[tuple[str, tuple]]) -> tuple[str, tuple]:
     return sql, params
 
 
-def descendant_ids(item_ids: Iterable[object]) -> set:
-    """Every item reachable through `includes` from these items (the items themselves too)."""
-    ids = [_db_id(i) for i in item_ids]
-    if not ids:
-        return set()
+def roots_reaching(item_ids: Iterable[object]) -> dict[object, set]:
+    """Every item reachable through `includes` from `item_ids` (themselves too), each with
+    the set of those items it is reached from. One recursive query."""
+    roots = [_db_id(i) for i in dict.fromkeys(item_ids)]
+    if not roots:
+        return {}
     table, parent, child = _includes_table()
-    placeholders = ", ".join(["(%s)"] * len(ids))
+    placeholders = ", ".join(["(%s, %s)"] * len(roots))
     sql = (
-        f"WITH RECURSIVE down(id) AS (SELECT * FROM (VALUES {placeholders}) seed UNION "
-        f"SELECT inc.{child} FROM {table} inc JOIN down ON inc.{parent} = down.id) "
-        f"SELECT id FROM down"
+        f"WITH RECURSIVE down(root, id) AS (SELECT * FROM (VALUES {placeholders}) seed UNION "
+        f"SELECT down.root, inc.{child} FROM {table} inc JOIN down ON inc.{parent} = down.id) "
+        f"SELECT root, id FROM down"
     )
     pk = CatalogItem._meta.pk
+    reached: dict[object, set] = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, ids)
-        return {pk.to_python(row[0]) for row in cursor.fetchall()}
+        cursor.execute(sql, [value for root in roots for value in (root, root)])
+        for root, item_id in cursor.fetchall():
+            reached.setdefault(pk.to_python(item_id), set()).add(pk.to_python(root))
+    return reached
+
+
+def descendant_ids(item_ids: Iterable[object]) -> set:
+    """Every item reachable through `includes` from these items (the items themselves too)."""
+    return set(roots_reaching(item_ids))
 
 
 def _combine(grants: list[AccessGrant]) -> Access:

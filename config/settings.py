@@ -37,6 +37,9 @@ if not DEBUG and SECRET_KEY == _INSECURE_DEFAULT_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# Hosts besides ALLOWED_HOSTS that a `next` or `successUrl` may send a learner to (the host
+# platform's own site, say); anything else is ignored.
+REDIRECT_HOSTS = env_list("REDIRECT_HOSTS")
 
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_SLUG = os.environ.get("SITE_SLUG", "entitle")
@@ -123,6 +126,19 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/account/access/"
+LOGOUT_REDIRECT_URL = "/"
+
+# Brute-force protection (accounts.throttles): failed attempts allowed per window, counted in
+# the cache. NUM_PROXIES: how many trusted proxies add to X-Forwarded-For (0: use REMOTE_ADDR).
+REDEEM_FAILURES_PER_LEARNER = int(os.environ.get("REDEEM_FAILURES_PER_LEARNER", "10"))
+REDEEM_FAILURES_PER_IP = int(os.environ.get("REDEEM_FAILURES_PER_IP", "30"))
+REDEEM_FAILURE_WINDOW_SECONDS = int(os.environ.get("REDEEM_FAILURE_WINDOW_SECONDS", "900"))
+LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "10"))
+LOGIN_FAILURES_PER_IP = int(os.environ.get("LOGIN_FAILURES_PER_IP", "50"))
+LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", "900"))
+NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
+# A redemption started by an anonymous learner waits this long for them to log in or register.
+PENDING_REDEMPTION_SECONDS = int(os.environ.get("PENDING_REDEMPTION_SECONDS", "3600"))
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

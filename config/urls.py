@@ -5,16 +5,20 @@ This is the only module that imports dialect modules; each app adds its own rout
 
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
+from accounts import views as accounts_views
 from accounts.api import v1 as accounts_v1
+from catalog import views as catalog_views
 from catalog.api import v1 as catalog_v1
 from coupons.api import edubrite
 from coupons.api import v1 as coupons_v1
 from licensing.api import thought_industries as licensing_ti
 from licensing.api import v1 as licensing_v1
 from redemptions.api import thought_industries as redemptions_ti
+from redemptions.api import tizra as redemptions_tizra
 from redemptions.api import v1 as redemptions_v1
 from redemptions.api import zype as redemptions_zype
 
@@ -45,8 +49,9 @@ v1.register("redemptions", redemptions_v1.RedemptionViewSet, basename="redemptio
 
 v1_extra = [
     path("access", catalog_v1.AccessView.as_view(), name="access"),
-    re_path(r"^redeem/?$", redemptions_v1.RedeemView.as_view(), name="redeem"),
-    re_path(r"^redeem/check/?$", redemptions_v1.RedeemCheckView.as_view(), name="redeem-check"),
+    re_path(r"^redeem/?$", redemptions_v1.RedeemView.as_view(), name="api-redeem"),
+    re_path(r"^redeem/check/?$", redemptions_v1.RedeemCheckView.as_view(),
+            name="api-redeem-check"),
 ]
 
 thought_industries = [
@@ -82,6 +87,21 @@ edubrite_paths = [
     path("eventService.do", edubrite.EventServiceView.as_view(), name="edubrite-event-service"),
 ]
 
+
+def tizra_routes(site: str, suffix: str) -> list:
+    """Tizra's admin-api under `<prefix>redemptions` (the site named, or left out)."""
+    return [
+        re_path(rf"^{site}redemptions/?$", redemptions_tizra.BatchListView.as_view(),
+                name=f"tizra-batches{suffix}"),
+        re_path(rf"^{site}redemptions/(?P<batch>[^/]+)/?$",
+                redemptions_tizra.BatchView.as_view(), name=f"tizra-batch{suffix}"),
+        re_path(rf"^{site}redemptions/(?P<batch>[^/]+)/(?P<access_code>[^/]+)/?$",
+                redemptions_tizra.BatchCodeView.as_view(), name=f"tizra-batch-code{suffix}"),
+    ]
+
+
+tizra = tizra_routes("", "") + tizra_routes(r"(?P<site>[^/]+)/", "-site")
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("oauth/", include("oauth2_provider.urls", namespace="oauth2_provider")),
@@ -97,6 +117,13 @@ urlpatterns = [
     path("oltpublish/site/", include(edubrite_paths)),
     path("oltpublish/site/connect.do", edubrite.ConnectView.as_view(), name="edubrite-connect"),
     path("incoming/v2/", include(thought_industries)),
+    # Learner web (templates/): landing, account pages, what I hold.
+    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("accounts/login/", accounts_views.LearnerLoginView.as_view(), name="login"),
+    path("accounts/logout/", accounts_views.LearnerLogoutView.as_view(), name="logout"),
+    path("accounts/register/", accounts_views.RegisterView.as_view(), name="register"),
+    path("account/access/", catalog_views.MyAccessView.as_view(), name="my-access"),
+    path("admin-api/", include(tizra)),
     path("", include(zype)),
 ]
 

@@ -8,6 +8,7 @@ dialect only decides how a list of problems looks on the wire. A new dialect is 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -55,6 +56,9 @@ def problems_from_exception(exc: Exception) -> tuple[int, list[Problem], dict[st
     """Status, problems and headers for an exception; None for a genuine server error."""
     headers: dict[str, str] = {}
     if isinstance(exc, DomainError):
+        retry_after = exc.data.get("retry_after")
+        if retry_after is not None:  # a throttled refusal says when to come back
+            headers["Retry-After"] = str(max(1, math.ceil(float(retry_after))))
         return exc.http_status, [Problem(exc.code, exc.message, exc.field)], headers
     if isinstance(exc, drf.NotAuthenticated | drf.AuthenticationFailed):
         return 401, [Problem("not_authenticated", str(exc.detail))], headers

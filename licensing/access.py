@@ -68,3 +68,22 @@ class SeatAccessProvider(AccessProvider):
             direct |= Q(pk__in=through.objects.filter(license_id__in=seated)
                         .values("catalogitem_id"))
         return CatalogItem.objects.filter(direct).values("pk")
+
+    def root_grants(self, user, at: dt.datetime) -> list[AccessGrant]:
+        """Each item a seat opens directly, with the seat and its end: two queries (the
+        learner's seats, then one UNION ALL over the license↔item tables)."""
+        seats: dict[object, list[tuple]] = {}
+        for pk, license_id, expires_at in (Seat.objects.active(at).filter(user=user)
+                                           .order_by().values_list("pk", "license_id",
+                                                                   "expires_at")):
+            seats.setdefault(license_id, []).append((pk, expires_at))
+        if not seats:
+            return []
+        first, *rest = [through.objects.filter(license_id__in=list(seats))
+                        .values_list("license_id", "catalogitem_id")
+                        for through in CONTENT_TABLES]
+        return [
+            AccessGrant("seat", str(seat_pk), expires_at, item_id)
+            for license_id, item_id in first.union(*rest, all=True)
+            for seat_pk, expires_at in seats[license_id]
+        ]

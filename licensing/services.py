@@ -404,12 +404,9 @@ def assign_seat(
     with transaction.atomic():
         chain = _lock_chain(license.pk)
         license = chain[-1]
-        if license.effective_expires_at is not None and license.effective_expires_at <= at:
-            ended = next((lic for lic in chain
-                          if lic.expiration_date == license.effective_expires_at), license)
-            whose = "It" if ended is license else f"Its parent license “{ended.name}”"
-            raise LicenseExpired(message=f"“{license.name}” has expired: {whose} ended "
-                                         f"{license.effective_expires_at:%Y-%m-%d %H:%M} UTC.")
+        expired = _expiry_refusal(chain, at)
+        if expired is not None:
+            raise expired
         held = (Seat.objects.select_for_update()
                 .filter(license=license, user=user, revoked_at__isnull=True).first())
         if held is not None:
@@ -433,6 +430,68 @@ def assign_seat(
             raise AlreadySeated(
                 message=f"{user.email} already holds a seat on “{license.name}”.") from exc
     return seat
+
+
+def _expiry_refusal(chain: list[License], at: dt.datetime) -> LicenseExpired | None:
+    """`LicenseExpired` naming whose expiry ended the last license of `chain`, if it has."""
+    license = chain[-1]
+    if license.effective_expires_at is None or license.effective_expires_at > at:
+        return None
+    ended = next((lic for lic in chain
+                  if lic.expiration_date == license.effective_expires_at), license)
+    whose = "It" if ended is license else f"Its parent license “{ended.name}”"
+    return LicenseExpired(message=f"“{license.name}” has expired: {whose} ended "
+                                  f"{license.effective_expires_at:%Y-%m-%d %H:%M} UTC.")
+
+
+def assign_seats(
+    *,
+    licenses: Iterable[License],
+    user,
+    source: str = "manual",
+    source_ref: str = "",
+    at: dt.datetime | None = None,
+) -> list[Seat]:
+    """Seat `user` on each license, all or nothing (a redemption naming several licenses).
+
+    Every chain is locked before any seat is made, roots first and then by primary key, so
+    two callers naming the same licenses in any order never deadlock. A license the learner
+    already holds an active seat on is left as it is (they keep that seat); the new seats
+    are returned. Raises what `assign_seat` raises.
+    """
+    at = at or timezone.now()
+    licenses = sorted({lic.pk: lic for lic in licenses}.values(), key=lambda lic: str(lic.pk))
+    seats: list[Seat] = []
+    with transaction.atomic():
+        if licenses:
+            _lock_chains([lic.pk for lic in licenses])
+        for lic in licenses:
+            try:
+                seats.append(assign_seat(license=lic, user=user, source=source,
+                                         source_ref=source_ref, at=at))
+            except AlreadySeated:
+                continue
+    return seats
+
+
+def seat_refusal(*, license: License, user, at: dt.datetime | None = None
+                 ) -> LicenseFull | LicenseExpired | None:
+    """Why seating `user` on `license` would be refused now, without locks or writes (the
+    answer of a dry run such as a redemption check; `assign_seat` decides under the lock)."""
+    at = at or timezone.now()
+    chain = selectors.license_chain(license)
+    expired = _expiry_refusal(chain, at)
+    if expired is not None:
+        return expired
+    if Seat.objects.active(at).filter(license=license, user=user).exists():
+        return None
+    if any(lic.seats_limit is not None for lic in chain):
+        try:
+            _check_room(chain, selectors.seats_used_in_tree(chain[0].pk, at), extra=1,
+                        action="Seating a learner")
+        except LicenseFull as refusal:
+            return refusal
+    return None
 
 
 def revoke_seat(*, seat: Seat, reason: str = "") -> Seat:

@@ -50,12 +50,13 @@ class OfferForm(forms.ModelForm):
 class OfferAdmin(admin.ModelAdmin):
     form = OfferForm
     list_display = ["name", "action_type", "access_days", "access_expiration_date",
-                    "created_at"]
+                    "based_on", "created_at"]
     list_filter = ["action_type"]
+    list_select_related = ["based_on"]
     search_fields = ["name"]
     autocomplete_fields = ["items"]
     filter_horizontal = ["licenses"]  # licensing's admin (with search) arrives with its issue
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["based_on", "created_at", "updated_at"]
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

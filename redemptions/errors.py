@@ -21,7 +21,7 @@ REDEMPTION_STATUSES: dict[str, int] = {
     "access_ended": 422,
     "nothing_to_grant": 422,
     "license_full": 422,
-    "license_unavailable": 422,
+    "license_expired": 422,
     "already_rolled_back": 409,
 }
 

@@ -66,6 +66,10 @@ class Offer(TimeStamped):
         default=empty_match_specification, blank=True,
         help_text='Title patterns for session-license-match: {"all": [], "any": [], '
                   '"excluded": []}; "Title:" prefixes are allowed.')
+    based_on = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="variants",
+        help_text="The offer whose terms this one copies with its own action: a Tizra code "
+                  "names an offer (access-control-id) and brings its own match specification.")
 
     class Meta:
         ordering = ["-created_at"]
@@ -88,6 +92,10 @@ class Offer(TimeStamped):
             return None
         ids = list(self.items.values_list("pk", flat=True)[:2])
         return ids[0] if len(ids) == 1 else None
+    @property
+    def access_control_id(self):
+        """The offer a Tizra client named: the one this was derived from, else this one."""
+        return self.based_on_id or self.pk
 
     def access_expires_at(self, redeemed_at: dt.datetime) -> dt.datetime | None:
         """When access granted at `redeemed_at` ends (None: no end)."""

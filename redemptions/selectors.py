@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote, urlsplit
+
+from django.conf import settings
 from django.db.models import F, Lookup, Prefetch, Q, QuerySet
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from catalog.models import CatalogItem
+from redemptions.codes import is_canonical, normalize_code
 from redemptions.models import Code, CodeGroup, Redemption
 
 TITLE_PREFIX = "title:"  # Tizra's patterns may say which field they match; we match titles
@@ -57,6 +62,58 @@ def codes_with_redeemers(queryset: QuerySet[Code] | None = None) -> QuerySet[Cod
 
 def redemptions() -> QuerySet[Redemption]:
     return Redemption.objects.select_related("user", "code", "code__group")
+
+
+# --- batches (a Tizra batch: every group with one label) ---------------------------------------
+
+def batches() -> QuerySet:
+    """The batch names, once each, in name order (rows are `{"label": ...}`)."""
+    return CodeGroup.objects.order_by("label").values("label").distinct()
+
+
+def batch_exists(label: str) -> bool:
+    return CodeGroup.objects.filter(label=label).exists()
+
+
+def batch_codes(label: str) -> QuerySet[Code]:
+    """A batch's codes, oldest first, with their offers, groups and standing redeemers."""
+    return codes_with_redeemers(Code.objects.filter(group__label=label))\
+        .select_related("offer").order_by("id")
+
+
+def batch_code(label: str, text: str) -> Code | None:
+    """The code `text` (as anyone may type it) of batch `label`, or None."""
+    canonical = normalize_code(text)
+    if not is_canonical(canonical):
+        return None
+    return batch_codes(label).filter(code=canonical).first()
+
+
+# --- the learner page's redemption link ---------------------------------------------------------
+
+def success_url_hosts() -> set[str]:
+    """Hosts the redemption page may send a learner on to, as the page itself decides
+    (`accounts.redirects`): the site's own, ALLOWED_HOSTS and REDIRECT_HOSTS."""
+    named = [*settings.ALLOWED_HOSTS, *getattr(settings, "REDIRECT_HOSTS", [])]
+    return {urlsplit(settings.SITE_URL).netloc,
+            *(h.lstrip(".") for h in named if h and "*" not in h)}
+
+
+def is_safe_success_url(url: str) -> bool:
+    """A path on the site (`/welcome`) or a URL on one of the hosts above."""
+    return bool(url) and url_has_allowed_host_and_scheme(
+        url, allowed_hosts=success_url_hosts(),
+        require_https=settings.SITE_URL.startswith("https://"))
+
+
+def redemption_url(code: Code, *, success_url: str | None = None) -> str:
+    """`<SITE_URL>/redeem/<site>?redemptionCode=<code>[&successUrl=<quoted>]`: the learner page
+    that redeems `code` after login or registration, then goes on to `success_url`."""
+    url = (f"{settings.SITE_URL}/redeem/{quote(settings.SITE_SLUG, safe='')}"
+           f"?redemptionCode={quote(code.display_code(), safe='')}")
+    if success_url:
+        url += f"&successUrl={quote(success_url, safe='')}"
+    return url
 
 
 def codes_with_targets(queryset: QuerySet[Code] | None = None) -> QuerySet[Code]:

@@ -15,13 +15,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import add_tags
 from catalog.models import CatalogItem, EntitlementSource
 from catalog.services import grant_entitlement, revoke_from_source
+from core.errors import DomainError, NotFound
+from core.filters import is_uuid
+from licensing.errors import LicenseExpired, LicenseFull
 from licensing.models import License, Seat
+from licensing.services import assign_seats, revoke_seats_from_source, seat_refusal
 from redemptions.codes import (
     Alphabet,
     check_code_space,
@@ -31,11 +36,13 @@ from redemptions.codes import (
 )
 from redemptions.errors import CodeGroupError, CodeInUse, OfferError, RedemptionError
 from redemptions.models import (
+    MAX_CODES_PER_CALL,
     ActionType,
     Code,
     CodeGroup,
     Offer,
     Redemption,
+    _check_count,
     empty_match_specification,
 )
 from redemptions.selectors import items_matching
@@ -60,6 +67,7 @@ class OfferTerms:
     action_type: str = ActionType.APPLY_OFFER
     user_tags: Sequence[str] = ()
     match_specification: dict | None = None
+    based_on: Offer | None = None  # whose terms these copy (a Tizra code's own action)
 
 
 def clean_user_tags(tags: object) -> list[str]:
@@ -128,7 +136,7 @@ def create_offer(terms: OfferTerms) -> Offer:
     offer = Offer.objects.create(
         name=terms.name[:200], action_type=terms.action_type, access_days=terms.access_days,
         access_expiration_date=terms.access_expiration_date, user_tags=terms.user_tags,
-        match_specification=terms.match_specification,
+        match_specification=terms.match_specification, based_on=terms.based_on,
     )
     offer.items.set(terms.items)
     offer.licenses.set(terms.licenses)
@@ -360,16 +368,300 @@ def delete_code_group(group: CodeGroup) -> None:
     """Delete a group whose codes were never redeemed (with them, and its offer when no one
     else uses it); once any code was redeemed the group is history (409)."""
     group = CodeGroup.objects.select_for_update().get(pk=group.pk)
+    offer = group.offer
+    _delete_unredeemed_group(group)
+    if not offer.codes.exists() and not offer.code_groups.exists():
+        offer.delete()
+
+
+def _delete_unredeemed_group(group: CodeGroup) -> int:
+    """Delete a group (locked by the caller) and its codes, refusing (409) once any of them
+    was redeemed; the number of codes deleted. Joins the caller's transaction."""
     # Lock the codes too: a redemption in flight finishes first, and none starts after.
     list(Code.objects.select_for_update().filter(group=group).values_list("pk", flat=True))
     if Redemption.objects.filter(code__group=group).exists():
         raise CodeInUse("redeemed", "Codes of this group have been redeemed, so it is kept as "
                                     "history; deactivate its codes instead.")
-    offer = group.offer
-    Code.objects.filter(group=group).delete()
+    deleted, _ = Code.objects.filter(group=group).delete()
     group.delete()
-    if not offer.codes.exists() and not offer.code_groups.exists():
-        offer.delete()
+    return deleted
+
+
+# --- batches by name (Tizra): codes with their own action, amended one by one -----------------
+
+DEFAULT_BATCH_CODE_LENGTH = 16  # Tizra's codes: 16 hex digits, shown in lower case
+MAX_REDEMPTIONS_PER_CODE = 1_000_000_000  # fits the column with room for the uses so far
+_UNSET: Any = object()
+
+
+def _offer_by_id(value: object) -> Offer | None:
+    if value in (None, ""):
+        return None
+    offer = Offer.objects.filter(pk=str(value)).first() if is_uuid(value) else None
+    if offer is None:
+        raise OfferError("unknown_offer", f"There is no offer {value} (offer ids are UUIDs).",
+                         field="offer")
+    return offer
+
+
+def _refuse_unless_none(value: object, *, field_name: str, message: str) -> None:
+    if value not in (None, "", [], ()):
+        raise OfferError("not_applicable", message, field=field_name)
+
+
+def offer_for_code(*, action_type: str, offer: Offer | None = None, user_tags: object = None,
+                   match_specification: object = None) -> Offer:
+    """The offer a code applies when the code, not its offer, says what redeeming does (a
+    Tizra code's action-type). Joins the caller's transaction.
+
+    - `apply-offer`: `offer` itself, which must be an apply-offer offer;
+    - `session-license-match`: `offer`'s terms (access days or end) with the code's match
+      specification — `offer` itself when it already is exactly that, else a variant based on
+      it, found or made once;
+    - `add-user-tag`: the offer of exactly these tags (`a;b` or a list), found or made once.
+    """
+    if action_type == ActionType.APPLY_OFFER:
+        _refuse_unless_none(user_tags, field_name="user_tags",
+                            message="Only add-user-tag codes take user tags.")
+        _refuse_unless_none(match_specification, field_name="match_specification",
+                            message="Only session-license-match codes take a match "
+                                    "specification.")
+        if offer is None:
+            raise OfferError("offer_required", "An apply-offer code needs the offer it "
+                                               "applies.", field="offer")
+        if offer.action_type != ActionType.APPLY_OFFER:
+            raise OfferError("offer_action_mismatch",
+                             f"Offer {offer.pk} is a {offer.action_type} offer; an "
+                             f"apply-offer code needs an apply-offer offer.", field="offer")
+        return offer
+    if action_type == ActionType.SESSION_LICENSE_MATCH:
+        _refuse_unless_none(user_tags, field_name="user_tags",
+                            message="Only add-user-tag codes take user tags.")
+        if offer is None:
+            raise OfferError("offer_required", "A session-license-match code needs the offer "
+                                               "whose terms it applies.", field="offer")
+        return _match_offer(offer, match_specification)
+    if action_type == ActionType.ADD_USER_TAG:
+        _refuse_unless_none(offer, field_name="offer",
+                            message="An add-user-tag code adds its user tags and applies no "
+                                    "offer; leave the offer out.")
+        _refuse_unless_none(match_specification, field_name="match_specification",
+                            message="Only session-license-match codes take a match "
+                                    "specification.")
+        return _tag_offer(user_tags)
+    raise OfferError("invalid_action_type",
+                     f"action_type must be one of {', '.join(ActionType.values)}.",
+                     field="action_type")
+
+
+def _match_offer(offer: Offer, match_specification: object) -> Offer:
+    if match_specification is None:
+        if offer.action_type != ActionType.SESSION_LICENSE_MATCH:
+            raise OfferError("invalid_match_specification",
+                             "A session-license-match code needs a match specification "
+                             "(its offer has none).", field="match_specification")
+        return offer
+    spec = clean_match_specification(match_specification)
+    if offer.action_type == ActionType.SESSION_LICENSE_MATCH and \
+            offer.match_specification == spec:
+        return offer
+    root = offer.based_on if offer.based_on_id else offer
+    variants = root.variants.filter(
+        action_type=ActionType.SESSION_LICENSE_MATCH, access_days=root.access_days,
+        access_expiration_date=root.access_expiration_date).order_by("created_at", "pk")
+    for variant in variants:
+        if variant.match_specification == spec:
+            return variant
+    return create_offer(OfferTerms(
+        name=f"{root.name} (title match)"[:200], action_type=ActionType.SESSION_LICENSE_MATCH,
+        access_days=root.access_days, access_expiration_date=root.access_expiration_date,
+        match_specification=spec, based_on=root))
+
+
+def _tag_offer(user_tags: object) -> Offer:
+    tags = clean_user_tags(user_tags if user_tags is not None else [])
+    if not tags:
+        raise OfferError("invalid_user_tags", "An add-user-tag code needs at least one user "
+                                              "tag.", field="user_tags")
+    found = (Offer.objects.filter(action_type=ActionType.ADD_USER_TAG, based_on__isnull=True,
+                                  user_tags=tags).order_by("created_at", "pk").first())
+    return found or create_offer(OfferTerms(name=f"User tags: {';'.join(tags)}"[:200],
+                                            action_type=ActionType.ADD_USER_TAG,
+                                            user_tags=tags))
+
+
+@dataclass
+class BatchCodes:
+    """Codes to add to a batch, named by its label (a Tizra code object)."""
+
+    batch: str
+    action_type: str
+    offer_id: object = None  # the offer applied (apply-offer) or whose terms apply (-match)
+    user_tags: object = None  # add-user-tag: `a;b` or a list
+    match_specification: object = None  # session-license-match
+    code: str | None = None  # given by hand; None: `count` generated
+    count: int | None = None  # None: one
+    code_length: int | None = None
+    max_redemptions: int = 1
+    is_active: bool = True
+    expiration_date: dt.datetime | None = None
+
+    @property
+    def how_many(self) -> int:
+        return 1 if self.count is None else self.count
+
+
+def clean_batch_name(value: object) -> str:
+    name = value.strip() if isinstance(value, str) else ""
+    if not name:
+        raise CodeGroupError("invalid_batch", "A batch needs a name.", field="batch")
+    if len(name) > 200:
+        raise CodeGroupError("invalid_batch", "A batch name has at most 200 characters.",
+                             field="batch")
+    return name
+
+
+@transaction.atomic
+def add_batch_codes(requests: Sequence[BatchCodes]) -> list[Code]:
+    """Add codes to batches by name, all or none (one transaction); the new codes in order.
+
+    A batch is every group with that label; codes join the oldest (locked, so its count
+    stays right), and a new name starts a group of hex codes (16 digits unless
+    `code_length` says). Each code carries its own offer (`offer_for_code`), uses
+    (`max_redemptions`, 0 allowed: a code born used up), validity and expiry. A refusal
+    names the request it concerns in `data["index"]`.
+    """
+    if not requests:
+        raise CodeGroupError("no_codes", "Give at least one code.", field="count")
+    total = 0
+    for index, request in enumerate(requests):
+        try:
+            _check_count(request.how_many, MAX_CODES_PER_CALL)
+        except CodeGroupError as exc:
+            exc.data.setdefault("index", index)
+            raise
+        total += request.how_many
+    _check_count(total, MAX_CODES_PER_CALL)
+    labels = []
+    for index, request in enumerate(requests):
+        try:
+            labels.append(clean_batch_name(request.batch))
+        except CodeGroupError as exc:
+            exc.data.setdefault("index", index)
+            raise
+    groups: dict[str, CodeGroup | None] = {
+        label: CodeGroup.objects.select_for_update().filter(label=label)
+        .order_by("created_at", "pk").first()
+        for label in sorted(set(labels))  # one lock order for every caller
+    }
+    made: list[Code] = []
+    for index, (label, request) in enumerate(zip(labels, requests, strict=True)):
+        try:
+            made.extend(_add_to_batch(label, request, groups))
+        except DomainError as exc:
+            exc.data.setdefault("index", index)
+            raise
+    return made
+
+
+def _add_to_batch(label: str, request: BatchCodes,
+                  groups: dict[str, CodeGroup | None]) -> list[Code]:
+    if request.code is not None and request.count not in (None, 1):
+        raise CodeGroupError("invalid_count", "A code given by hand is one code; leave count "
+                                              "out (or give no code).", field="count")
+    if request.code is not None and request.code_length is not None:
+        raise CodeGroupError("invalid_code_length", "code_length is for generated codes; "
+                                                    "leave it out with a code given by hand.",
+                             field="code_length")
+    if not 0 <= request.max_redemptions <= MAX_REDEMPTIONS_PER_CODE:
+        raise CodeGroupError("invalid_max_redemptions",
+                             f"A code allows from 0 to {MAX_REDEMPTIONS_PER_CODE:,} "
+                             f"redemptions.", field="max_redemptions")
+    offer = offer_for_code(action_type=request.action_type,
+                           offer=_offer_by_id(request.offer_id), user_tags=request.user_tags,
+                           match_specification=request.match_specification)
+    group = groups[label]
+    if group is None:
+        length = request.code_length or DEFAULT_BATCH_CODE_LENGTH
+        check_code_space(count=request.how_many, length=length, alphabet=Alphabet.HEX)
+        group = groups[label] = CodeGroup.objects.create(
+            label=label, offer=offer, code_length=length, alphabet=Alphabet.HEX,
+            uploaded=request.code is not None)
+    if request.code is not None:
+        texts = [clean_code(request.code)]
+        if Code.objects.taken(texts):
+            raise CodeInUse("duplicate_code", "This code exists already (codes are unique "
+                                              "across every batch).", field="code")
+    else:
+        count, length = request.how_many, request.code_length or group.code_length
+        check_code_space(count=group.total_codes_count + count, length=length,
+                         alphabet=group.alphabet)
+        texts = Code.objects.fresh_codes(count, length, group.alphabet)
+    target = offer.single_item_id()  # Code.target_item, as every service keeps it
+    try:
+        with transaction.atomic():
+            codes = Code.objects.bulk_create([
+                Code(group=group, offer=offer, target_item_id=target, code=text,
+                     max_redemptions=request.max_redemptions, is_active=request.is_active,
+                     expiration_date=request.expiration_date)
+                for text in texts])
+    except IntegrityError as exc:  # a concurrent request took the same code first
+        raise CodeInUse("duplicate_code", "This code exists already.", field="code") from exc
+    group.total_codes_count += len(codes)
+    CodeGroup.objects.filter(pk=group.pk).update(
+        total_codes_count=F("total_codes_count") + len(codes), updated_at=timezone.now())
+    return codes
+
+
+@transaction.atomic
+def amend_code(code: Code, *, is_active: bool = _UNSET, remaining_redemptions: int = _UNSET,
+               expiration_date: dt.datetime | None = _UNSET, user_tags: object = _UNSET) -> Code:
+    """Change one code under its row lock (the lock redeem takes), each argument optional:
+    validity; uses left (`max_redemptions` becomes the uses so far plus `remaining`, so it
+    never falls below them); its own expiry (None clears it); and, for an add-user-tag code,
+    its tags (the code moves to the offer of those tags; codes sharing the old one keep it).
+    """
+    locked = Code.objects.select_for_update(of=("self",)).select_related("offer")\
+        .get(pk=code.pk)
+    changed = []
+    if is_active is not _UNSET:
+        locked.is_active = bool(is_active)
+        changed.append("is_active")
+    if remaining_redemptions is not _UNSET:
+        if not isinstance(remaining_redemptions, int) or isinstance(remaining_redemptions, bool) \
+                or not 0 <= remaining_redemptions <= MAX_REDEMPTIONS_PER_CODE:
+            raise CodeGroupError("invalid_remaining_redemptions",
+                                 f"Remaining redemptions must be a whole number from 0 to "
+                                 f"{MAX_REDEMPTIONS_PER_CODE:,}.",
+                                 field="remaining_redemptions")
+        locked.max_redemptions = locked.redemptions_count + remaining_redemptions
+        changed.append("max_redemptions")
+    if expiration_date is not _UNSET:
+        locked.expiration_date = expiration_date
+        changed.append("expiration_date")
+    if user_tags is not _UNSET:
+        if locked.offer.action_type != ActionType.ADD_USER_TAG:
+            raise OfferError("not_applicable",
+                             f"Only add-user-tag codes have user tags; this is an "
+                             f"{locked.offer.action_type} code.", field="user_tags")
+        locked.offer = _tag_offer(user_tags)
+        locked.target_item_id = locked.offer.single_item_id()  # none: tags grant no item
+        changed.extend(["offer", "target_item"])
+    if not changed:
+        raise CodeGroupError("nothing_to_change", "Nothing to change was given.")
+    locked.save(update_fields=[*changed, "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def delete_batch(*, label: str) -> int:
+    """Delete a batch (every group with this label) and its codes, only while none of them
+    was ever redeemed (409 otherwise). Offers stay: codes elsewhere may name them. Returns
+    how many codes were deleted."""
+    groups = list(CodeGroup.objects.select_for_update().filter(label=label).order_by("pk"))
+    if not groups:
+        raise NotFound("batch_not_found", f"There is no batch {label!r}.", field="batch")
+    return sum(_delete_unredeemed_group(group) for group in groups)
 
 
 # --- redeem, check, rollback ------------------------------------------------------------------
@@ -435,29 +727,28 @@ def _refuse(code: Code, user: User, at: dt.datetime) -> None:
 
 def _take_seats(*, licenses: list[License], user: User, redemption: Redemption | None,
                 at: dt.datetime, dry_run: bool = False) -> list[Seat]:
-    """A seat on each license for `user` (dry_run: only whether it could be taken).
-
-    WIRING POINT for the licensing issue: seats must come from
-    `licensing.services.assign_seat(license=, user=, source="redemption",
-    source_ref=redemption.pk, at=at)`, which locks the license chain and raises
-    `license_full`. Until that service exists, an offer that names licenses is refused here,
-    before anything is written, so no seat is ever assigned around the seat limits.
-    """
+    """A seat on each license for `user`, through licensing's seat service (which locks the
+    license chains root-first after the code row this redemption holds: one order
+    everywhere). A seat the learner already holds is kept; a full or expired license refuses
+    the whole redemption. `dry_run` only says whether the seats could be taken now."""
     if not licenses:
         return []
-    names = ", ".join(lic.name for lic in licenses)
-    raise RedemptionError(
-        "license_unavailable",
-        f"This code includes a seat on {names}, and seats cannot be assigned through "
-        f"redemptions yet; nothing was redeemed.",
-    )
+    try:
+        if dry_run:
+            for license in licenses:
+                refusal = seat_refusal(license=license, user=user, at=at)
+                if refusal is not None:
+                    raise refusal
+            return []
+        return assign_seats(licenses=licenses, user=user, source=SOURCE,
+                            source_ref=str(redemption.pk), at=at)
+    except (LicenseFull, LicenseExpired) as refusal:
+        raise RedemptionError(refusal.code, refusal.message) from refusal
 
 
-def _release_seats(redemption: Redemption, *, reason: str, at: dt.datetime) -> int:
-    """Revoke the seats a redemption took (WIRING POINT: licensing's revoke service)."""
-    return (Seat.objects.filter(source=SOURCE, source_ref=str(redemption.pk),
-                                revoked_at__isnull=True)
-            .update(revoked_at=at, revoked_reason=reason[:300], updated_at=at))
+def _release_seats(redemption: Redemption, *, reason: str) -> int:
+    """Revoke the seats a redemption took (licensing locks their chains)."""
+    return revoke_seats_from_source(SOURCE, redemption.pk, reason=reason)
 
 
 def check(code_text: str, user: User, *, at: dt.datetime | None = None) -> RedemptionCheck:
@@ -542,5 +833,5 @@ def rollback(redemption: Redemption, reason: str = "", *, by: str = "") -> Redem
         code.redemptions_count = max(code.redemptions_count - 1, 0)
         code.save(update_fields=["redemptions_count", "updated_at"])
         revoke_from_source(SOURCE, locked.pk, reason=f"Redemption rolled back: {note}")
-        _release_seats(locked, reason=f"Redemption rolled back: {note}", at=now)
+        _release_seats(locked, reason=f"Redemption rolled back: {note}")
     return locked

@@ -1,6 +1,7 @@
 """Fixtures shared by every test module."""
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -18,6 +19,15 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_local_cache():
+    """Throttle counters live in the cache: every test starts with none. Only a local-memory
+    cache is cleared (a Redis named by CACHE_URL may be shared, and is never flushed)."""
+    cache = caches["default"]
+    if cache.__class__.__name__ == "LocMemCache":
+        cache.clear()
 
 
 @pytest.fixture

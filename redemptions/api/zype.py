@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import re
-from urllib.parse import urlencode
 
 import django_filters
 import segno
@@ -82,12 +81,6 @@ def nice_code(code: str) -> str:
     return "-".join(code[i:i + size] for i in range(0, len(code), size))
 
 
-def redemption_url(code: Code) -> str:
-    """The learner's page that redeems `code`, prefilled."""
-    query = urlencode({"redemptionCode": code.display_code()})
-    return f"{settings.SITE_URL}/redeem/{settings.SITE_SLUG}?{query}"
-
-
 @functools.lru_cache(maxsize=QR_CACHE)
 def qr_svgs(url: str) -> tuple[str, str]:
     """Inline SVG QR codes of `url`, large and small: one symbol drawn once (one unit per
@@ -144,7 +137,7 @@ class ZypeCodeSerializer(serializers.Serializer):
         help_text="Inline SVG QR code (small) of the code's redemption URL.")
 
     def to_representation(self, instance):
-        self._qr = qr_svgs(redemption_url(instance))
+        self._qr = qr_svgs(selectors.redemption_url(instance))
         self._now = self.context.get("now") or timezone.now()
         return super().to_representation(instance)
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from catalog.access import accessible_items, has_access, providers
 from catalog.models import ItemKind
+from catalog.selectors import holdings
 from licensing import services
 from licensing.access import SeatAccessProvider
 from tests.factories import CatalogItemFactory, EntitlementFactory, UserFactory
@@ -150,3 +151,21 @@ def test_the_seat_check_finds_the_learners_seats_by_index(learner):
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert f"Seq Scan on {Seat._meta.db_table}" not in plan, plan
     assert "Index Cond: (user_id = " in plan, plan
+
+
+def test_holdings_list_what_seats_open_with_a_fixed_number_of_queries(learner):
+    def seated_on(n):
+        for _ in range(n):
+            SeatFactory(user=learner, license=LicenseFactory(
+                courses=[CatalogItemFactory()],
+                learning_paths=[CatalogItemFactory(kind=ItemKind.LEARNING_PATH)]))
+
+    seated_on(1)
+    with CaptureQueriesContext(connection) as few:
+        assert len(holdings(learner)) == 2
+    seated_on(5)
+    with CaptureQueriesContext(connection) as many:
+        rows = holdings(learner)
+    assert len(rows) == 12
+    assert {row.source for row in rows} == {"seat"}
+    assert len(many) == len(few)

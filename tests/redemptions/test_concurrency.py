@@ -118,3 +118,20 @@ def test_the_same_redemption_rolled_back_twice_at_once_is_rolled_back_once():
     assert len(results) == 1
     assert refusals == ["already_rolled_back"] * 5
     assert Code.objects.get(pk=code.pk).redemptions_count == 1
+
+
+def test_twenty_learners_redeeming_separate_codes_for_a_five_seat_license_get_five_seats():
+    from licensing.models import Seat
+    from tests.licensing.factories import LicenseFactory
+
+    license_ = LicenseFactory(seats_limit=5)
+    offer = OfferFactory(items=[CatalogItemFactory()], licenses=[license_])
+    codes = [CodeFactory(offer=offer, max_redemptions=1) for _ in range(20)]
+    users = [UserFactory() for _ in range(20)]
+    results, refusals = race(20, lambda i: services.redeem(codes[i].code, users[i]))
+    assert len(results) == 5
+    assert refusals == ["license_full"] * 15
+    assert Seat.objects.active().filter(license=license_).count() == 5
+    assert Redemption.objects.count() == 5
+    assert sorted(Code.objects.values_list("redemptions_count", flat=True)) == [0] * 15 + [1] * 5
+    assert_grants_match_redemptions(1)

@@ -14,6 +14,7 @@ from licensing.models import License
 from redemptions import services
 from redemptions.models import ActionType, Code, CodeGroup, Offer, Redemption
 from tests.factories import CatalogItemFactory, ClientFactory, UserFactory
+from tests.licensing.factories import LicenseFactory, SeatFactory
 from tests.redemptions.factories import CodeFactory, CodeGroupFactory, OfferFactory
 
 pytestmark = pytest.mark.django_db
@@ -308,12 +309,22 @@ def test_used_up_and_already_redeemed_are_422(api, learner):
     assert (other.status_code, errors(other)) == (422, [("used_up", None)])
 
 
-def test_an_offer_with_a_license_is_refused_with_a_422(api, learner):
-    license_ = License.objects.create(client=ClientFactory(), name="Seats")
+def test_redeeming_an_offer_with_a_license_answers_the_seat(api, learner):
+    license_ = LicenseFactory(name="Seats", seats_limit=2)
     code = CodeFactory(offer=OfferFactory(licenses=[license_]))
     response = api.post("/api/v1/redeem", {"code": code.code, "user": learner.email},
                         format="json")
-    assert (response.status_code, errors(response)) == (422, [("license_unavailable", None)])
+    assert response.status_code == 201, response.content
+    assert len(response.json()["seats"]) == 1
+
+
+def test_a_full_license_is_a_422_license_full(api, learner):
+    license_ = LicenseFactory(name="Seats", seats_limit=1)
+    SeatFactory(license=license_)
+    code = CodeFactory(offer=OfferFactory(licenses=[license_]))
+    response = api.post("/api/v1/redeem", {"code": code.code, "user": learner.email},
+                        format="json")
+    assert (response.status_code, errors(response)) == (422, [("license_full", None)])
 
 
 def test_check_says_what_would_be_granted(api, learner):

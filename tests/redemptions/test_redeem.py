@@ -8,11 +8,12 @@ from django.utils import timezone
 from accounts.models import UserTag
 from catalog.access import has_access
 from catalog.models import Entitlement, ItemKind
-from licensing.models import License
+from licensing.models import Seat
 from redemptions import services
 from redemptions.errors import RedemptionError
 from redemptions.models import ActionType, Code, Redemption
-from tests.factories import CatalogItemFactory, ClientFactory, UserFactory
+from tests.factories import CatalogItemFactory, UserFactory
+from tests.licensing.factories import LicenseFactory, SeatFactory
 from tests.redemptions.factories import CodeFactory, CodeGroupFactory, OfferFactory
 
 pytestmark = pytest.mark.django_db
@@ -198,13 +199,75 @@ def test_the_same_learner_cannot_redeem_a_code_twice(learner):
     assert Entitlement.objects.filter(user=learner).count() == 1
 
 
-def test_an_offer_with_a_license_is_refused_until_seats_can_be_assigned(learner):
-    license_ = License.objects.create(client=ClientFactory(), name="Acme seats")
+def test_an_offer_with_a_license_seats_the_learner_and_opens_its_courses(learner):
+    course = CatalogItemFactory()
+    license_ = LicenseFactory(name="Acme seats", seats_limit=3, courses=[course])
+    code = CodeFactory(offer=OfferFactory(items=[], licenses=[license_]))
+    redemption = services.redeem(code.code, learner)
+    (seat,) = redemption.seats
+    assert (seat.license, seat.user, seat.source, seat.source_ref) == (
+        license_, learner, "redemption", str(redemption.pk))
+    assert has_access(learner, course).has_access is True
+
+
+def test_a_full_license_refuses_the_redemption_and_nothing_changes(learner):
+    license_ = LicenseFactory(name="Acme seats", seats_limit=1)
+    SeatFactory(license=license_)
     code = CodeFactory(offer=OfferFactory(licenses=[license_]))
     error = refusal(code.code, learner)
-    assert (error.code, error.http_status) == ("license_unavailable", 422)
+    assert (error.code, error.http_status) == ("license_full", 422)
     assert "Acme seats" in error.message
     assert_nothing_changed(code, learner)
+    assert not Seat.objects.filter(user=learner).exists()
+
+
+def test_a_full_parent_license_refuses_the_redemption(learner):
+    parent = LicenseFactory(name="Parent", seats_limit=1)
+    child = LicenseFactory(name="Child", parent=parent, seats_limit=5)
+    SeatFactory(license=parent)
+    code = CodeFactory(offer=OfferFactory(licenses=[child]))
+    error = refusal(code.code, learner)
+    assert error.code == "license_full"
+    assert "Parent" in error.message
+
+
+def test_an_expired_license_refuses_the_redemption(learner):
+    ended = timezone.now() - dt.timedelta(days=1)
+    license_ = LicenseFactory(name="Old seats", expiration_date=ended)
+    code = CodeFactory(offer=OfferFactory(licenses=[license_]))
+    assert refusal(code.code, learner).code == "license_expired"
+    assert_nothing_changed(code, learner)
+
+
+def test_a_seat_already_held_is_kept_and_the_redemption_succeeds(learner):
+    license_ = LicenseFactory(seats_limit=1)
+    held = SeatFactory(license=license_, user=learner)
+    code = CodeFactory(offer=OfferFactory(licenses=[license_]))
+    redemption = services.redeem(code.code, learner)
+    assert redemption.seats == []
+    assert list(Seat.objects.active().filter(user=learner)) == [held]
+
+
+def test_rolling_back_revokes_the_seat_the_redemption_took(learner):
+    license_ = LicenseFactory(seats_limit=1)
+    code = CodeFactory(offer=OfferFactory(licenses=[license_]))
+    redemption = services.redeem(code.code, learner)
+    services.rollback(redemption, "refund")
+    (seat,) = Seat.objects.filter(user=learner)
+    assert seat.revoked_at is not None
+    assert "refund" in seat.revoked_reason
+    other = UserFactory()
+    assert services.redeem(CodeFactory(offer=code.offer).code, other).seats  # the seat is free
+
+
+def test_check_reports_a_full_license_without_changing_anything(learner):
+    license_ = LicenseFactory(seats_limit=1)
+    SeatFactory(license=license_)
+    code = CodeFactory(offer=OfferFactory(licenses=[license_]))
+    result = services.check(code.code, learner)
+    assert result.redeemable is False
+    assert result.refusal.code == "license_full"
+    assert Seat.objects.filter(user=learner).count() == 0
 
 
 def test_check_says_what_redeeming_would_grant_and_changes_nothing(learner):

@@ -44,6 +44,17 @@ def test_generated_group_codes_target_the_offers_one_item():
     assert set(group.codes.values_list("target_item", flat=True)) == {item.pk}
 
 
+def test_tizra_batch_codes_applying_a_one_item_offer_target_that_item():
+    item = video()
+    offer = OfferFactory(items=[item])
+    codes = services.add_batch_codes([services.BatchCodes(
+        batch="Spring", action_type=ActionType.APPLY_OFFER, offer_id=str(offer.pk), count=3)])
+    assert {c.target_item_id for c in codes} == {item.pk}
+    tagged = services.add_batch_codes([services.BatchCodes(
+        batch="Tags", action_type=ActionType.ADD_USER_TAG, user_tags="vip")])
+    assert tagged[0].target_item_id is None
+
+
 def test_codes_of_an_offer_with_several_items_have_no_target():
     offer = OfferFactory(items=[video(), video()])
     code = services.create_code(offer=offer)
@@ -84,7 +95,7 @@ def test_the_migration_fills_the_target_of_existing_codes():
     several = CodeFactory(offer=OfferFactory(items=[video(), video()]))
     Code.objects.update(target_item=None)
     migration = importlib.import_module(
-        "redemptions.migrations.0002_code_target_and_created_indexes")
+        "redemptions.migrations.0003_code_target_and_created_indexes")
     migration.fill_targets(apps, None)
     code.refresh_from_db()
     several.refresh_from_db()

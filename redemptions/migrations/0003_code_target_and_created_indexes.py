@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalog', '0001_initial'),
-        ('redemptions', '0001_initial'),
+        ('redemptions', '0002_offer_based_on'),
     ]
 
     operations = [

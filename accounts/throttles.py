@@ -1,0 +1,183 @@
+"""Brute-force protection: too many FAILED attempts per learner and per IP are refused for a while.
+
+Failures are counted in Django's cache (Redis when `CACHE_URL` names one, so every app server
+shares the counts; local memory otherwise). A `FailureThrottle` keeps one counter per
+(scope, learner) and per (scope, IP); the first failure opens a window of
+`window_seconds`, and once a counter reaches its limit every attempt is refused with
+`TooManyAttempts` (HTTP 429, `retry_after` seconds until the window closes) until it does.
+Successes are not counted, so an honest learner redeeming many codes is never slowed down.
+
+Use it around any attempt that guesses a secret:
+
+    with redeem_throttle.guard(user=request.user, ip=client_ip(request)):
+        redeem(code_text, user, ip=ip)     # a DomainError leaving the block counts as a failure
+
+or call `check_redeem_allowed(user=, ip=)` before and `record_redeem_failure(user=, ip=)`
+after a refusal. The envelopes render `TooManyAttempts` as 429 with a `Retry-After` header.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+
+from accounts.errors import AccountsError
+from core.errors import DomainError
+
+
+class TooManyAttempts(AccountsError):
+    """Refused because of too many failed attempts; `data["retry_after"]` is in seconds."""
+
+    default_code = "throttled"
+    default_message = "Too many failed attempts. Please wait and try again."
+    http_status = 429
+
+    @property
+    def retry_after(self) -> int:
+        return int(self.data["retry_after"])
+
+
+def _wait_in_words(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def _digest(text: str) -> str:
+    """Keys stay short and safe for every cache backend, and hold no email in clear."""
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _identity(user) -> str | None:
+    """A learner (by primary key) or, where none is known yet, the account name tried."""
+    if isinstance(user, str):
+        return _digest(user.strip().lower()) if user.strip() else None
+    pk = getattr(user, "pk", None)
+    return str(pk) if pk else None
+
+
+@dataclass(frozen=True)
+class FailureThrottle:
+    """Counts failures of one kind of attempt (its `scope`) per learner and per IP.
+
+    `user` is a `User`, or a string naming the account tried (an email at login) when there
+    is no learner yet; `ip` may be None (then only the learner is counted).
+    """
+
+    scope: str
+    per_user: int
+    per_ip: int
+    window_seconds: int
+    what: str = "attempts"
+
+    def _keys(self, *, user, ip: str | None) -> list[tuple[str, int]]:
+        keys = []
+        ident = _identity(user)
+        if ident:
+            keys.append((f"throttle:{self.scope}:user:{ident}", self.per_user))
+        if ip:
+            keys.append((f"throttle:{self.scope}:ip:{_digest(ip)}", self.per_ip))
+        return keys
+
+    def check(self, *, user=None, ip: str | None = None) -> None:
+        """Raise `TooManyAttempts` when the learner or the IP has used up its failures."""
+        keys = self._keys(user=user, ip=ip)
+        if not keys:
+            return
+        counts = cache.get_many([f"{key}:count" for key, _ in keys] +
+                                [f"{key}:since" for key, _ in keys])
+        now = time.time()
+        waits = []
+        for key, limit in keys:
+            if int(counts.get(f"{key}:count") or 0) >= limit:
+                since = float(counts.get(f"{key}:since") or now)
+                waits.append(max(1, math.ceil(since + self.window_seconds - now)))
+        if waits:
+            wait = max(waits)
+            raise TooManyAttempts(
+                message=(f"Too many failed {self.what}. Please wait {_wait_in_words(wait)} "
+                         "and try again."),
+                retry_after=wait,
+            )
+
+    def record_failure(self, *, user=None, ip: str | None = None) -> None:
+        """Count one failed attempt for the learner and for the IP."""
+        now = time.time()
+        for key, _ in self._keys(user=user, ip=ip):
+            # `add` only sets a missing key: the first failure opens the window, and both
+            # keys expire with it. `incr` keeps the key's expiry on Redis and in locmem.
+            cache.add(f"{key}:since", now, timeout=self.window_seconds)
+            cache.add(f"{key}:count", 0, timeout=self.window_seconds)
+            try:
+                cache.incr(f"{key}:count")
+            except ValueError:  # expired between add and incr: start a new window
+                cache.set(f"{key}:count", 1, timeout=self.window_seconds)
+                cache.set(f"{key}:since", now, timeout=self.window_seconds)
+
+    def reset(self, *, user=None, ip: str | None = None) -> None:
+        """Forget the counts (staff unlocking a learner, tests)."""
+        cache.delete_many([f"{key}:{part}" for key, _ in self._keys(user=user, ip=ip)
+                           for part in ("count", "since")])
+
+    @contextmanager
+    def guard(self, *, user=None, ip: str | None = None) -> Iterator[None]:
+        """Check before the attempt; a `DomainError` raised inside counts as one failure."""
+        self.check(user=user, ip=ip)
+        try:
+            yield
+        except DomainError:
+            self.record_failure(user=user, ip=ip)
+            raise
+
+
+def redeem_throttle() -> FailureThrottle:
+    """The throttle every redeem entry point shares (limits from settings, read each call)."""
+    return FailureThrottle(
+        scope="redeem",
+        per_user=settings.REDEEM_FAILURES_PER_LEARNER,
+        per_ip=settings.REDEEM_FAILURES_PER_IP,
+        window_seconds=settings.REDEEM_FAILURE_WINDOW_SECONDS,
+        what="redemption attempts",
+    )
+
+
+def login_throttle() -> FailureThrottle:
+    """Failed web logins, per email address tried and per IP."""
+    return FailureThrottle(
+        scope="login",
+        per_user=settings.LOGIN_FAILURES_PER_ACCOUNT,
+        per_ip=settings.LOGIN_FAILURES_PER_IP,
+        window_seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS,
+        what="login attempts",
+    )
+
+
+def check_redeem_allowed(*, user=None, ip: str | None = None) -> None:
+    """Raise `TooManyAttempts` (429, `retry_after`) when redeeming is throttled for them."""
+    redeem_throttle().check(user=user, ip=ip)
+
+
+def record_redeem_failure(*, user=None, ip: str | None = None) -> None:
+    """Count one refused redemption against the learner and the IP."""
+    redeem_throttle().record_failure(user=user, ip=ip)
+
+
+def client_ip(request) -> str | None:
+    """The caller's IP: `REMOTE_ADDR`, or with `NUM_PROXIES` trusted proxies in front, the
+    address the outermost of them saw (`X-Forwarded-For` is only believed that far)."""
+    remote = request.META.get("REMOTE_ADDR") or None
+    proxies = int(getattr(settings, "NUM_PROXIES", 0) or 0)
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies > 0 and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if hops:
+            return hops[-min(proxies, len(hops))]
+    return remote

@@ -1,0 +1,106 @@
+"""The learner's account pages: log in, register, log out.
+
+After logging in or registering the learner goes to `next` when it is on an allowed host,
+else to the page a pending redemption waits on (`accounts.pending`), else to their access page.
+Failed logins are throttled per email address and per IP (`accounts.throttles`).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.auth import login
+from django.contrib.auth.views import LoginView, LogoutView
+from django.shortcuts import redirect
+from django.utils.http import urlencode
+from django.views.generic import FormView
+
+from accounts import services
+from accounts.forms import EmailLoginForm, RegistrationForm
+from accounts.pending import peek_pending_redemption
+from accounts.redirects import safe_redirect_url
+from accounts.throttles import TooManyAttempts, client_ip, login_throttle
+
+
+def next_url(request) -> str:
+    """Where to go once logged in: a safe `next`, the pending redemption, or the access page."""
+    candidate = request.POST.get("next") or request.GET.get("next")
+    safe = safe_redirect_url(request, candidate)
+    if safe and urlsplit(safe).path != request.path:  # never back to this page: a loop
+        return safe
+    pending = peek_pending_redemption(request)
+    if pending and pending.resume_url:
+        return pending.resume_url
+    return settings.LOGIN_REDIRECT_URL
+
+
+class NextMixin:
+    """Shares the safe `next` and the pending redemption with the login and register pages."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        candidate = self.request.POST.get("next") or self.request.GET.get("next")
+        safe = safe_redirect_url(self.request, candidate) or ""
+        query = f"?{urlencode({'next': safe})}" if safe else ""
+        context.update(next=safe, next_query=query,
+                       pending=peek_pending_redemption(self.request))
+        return context
+
+
+class LearnerLoginView(NextMixin, LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = EmailLoginForm
+    redirect_authenticated_user = True
+
+    def get_redirect_url(self) -> str:
+        return safe_redirect_url(self.request, self.request.POST.get("next")
+                                 or self.request.GET.get("next")) or ""
+
+    def get_success_url(self) -> str:
+        return next_url(self.request)
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        email, ip = request.POST.get("username", ""), client_ip(request)
+        throttle = login_throttle()
+        try:
+            throttle.check(user=email, ip=ip)
+        except TooManyAttempts as exc:
+            # No password is even checked while throttled; the page says why and until when.
+            form = self.authentication_form(request, initial={"username": email})
+            response = self.render_to_response(
+                self.get_context_data(form=form, throttled=exc.message), status=429)
+            response["Retry-After"] = str(exc.retry_after)
+            return response
+        if form.is_valid():
+            return self.form_valid(form)
+        if email:
+            throttle.record_failure(user=email, ip=ip)
+        return self.form_invalid(form)
+
+
+class LearnerLogoutView(LogoutView):
+    """POST only (Django's rule): a link cannot log a learner out behind their back."""
+
+    next_page = settings.LOGOUT_REDIRECT_URL
+
+
+class RegisterView(NextMixin, FormView):
+    template_name = "accounts/register.html"
+    form_class = RegistrationForm
+
+    def get(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            return redirect(next_url(request))
+        return super().get(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            user = services.register_learner(email=form.cleaned_data["email"],
+                                             password=form.cleaned_data["password1"])
+        except services.EmailTaken as exc:  # registered meanwhile by a concurrent request
+            form.add_error("email", exc.message)
+            return self.form_invalid(form)
+        login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect(next_url(self.request))
