@@ -21,6 +21,7 @@ from redemptions import views as redemptions_views
 from redemptions.api import thought_industries as redemptions_ti
 from redemptions.api import tizra as redemptions_tizra
 from redemptions.api import v1 as redemptions_v1
+from redemptions.api import zype as redemptions_zype
 
 
 class OptionalSlashRouter(SimpleRouter):
@@ -63,6 +64,22 @@ thought_industries = [
     re_path(r"^redemptionCodes/(?P<pk>[^/]+)/codes/?$",
             redemptions_ti.RedemptionCodeGroupCodesView.as_view(),
             name="ti-redemption-code-group-codes"),
+]
+
+zype = [  # the seed's path forms too (`/redemption_codes/redemption_code`, …)
+    re_path(r"^redemption_codes/?$", redemptions_zype.RedemptionCodeListView.as_view(),
+            name="zype-redemption-codes"),
+    re_path(r"^redemption_codes/redemption_code/?$",
+            redemptions_zype.RedemptionCodeCreateAliasView.as_view()),
+    re_path(r"^redemption_codes/bulk_create/?$",
+            redemptions_zype.RedemptionCodeBulkCreateView.as_view(),
+            name="zype-redemption-codes-bulk-create"),
+    re_path(r"^redemption_codes/bulk_create/redemption_codes/?$",
+            redemptions_zype.RedemptionCodeBulkCreateAliasView.as_view()),
+    re_path(r"^redemption_codes/redeem/?$", redemptions_zype.RedeemView.as_view(),
+            name="zype-redemption-codes-redeem"),
+    re_path(r"^redemption_codes/(?P<pk>[^/]+)/?$",
+            redemptions_zype.RedemptionCodeDetailView.as_view(), name="zype-redemption-code"),
 ]
 
 edubrite_paths = [
@@ -110,6 +127,7 @@ urlpatterns = [
     path("admin-api/", include(tizra)),
     path("redeem/", redemptions_views.RedeemPageView.as_view(), name="redeem"),
     path("redeem/<slug:site>", redemptions_views.RedeemPageView.as_view(), name="redeem-site"),
+    path("", include(zype)),
 ]
 
 handler404 = "core.views.page_not_found"

@@ -379,15 +379,16 @@ def granted_items(redemption: Redemption) -> str:
 @admin.register(Code)
 class CodeAdmin(CodeSearchMixin, HistoryProtectedAdmin):
     form = CodeForm
-    list_display = ["code", "group", "offer", "redemptions_count", "max_redemptions",
-                    "is_active", "expiration_date", "last_redeemed_at", "created_at"]
+    list_display = ["code", "group", "offer", "target_item", "redemptions_count",
+                    "max_redemptions", "is_active", "expiration_date", "last_redeemed_at",
+                    "created_at"]
     list_filter = ["is_active", "group__alphabet", "last_redeemed_at", "created_at"]
-    list_select_related = ["group", "offer"]
+    list_select_related = ["group", "offer", "target_item"]
     search_fields = ["group__label", "transaction_id"]
-    readonly_fields = ["code", "group", "offer", "redemptions_count", "first_redeemed_at",
-                       "last_redeemed_at", "created_at", "updated_at"]
-    fields = [*readonly_fields[:3], "is_active", "max_redemptions", "starts_at",
-              "expiration_date", "transaction_id", *readonly_fields[3:]]
+    readonly_fields = ["code", "group", "offer", "target_item", "redemptions_count",
+                       "first_redeemed_at", "last_redeemed_at", "created_at", "updated_at"]
+    fields = [*readonly_fields[:4], "is_active", "max_redemptions", "starts_at",
+              "expiration_date", "transaction_id", *readonly_fields[4:]]
     inlines = [RedemptionInline]
     show_full_result_count = False  # counting millions of codes on every page is slow
     actions = ["deactivate", "activate", "set_expiry"]

@@ -84,6 +84,14 @@ class Offer(TimeStamped):
     def __str__(self) -> str:
         return self.name
 
+    def single_item_id(self) -> uuid.UUID | None:
+        """The one item this offer grants, when it grants exactly one by name (an apply-offer
+        offer with one item: a Zype code's video, playlist, plan or pass plan); else None.
+        `Code.target_item` holds it for every code of the offer."""
+        if self.action_type != ActionType.APPLY_OFFER:
+            return None
+        ids = list(self.items.values_list("pk", flat=True)[:2])
+        return ids[0] if len(ids) == 1 else None
     @property
     def access_control_id(self):
         """The offer a Tizra client named: the one this was derived from, else this one."""
@@ -231,6 +239,7 @@ class CodeManager(models.Manager.from_queryset(CodeQuerySet)):
     def generate(self, *, group: CodeGroup, count: int,
                  progress: Callable[[int, int], None] | None = None) -> int:
         """Insert `count` new random codes into `group`; joins the caller's transaction."""
+        target = group.offer.single_item_id()
         done = 0
         while done < count:
             size = min(GENERATOR_BATCH, count - done)
@@ -238,7 +247,7 @@ class CodeManager(models.Manager.from_queryset(CodeQuerySet)):
                 fresh = self.fresh_codes(size, group.code_length, group.alphabet)
                 try:
                     with transaction.atomic():  # a savepoint: a lost race retries the batch
-                        self._insert(group, fresh)
+                        self._insert(group, fresh, target)
                     break
                 except IntegrityError:
                     if attempt == _COPY_RETRIES - 1:
@@ -267,10 +276,11 @@ class CodeManager(models.Manager.from_queryset(CodeQuerySet)):
             field="code_length",
         )
 
-    def _insert(self, group: CodeGroup, codes: Iterable[str]) -> None:
+    def _insert(self, group: CodeGroup, codes: Iterable[str],
+                target: uuid.UUID | None) -> None:
         now = timezone.now()
         values = {  # by attribute name, every column but the key and the code
-            "group_id": group.pk, "offer_id": group.offer_id,
+            "group_id": group.pk, "offer_id": group.offer_id, "target_item_id": target,
             "max_redemptions": group.redemptions_per_code, "redemptions_count": 0,
             "starts_at": None, "expiration_date": None, "is_active": True,
             "transaction_id": "", "created_at": now, "updated_at": now,
@@ -295,6 +305,11 @@ class Code(models.Model):
     group = models.ForeignKey(CodeGroup, null=True, blank=True, on_delete=models.PROTECT,
                               related_name="codes", db_index=False)
     offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="codes")
+    target_item = models.ForeignKey(
+        CatalogItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        db_index=False, editable=False,
+        help_text="The one item the offer grants, if it grants exactly one (denormalised from "
+                  "the offer by the services, for Zype's video_id/playlist_id/… filters).")
     code = models.CharField(max_length=64, help_text="Canonical: upper case, no separators.")
     max_redemptions = models.PositiveIntegerField(default=1)
     redemptions_count = models.PositiveIntegerField(default=0, editable=False)
@@ -306,7 +321,7 @@ class Code(models.Model):
     transaction_id = models.CharField(max_length=100, blank=True, default="")
     first_redeemed_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_redeemed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)  # indexed with id, below
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = CodeManager()
@@ -320,6 +335,10 @@ class Code(models.Model):
         ]
         indexes = [
             models.Index(fields=["group", "id"], name="code_group_id"),
+            # Zype's lists, newest first (a generator batch shares one created_at: id breaks
+            # the tie): one backward range scan, filtered by target or not, and no sort.
+            models.Index(fields=["created_at", "id"], name="code_created"),
+            models.Index(fields=["target_item", "created_at", "id"], name="code_target_created"),
             models.Index(fields=["group"], condition=Q(redemptions_count__gt=0),
                          name="code_group_redeemed"),
             models.Index(fields=["last_redeemed_at"], condition=Q(last_redeemed_at__isnull=False),

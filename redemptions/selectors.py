@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote, urlsplit
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Lookup, Prefetch, Q, QuerySet
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from catalog.models import CatalogItem, EntitlementSource
@@ -129,3 +129,41 @@ def seats_taken(redemption: Redemption) -> QuerySet[Seat]:
     return (Seat.objects.filter(source=EntitlementSource.REDEMPTION,
                                 source_ref=str(redemption.pk))
             .select_related("license").order_by("assigned_at", "id"))
+
+
+def codes_with_targets(queryset: QuerySet[Code] | None = None) -> QuerySet[Code]:
+    """Codes with what a Zype code object shows: the group (its expiry, its alphabet) and the
+    target item (title, kind, ids)."""
+    queryset = Code.objects.all() if queryset is None else queryset
+    return queryset.select_related("group", "target_item")
+
+
+class _AnyOf(Lookup):
+    """`column = ANY(%s)`, one array parameter (`IN (...)` where there are no arrays).
+
+    PostgreSQL reads `x IN (v)` as `x = v` and then treats x as a constant, dropping it from
+    any ORDER BY: an index led by created_at could then serve "newest first" and the planner,
+    assuming matches are spread evenly, may walk it past every other item's newer codes. An
+    array condition keeps x in the ordering, which only the (target_item, created_at, id)
+    index serves.
+    """
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        values = [self.lhs.output_field.get_db_prep_value(v, connection) for v in self.rhs]
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s)", [*lhs_params, values]
+        return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]
+
+
+def codes_granting(queryset: QuerySet[Code], item_ids: list) -> QuerySet[Code]:
+    """The codes of `queryset` whose target is one of `item_ids`, newest first: one backward
+    range scan of the (target_item, created_at, id) index, stopping after a page, and the
+    count an index-only scan of the same range."""
+    if not item_ids:
+        return queryset.none()
+    return (queryset.filter(_AnyOf(F("target_item_id"), list(item_ids)))
+            .order_by("-target_item_id", "-created_at", "-id"))

@@ -161,7 +161,19 @@ def update_offer(offer: Offer, **changes: object) -> Offer:
     offer.save()
     offer.items.set(terms.items)
     offer.licenses.set(terms.licenses)
+    sync_code_targets(offer)
     return offer
+
+
+def sync_code_targets(offer: Offer) -> int:
+    """Point every code of `offer` at the offer's one item (or at none); joins the caller's
+    transaction. Each service that changes an offer's items calls it (the admin too), so the
+    Zype filters on `Code.target_item` always agree with what the codes grant."""
+    target = offer.single_item_id()
+    stale = Code.objects.filter(offer=offer)
+    stale = stale.exclude(target_item__isnull=True) if target is None \
+        else stale.exclude(target_item_id=target)
+    return stale.update(target_item_id=target)
 
 
 # --- code groups and codes --------------------------------------------------------------------
@@ -182,19 +194,24 @@ def create_code_group(*, offer: Offer | OfferTerms, **group: Any) -> CodeGroup:
 @transaction.atomic
 def create_code(
     *,
-    offer: Offer | None = None,
+    offer: Offer | OfferTerms | None = None,
     group: CodeGroup | None = None,
     code: str | None = None,
+    code_length: int | None = None,
     max_redemptions: int | None = None,
     starts_at: dt.datetime | None = None,
     expiration_date: dt.datetime | None = None,
     is_active: bool = True,
     transaction_id: str = "",
 ) -> Code:
-    """One code, typed by hand (`code`) or generated, alone or added to a group."""
+    """One code, typed by hand (`code`) or generated (`code_length`, default the group's or
+    SINGLE_CODE_LENGTH), alone or added to a group. `offer` given as terms is created in the
+    same transaction (a stand-alone code for one item: Zype's create)."""
     if group is not None:
         group = CodeGroup.objects.select_for_update().get(pk=group.pk)
         offer = offer or group.offer
+    if isinstance(offer, OfferTerms):
+        offer = create_offer(offer)
     if offer is None:
         raise CodeGroupError("offer_required", "A code needs an offer (or a group).",
                              field="offer")
@@ -207,14 +224,16 @@ def create_code(
     if code is not None:
         text = clean_code(code)
     else:
-        length = group.code_length if group else SINGLE_CODE_LENGTH
+        length = code_length or (group.code_length if group else SINGLE_CODE_LENGTH)
         alphabet = group.alphabet if group else Alphabet.UNAMBIGUOUS
+        check_code_space(count=1, length=length, alphabet=alphabet)
         text = Code.objects.fresh_codes(1, length, alphabet)[0]
     try:
         with transaction.atomic():
             created = Code.objects.create(
-                group=group, offer=offer, code=text, max_redemptions=max_redemptions,
-                starts_at=starts_at, expiration_date=expiration_date, is_active=is_active,
+                group=group, offer=offer, target_item_id=offer.single_item_id(), code=text,
+                max_redemptions=max_redemptions, starts_at=starts_at,
+                expiration_date=expiration_date, is_active=is_active,
                 transaction_id=transaction_id)
     except IntegrityError as exc:
         raise CodeInUse("duplicate_code", "This code exists already.", field="code") from exc
@@ -242,12 +261,18 @@ def update_code_group(group: CodeGroup, **changes: object) -> CodeGroup:
 
 
 _CODE_CHANGES = ("is_active", "starts_at", "expiration_date", "max_redemptions",
-                 "transaction_id")
+                 "transaction_id", "code", "target_item")
 
 
 @transaction.atomic
-def update_code(code: Code, **changes: object) -> Code:
-    """Change a code's settings under its row lock (max_redemptions never below its uses)."""
+def update_code(code: Code, /, **changes: object) -> Code:
+    """Change a code's settings under its row lock (max_redemptions never below its uses).
+
+    `code` (its text, normalised) and `target_item` (the one item it grants: see
+    `retarget_code`) may change only while it was never redeemed — a redemption names the
+    text the learner typed and what it granted (409 `code_redeemed`); a text another code has
+    is 409 `duplicate_code`. All or nothing.
+    """
     unknown = set(changes) - set(_CODE_CHANGES)
     if unknown:
         raise ValueError(f"update_code cannot change {', '.join(sorted(unknown))}")
@@ -259,15 +284,64 @@ def update_code(code: Code, **changes: object) -> Code:
             f"max_redemptions cannot go below {max(locked.redemptions_count, 1)} "
             f"(the code has been used {locked.redemptions_count} time(s)).",
             field="max_redemptions")
+    if "code" in changes:
+        changes["code"] = clean_code(changes["code"])
+        if changes["code"] == locked.code:
+            del changes["code"]
+        elif locked.redemptions.exists():
+            raise CodeInUse("code_redeemed", "This code has been redeemed, so its text can no "
+                                             "longer change.", field="code")
+    item = changes.pop("target_item", None)
+    if item is not None:
+        _retarget_locked(locked, item)
     for name, value in changes.items():
         setattr(locked, name, value)
-    locked.save(update_fields=[*changes, "updated_at"])
+    try:
+        with transaction.atomic():
+            locked.save(update_fields=[*changes, "updated_at"])
+    except IntegrityError as exc:
+        if "code" in changes:  # the only unique constraint a change can hit: code_unique
+            raise CodeInUse("duplicate_code", "This code exists already.",
+                            field="code") from exc
+        raise
     return locked
 
 
 def _code_ids(codes: Iterable[Code]):
     """The codes' keys: a subquery for a queryset (a million codes stay in the database)."""
     return codes.values("pk") if isinstance(codes, QuerySet) else [c.pk for c in codes]
+@transaction.atomic
+def retarget_code(code: Code, *, item: CatalogItem) -> Code:
+    """Make a never-redeemed code grant `item` instead (Zype's PUT with another video_id…).
+
+    Under the code's row lock: refused once redeemed (409 `code_redeemed`: what it granted is
+    history). An offer only this code uses is changed in place; a shared one (a group's) is
+    left alone and the code gets its own offer with the same access terms.
+    """
+    locked = Code.objects.select_for_update().get(pk=code.pk)
+    _retarget_locked(locked, item)
+    locked.save(update_fields=["updated_at"])
+    return locked
+
+
+def _retarget_locked(locked: Code, item: CatalogItem) -> None:
+    if locked.target_item_id == item.pk:
+        return
+    if locked.redemptions.exists():
+        raise CodeInUse("code_redeemed", "This code has been redeemed, so what it grants can no "
+                                         "longer change.", field="target_item")
+    offer = locked.offer
+    shared = (offer.code_groups.exists()
+              or Code.objects.filter(offer=offer).exclude(pk=locked.pk).exists())
+    if shared:
+        offer = create_offer(OfferTerms(
+            name=item.title, items=[item], licenses=list(offer.licenses.all()),
+            access_days=offer.access_days, access_expiration_date=offer.access_expiration_date,
+            user_tags=list(offer.user_tags or [])))
+        Code.objects.filter(pk=locked.pk).update(offer=offer, target_item=item)
+    else:
+        update_offer(offer, items=[item], action_type=ActionType.APPLY_OFFER)  # syncs targets
+    locked.offer, locked.target_item = offer, item
 
 
 def set_codes_active(codes: Iterable[Code], active: bool) -> int:
@@ -533,10 +607,11 @@ def _add_to_batch(label: str, request: BatchCodes,
         check_code_space(count=group.total_codes_count + count, length=length,
                          alphabet=group.alphabet)
         texts = Code.objects.fresh_codes(count, length, group.alphabet)
+    target = offer.single_item_id()  # Code.target_item, as every service keeps it
     try:
         with transaction.atomic():
             codes = Code.objects.bulk_create([
-                Code(group=group, offer=offer, code=text,
+                Code(group=group, offer=offer, target_item_id=target, code=text,
                      max_redemptions=request.max_redemptions, is_active=request.is_active,
                      expiration_date=request.expiration_date)
                 for text in texts])
@@ -580,7 +655,8 @@ def amend_code(code: Code, *, is_active: bool = _UNSET, remaining_redemptions: i
                              f"Only add-user-tag codes have user tags; this is an "
                              f"{locked.offer.action_type} code.", field="user_tags")
         locked.offer = _tag_offer(user_tags)
-        changed.append("offer")
+        locked.target_item_id = locked.offer.single_item_id()  # none: tags grant no item
+        changed.extend(["offer", "target_item"])
     if not changed:
         raise CodeGroupError("nothing_to_change", "Nothing to change was given.")
     locked.save(update_fields=[*changed, "updated_at"])

@@ -24,7 +24,7 @@ from catalog.models import CatalogItem, Client, ItemKind
 from core.filters import ZypeFilters
 from core.time import iso_millis_z, parse_instant
 from licensing import selectors, services
-from licensing.models import License
+from licensing.models import MAX_ACCESS_DAYS, MAX_SEATS, License
 
 ERRORS = {400: None, 401: None, 403: None, 404: None}
 REFS = [f"ref{i}" for i in range(1, 11)]
@@ -104,10 +104,12 @@ class LicenseInput(serializers.Serializer):
                                  help_text="Left out: “<client name> license”.")
     label = serializers.CharField(max_length=200, required=False, allow_blank=True)
     sku = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    seatsLimit = serializers.IntegerField(min_value=0, required=False, allow_null=True,
+    seatsLimit = serializers.IntegerField(min_value=0, max_value=MAX_SEATS, required=False,
+                                          allow_null=True,
                                           help_text="Left out or null: unlimited seats.")
     parentLicenseId = serializers.UUIDField(required=False, allow_null=True)
-    accessDays = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    accessDays = serializers.IntegerField(min_value=1, max_value=MAX_ACCESS_DAYS, required=False,
+                                          allow_null=True)
     expirationDate = InstantField(required=False, allow_null=True)
     enableBranding = serializers.BooleanField(required=False)
     isDefault = serializers.BooleanField(required=False)

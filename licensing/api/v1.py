@@ -17,7 +17,7 @@ from catalog.models import CatalogItem, Client, ItemKind
 from core.filters import StrictBooleanFilter, ZypeFilters
 from licensing import selectors, services
 from licensing.errors import LicenseExpired
-from licensing.models import License, Seat
+from licensing.models import MAX_ACCESS_DAYS, MAX_SEATS, License, Seat
 
 ERRORS = {400: None, 401: None, 403: None, 404: None}
 REFS = [f"ref{i}" for i in range(1, 11)]
@@ -34,9 +34,10 @@ class LicenseSerializer(serializers.ModelSerializer):
         many=True, required=False, queryset=CatalogItem.objects.of_kind(ItemKind.LEARNING_PATH))
     course_tags = serializers.PrimaryKeyRelatedField(
         many=True, required=False, queryset=CatalogItem.objects.of_kind(ItemKind.COURSE_TAG))
-    seats_limit = serializers.IntegerField(min_value=0, allow_null=True, required=False,
-                                           help_text="Empty: unlimited seats.")
-    access_days = serializers.IntegerField(min_value=1, allow_null=True, required=False)
+    seats_limit = serializers.IntegerField(min_value=0, max_value=MAX_SEATS, allow_null=True,
+                                           required=False, help_text="Empty: unlimited seats.")
+    access_days = serializers.IntegerField(min_value=1, max_value=MAX_ACCESS_DAYS,
+                                           allow_null=True, required=False)
     seats_used = serializers.SerializerMethodField(
         help_text="Active seats counting against seats_limit: this license's and those of "
                   "the licenses under it.")

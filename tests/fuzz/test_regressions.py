@@ -63,3 +63,23 @@ def test_a_ti_license_for_a_client_with_a_200_character_name_gets_a_name_that_fi
     response = api.post("/incoming/v2/licenses", {"clientId": str(client.pk)}, format="json")
     assert response.status_code == 201, response.content
     assert len(response.json()["data"]["CreateLicense"]["name"]) <= 200
+
+
+@pytest.mark.parametrize("field", ["seatsLimit", "accessDays"])
+def test_a_ti_license_number_beyond_the_column_is_a_400_naming_it(api, field):
+    from tests.factories import ClientFactory
+
+    client = ClientFactory()
+    response = api.post("/incoming/v2/licenses", {"clientId": str(client.pk),
+                                                  field: 2**40}, format="json")
+    assert response.status_code == 400
+    assert field in response.json()["errors"][0]
+
+
+def test_a_native_license_seat_limit_beyond_the_column_is_a_400(api):
+    from tests.factories import ClientFactory
+
+    response = api.post("/api/v1/licenses", {"client": str(ClientFactory().pk), "name": "Big",
+                                             "seats_limit": 2**40}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "seats_limit"

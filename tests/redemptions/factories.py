@@ -49,6 +49,7 @@ class CodeFactory(factory.django.DjangoModelFactory):
 
     group = None
     offer = factory.LazyAttribute(lambda o: o.group.offer if o.group else OfferFactory())
+    target_item_id = factory.LazyAttribute(lambda o: o.offer.single_item_id())  # as services do
     code = factory.LazyFunction(lambda: random_codes(1, 12, "unambiguous")[0])
     max_redemptions = 1
 
