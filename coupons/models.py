@@ -19,7 +19,8 @@ from django.db.models import Q, Sum
 from django.db.models.functions import Lower
 
 from accounts.models import LearnerGroup
-from catalog.models import CatalogItem, TimeStamped
+from catalog.models import CatalogItem
+from core.models import TimeStamped
 
 
 class CouponType(models.TextChoices):

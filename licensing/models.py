@@ -15,19 +15,12 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from catalog.models import CatalogItem, Client, ItemKind
+from core.models import TimeStamped
 
 # Bounds of what a request may set (the columns are 32-bit integers; a century of access is
 # "no end" in all but name).
 MAX_SEATS = 2_147_483_647
 MAX_ACCESS_DAYS = 36_500
-
-
-class TimeStamped(models.Model):
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        abstract = True
 
 
 class LicenseQuerySet(models.QuerySet):

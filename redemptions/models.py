@@ -18,7 +18,8 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from catalog.models import CatalogItem, Client, Entitlement, EntitlementSource, TimeStamped
+from catalog.models import CatalogItem, Client, Entitlement, EntitlementSource
+from core.models import TimeStamped
 from licensing.models import License, Seat
 from redemptions.codes import (
     GUESS_ODDS,
