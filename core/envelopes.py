@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions as drf
@@ -83,6 +83,13 @@ def problems_from_exception(exc: Exception) -> tuple[int, list[Problem], dict[st
         return 409, [Problem("protected",
                              "This is still in use (it holds history or other records point "
                              "to it), so it cannot be deleted.")], headers
+    if isinstance(exc, DataError):
+        # A value no validator caught and the database refused (a NUL character, a number
+        # beyond its column): bad input, so a 400; logged, since a validator should catch it.
+        logger.warning("DataError reached the API: %s", exc)
+        return 400, [Problem("unstorable_value",
+                             "A value in this request cannot be stored: it is too long, out "
+                             "of range, or contains a NUL character.")], headers
     if isinstance(exc, IntegrityError):
         # Services turn the constraints they expect into domain errors; this is the last guard.
         logger.warning("IntegrityError reached the API: %s", exc)

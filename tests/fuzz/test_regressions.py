@@ -83,3 +83,11 @@ def test_a_native_license_seat_limit_beyond_the_column_is_a_400(api):
                                              "seats_limit": 2**40}, format="json")
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "seats_limit"
+
+
+@pytest.mark.postgres
+def test_a_nul_character_the_validators_missed_is_a_400_in_the_dialects_envelope(api):
+    response = api.post("/admin-api/redemptions", {
+        "batch": "bad\x00batch", "action-type": "add-user-tag", "user-tags": "a"}, format="json")
+    assert response.status_code == 400
+    assert set(response.json()) == {"error"}
