@@ -1,11 +1,20 @@
 """Fixtures shared by every test module."""
 
+import os
+
 import pytest
 from django.core.cache import caches
 from django.db import connection
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from tests.factories import ApiKeyFactory, UserFactory
+
+# CI replays the same examples every build (a red build is about the change, not the draw);
+# developers' runs explore new ones.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -48,7 +48,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--max-examples", type=int,
                         default=int(os.environ.get("FUZZ_MAX_EXAMPLES", 25)),
                         help="test cases per operation and phase")
-    parser.add_argument("--seed", type=int, default=None, help="replay one run")
+    seed = os.environ.get("FUZZ_SEED")
+    parser.add_argument("--seed", type=int, default=int(seed) if seed else None,
+                        help="replay one run (FUZZ_SEED; CI pins one so a build is repeatable)")
     parser.add_argument("st_args", nargs="*", help="more `st run` options, after --")
     return parser.parse_args(argv)
 
