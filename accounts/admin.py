@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from django.urls import reverse
 from rest_framework_api_key.admin import APIKeyModelAdmin
+from rest_framework_api_key.models import APIKey as LibraryApiKey
 
 from accounts import services
 from accounts.models import ApiKey, LearnerGroup, Membership, User, UserTag
@@ -169,6 +170,12 @@ class UserTagAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     search_fields = ["user__email", "tag"]
     autocomplete_fields = ["user"]
+
+
+# The library's own concrete key model is not used (ours adds `last_used_at`): one "API keys"
+# page in the admin, not two.
+if admin.site.is_registered(LibraryApiKey):
+    admin.site.unregister(LibraryApiKey)
 
 
 @admin.register(ApiKey)

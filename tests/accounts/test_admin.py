@@ -133,3 +133,9 @@ def test_a_group_with_subgroups_is_not_deleted_and_the_page_says_why(admin_clien
     assert "Group “Top” has 1 subgroup(s)" in admin_client.get(url).content.decode()
     admin_client.post(url, {"post": "yes"})
     assert LearnerGroup.objects.filter(pk=top.pk).exists()
+
+
+def test_the_admin_lists_api_keys_once(admin_client):
+    index = admin_client.get("/admin/").content.decode()
+    assert index.count(">API keys<") == 1
+    assert admin_client.get("/admin/accounts/apikey/").status_code == 200
