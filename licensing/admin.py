@@ -250,7 +250,7 @@ class SeatAdmin(HistoryProtectedAdmin):
     list_select_related = ["user", "license"]
     search_fields = ["user__email", "license__name", "source_ref"]
     autocomplete_fields = ["user", "license"]
-    readonly_fields = ["license", "user", "assigned_at", "expires_at", "revoked_at",
+    readonly_fields = ["license", "user", "assigned_at", "expires_at", "ends_by", "revoked_at",
                        "revoked_reason", "source", "source_ref", "created_at", "updated_at"]
     actions = ["revoke_selected"]
 

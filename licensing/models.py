@@ -131,6 +131,10 @@ class Seat(TimeStamped):
                              related_name="seats")
     assigned_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(null=True, blank=True)
+    ends_by = models.DateTimeField(
+        null=True, blank=True,
+        help_text="A cap set by what assigned the seat (a code's access limit): the seat ends "
+                  "by then whatever the license allows. Empty: the license alone decides.")
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_reason = models.CharField(max_length=300, blank=True, default="")
     source = models.CharField(max_length=20, blank=True, default="manual",

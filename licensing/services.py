@@ -4,9 +4,11 @@ Rules
 - A child's active seats count against its own `seats_limit` and every ancestor's.
 - A license's effective expiry is the earliest `expiration_date` along its parent chain; it
   is kept in `License.effective_expires_at` for the license and every license below it.
-- A seat ends at min(assigned_at + access_days, the license's effective expiry). That stays
+- A seat ends at min(assigned_at + access_days, the license's effective expiry, its own cap
+  `ends_by` — set by what assigned it, such as a code whose access lasts 30 days). That stays
   true for the seats in force when a license's expiry, parent or access days change (they
-  are re-capped, shorter or longer); a seat that has already ended stays ended.
+  are re-capped, shorter or longer, never past their own cap); a seat that has already ended
+  stays ended.
 - A parent belongs to the same client; cycles are refused; one default license per client
   (making one the default clears the others in the same transaction).
 
@@ -28,7 +30,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import DateTimeField, ExpressionWrapper, F, Value
-from django.db.models.functions import Least, Lower
+from django.db.models.functions import Coalesce, Least, Lower
 from django.utils import timezone
 
 from accounts.models import User
@@ -121,22 +123,27 @@ def _check_room(chain: list[License], used: dict, *, extra: int, action: str) ->
         raise LicenseFull(message=message, limit=lic.seats_limit, license_id=str(lic.pk))
 
 
-def _seat_end(license: License, at: dt.datetime) -> dt.datetime | None:
+def _seat_end(license: License, at: dt.datetime,
+              ends_by: dt.datetime | None = None) -> dt.datetime | None:
     by_days = at + dt.timedelta(days=license.access_days) if license.access_days else None
-    return _earliest(by_days, license.effective_expires_at)
+    return _earliest(by_days, license.effective_expires_at, ends_by)
 
 
 def _recap_seats(license: License, now: dt.datetime) -> int:
-    """Seats in force on `license` end at min(assigned_at + access_days, effective expiry)."""
+    """Seats in force on `license` end at min(assigned_at + access_days, effective expiry,
+    their own `ends_by`)."""
     days, effective = license.access_days, license.effective_expires_at
-    if days is None:
-        value = Value(effective, output_field=DateTimeField())
+    as_time = DateTimeField()
+    by_days = ExpressionWrapper(F("assigned_at") + dt.timedelta(days=days),
+                                output_field=as_time) if days is not None else None
+    limit = Value(effective, output_field=as_time) if effective is not None else None
+    if by_days is not None and limit is not None:
+        limit = Least(by_days, limit, output_field=as_time)
     else:
-        by_days = ExpressionWrapper(F("assigned_at") + dt.timedelta(days=days),
-                                    output_field=DateTimeField())
-        value = by_days if effective is None else Least(
-            by_days, Value(effective, output_field=DateTimeField()),
-            output_field=DateTimeField())
+        limit = by_days or limit
+    # Least() ignores NULLs on PostgreSQL but not elsewhere: keep NULL out of it.
+    value = F("ends_by") if limit is None else Least(
+        limit, Coalesce(F("ends_by"), limit, output_field=as_time), output_field=as_time)
     return (Seat.objects.active(now).filter(license_id=license.pk)
             .update(expires_at=value, updated_at=now))
 
@@ -392,8 +399,12 @@ def assign_seat(
     source: str = "manual",
     source_ref: str = "",
     at: dt.datetime | None = None,
+    ends_by: dt.datetime | None = None,
 ) -> Seat:
     """Seat `user` on `license`; joins the caller's transaction (a redemption) if any.
+
+    The seat ends at the earliest of what the license allows and `ends_by` (a cap kept on
+    the seat, so re-capping after license changes honours it too).
 
     Locks the license chain root first, then re-checks under the lock: the effective expiry
     (`LicenseExpired`), a seat already held (`AlreadySeated`) and every limit along the
@@ -424,8 +435,8 @@ def assign_seat(
             with transaction.atomic():
                 seat = Seat.objects.create(
                     license=license, user=user, assigned_at=at,
-                    expires_at=_seat_end(license, at), source=source,
-                    source_ref=str(source_ref or ""))
+                    expires_at=_seat_end(license, at, ends_by), ends_by=ends_by,
+                    source=source, source_ref=str(source_ref or ""))
         except IntegrityError as exc:  # the partial unique constraint, as a last guard
             raise AlreadySeated(
                 message=f"{user.email} already holds a seat on “{license.name}”.") from exc
@@ -451,27 +462,50 @@ def assign_seats(
     source: str = "manual",
     source_ref: str = "",
     at: dt.datetime | None = None,
+    ends_by: dt.datetime | None = None,
 ) -> list[Seat]:
-    """Seat `user` on each license, all or nothing (a redemption naming several licenses).
+    """Seat `user` on each license, all or nothing (a redemption naming several licenses),
+    each seat capped by `ends_by` (see `assign_seat`).
 
     Every chain is locked before any seat is made, roots first and then by primary key, so
     two callers naming the same licenses in any order never deadlock. A license the learner
-    already holds an active seat on is left as it is (they keep that seat); the new seats
-    are returned. Raises what `assign_seat` raises.
+    already holds an active seat on keeps that seat; when the seat's own cap ends before
+    `ends_by` (a 30-day code's seat, then a 365-day code), it is handed over to this source
+    with the later cap. The new and handed-over seats are returned. Raises what
+    `assign_seat` raises.
     """
     at = at or timezone.now()
     licenses = sorted({lic.pk: lic for lic in licenses}.values(), key=lambda lic: str(lic.pk))
     seats: list[Seat] = []
     with transaction.atomic():
-        if licenses:
-            _lock_chains([lic.pk for lic in licenses])
+        chains = _lock_chains([lic.pk for lic in licenses]) if licenses else {}
         for lic in licenses:
             try:
                 seats.append(assign_seat(license=lic, user=user, source=source,
-                                         source_ref=source_ref, at=at))
-            except AlreadySeated:
-                continue
+                                         source_ref=source_ref, at=at, ends_by=ends_by))
+            except AlreadySeated as held:
+                seat = Seat.objects.select_for_update().filter(
+                    pk=held.data.get("seat_id")).first()
+                if seat is not None and _ends_later(ends_by, seat.ends_by):
+                    seats.append(_hand_over(seat, chains[lic.pk][-1], source_ref=source_ref,
+                                            ends_by=ends_by))
     return seats
+
+
+def _ends_later(cap: dt.datetime | None, than: dt.datetime | None) -> bool:
+    """Whether the cap `cap` outlasts `than` (None: no cap, which outlasts any)."""
+    return than is not None and (cap is None or cap > than)
+
+
+def _hand_over(seat: Seat, license: License, *, source_ref: object,
+               ends_by: dt.datetime | None) -> Seat:
+    """Give a held seat (locked, with its chain) to another grant of its source: it stays
+    in force, now held for `source_ref` and capped by `ends_by`."""
+    seat.source_ref = str(source_ref)
+    seat.ends_by = ends_by
+    seat.expires_at = _seat_end(license, seat.assigned_at, ends_by)
+    seat.save(update_fields=["source_ref", "ends_by", "expires_at", "updated_at"])
+    return seat
 
 
 def seat_refusal(*, license: License, user, at: dt.datetime | None = None

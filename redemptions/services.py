@@ -736,11 +736,14 @@ def _refuse(code: Code, user: User, at: dt.datetime) -> None:
 
 
 def _take_seats(*, licenses: list[License], user: User, redemption: Redemption | None,
-                at: dt.datetime, dry_run: bool = False) -> list[Seat]:
-    """A seat on each license for `user`, through licensing's seat service (which locks the
-    license chains root-first after the code row this redemption holds: one order
-    everywhere). A seat the learner already holds is kept; a full or expired license refuses
-    the whole redemption. `dry_run` only says whether the seats could be taken now."""
+                at: dt.datetime, ends_by: dt.datetime | None = None,
+                dry_run: bool = False) -> list[Seat]:
+    """A seat on each license for `user`, ending by `ends_by` (the code's access limit),
+    through licensing's seat service (which locks the license chains root-first after the
+    code row this redemption holds: one order everywhere). A seat the learner already holds
+    is kept (and taken over when this code's access outlasts it); a full or expired license
+    refuses the whole redemption. `dry_run` only says whether the seats could be taken
+    now."""
     if not licenses:
         return []
     try:
@@ -751,7 +754,7 @@ def _take_seats(*, licenses: list[License], user: User, redemption: Redemption |
                     raise refusal
             return []
         return assign_seats(licenses=licenses, user=user, source=SOURCE,
-                            source_ref=str(redemption.pk), at=at)
+                            source_ref=str(redemption.pk), at=at, ends_by=ends_by)
     except (LicenseFull, LicenseExpired) as refusal:
         raise RedemptionError(refusal.code, refusal.message) from refusal
 
@@ -812,7 +815,8 @@ def redeem(code_text: str, user: User, *, ip: str | None = None, transaction_id:
                 for item in grant.items
             ]
             redemption.seats = _take_seats(licenses=grant.licenses, user=user,
-                                           redemption=redemption, at=at)
+                                           redemption=redemption, at=at,
+                                           ends_by=grant.expires_at)
             if grant.user_tags:
                 add_tags(user, grant.user_tags)
     except IntegrityError as exc:

@@ -110,7 +110,7 @@ class SeatSerializer(serializers.ModelSerializer):
     class Meta:
         model = Seat
         fields = ["id", "license", "user", "user_email", "assigned_at", "expires_at",
-                  "revoked_at", "revoked_reason", "source", "source_ref", "is_active",
+                  "ends_by", "revoked_at", "revoked_reason", "source", "source_ref", "is_active",
                   "created_at", "updated_at"]
         read_only_fields = fields
 

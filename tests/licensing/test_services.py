@@ -173,6 +173,29 @@ def test_a_seat_ends_no_later_than_the_license(learner):
     assert services.assign_seat(license=license, user=learner).expires_at == ends
 
 
+def test_a_seat_given_a_cap_ends_by_it(learner):
+    license = LicenseFactory()
+    at = timezone.now()
+    seat = services.assign_seat(license=license, user=learner, at=at, ends_by=at + 30 * DAY)
+    assert (seat.expires_at, seat.ends_by) == (at + 30 * DAY, at + 30 * DAY)
+
+
+def test_a_license_ending_before_the_cap_ends_the_seat_first(learner):
+    ends = timezone.now() + 10 * DAY
+    license = LicenseFactory(expiration_date=ends)
+    seat = services.assign_seat(license=license, user=learner, ends_by=ends + 20 * DAY)
+    assert seat.expires_at == ends
+
+
+def test_assigning_several_seats_caps_each_of_them(learner):
+    first, second = LicenseFactory(), LicenseFactory(access_days=5)
+    at = timezone.now()
+    seats = services.assign_seats(licenses=[first, second], user=learner, at=at,
+                                  ends_by=at + 30 * DAY)
+    assert {seat.license_id: seat.expires_at for seat in seats} == {
+        first.pk: at + 30 * DAY, second.pk: at + 5 * DAY}
+
+
 def test_the_effective_expiry_is_the_earliest_along_the_chain(learner):
     soon = timezone.now() + 5 * DAY
     parent = services.create_license(client=ClientFactory(), name="P", expiration_date=soon)
@@ -239,6 +262,35 @@ def test_changing_access_days_recaps_the_seats_in_force(learner):
     services.update_license(license=license, access_days=7)
     seat.refresh_from_db()
     assert seat.expires_at == seat.assigned_at + dt.timedelta(days=7)
+
+
+def test_lengthening_access_days_keeps_a_seats_own_cap(learner):
+    license = services.create_license(client=ClientFactory(), name="L", access_days=30)
+    cap = timezone.now() + 10 * DAY
+    seat = services.assign_seat(license=license, user=learner, ends_by=cap)
+    services.update_license(license=license, access_days=365)
+    seat.refresh_from_db()
+    assert seat.expires_at == cap
+
+
+def test_removing_the_license_expiry_keeps_a_seats_own_cap(learner):
+    license = services.create_license(client=ClientFactory(), name="L",
+                                      expiration_date=timezone.now() + 5 * DAY)
+    cap = timezone.now() + 10 * DAY
+    seat = services.assign_seat(license=license, user=learner, ends_by=cap)
+    services.update_license(license=license, expiration_date=None)
+    seat.refresh_from_db()
+    assert seat.expires_at == cap
+
+
+def test_shortening_the_license_below_a_seats_cap_ends_the_seat_with_the_license(learner):
+    license = services.create_license(client=ClientFactory(), name="L")
+    seat = services.assign_seat(license=license, user=learner,
+                                ends_by=timezone.now() + 30 * DAY)
+    soon = timezone.now() + 2 * DAY
+    services.update_license(license=license, expiration_date=soon)
+    seat.refresh_from_db()
+    assert seat.expires_at == soon
 
 
 def test_moving_a_license_under_an_expiring_parent_recaps_it(learner):

@@ -210,6 +210,48 @@ def test_an_offer_with_a_license_seats_the_learner_and_opens_its_courses(learner
     assert has_access(learner, course).has_access is True
 
 
+def test_a_seat_from_a_code_with_access_days_ends_when_that_access_ends(learner):
+    license_ = LicenseFactory()
+    code = CodeFactory(offer=OfferFactory(items=[], licenses=[license_], access_days=30))
+    at = timezone.now()
+    (seat,) = services.redeem(code.code, learner, at=at).seats
+    seat.refresh_from_db()
+    assert seat.expires_at == at + dt.timedelta(days=30)
+
+
+def test_a_seat_from_a_code_with_an_access_expiration_date_ends_on_that_date(learner):
+    ends = timezone.now() + dt.timedelta(days=12)
+    license_ = LicenseFactory(access_days=365)
+    code = CodeFactory(offer=OfferFactory(items=[], licenses=[license_],
+                                          access_expiration_date=ends))
+    (seat,) = services.redeem(code.code, learner).seats
+    seat.refresh_from_db()
+    assert seat.expires_at == ends
+
+
+def test_a_longer_code_on_a_license_already_held_by_a_shorter_one_extends_the_seat(learner):
+    license_ = LicenseFactory()
+    short = CodeFactory(offer=OfferFactory(items=[], licenses=[license_], access_days=30))
+    long = CodeFactory(offer=OfferFactory(items=[], licenses=[license_], access_days=365))
+    at = timezone.now()
+    services.redeem(short.code, learner, at=at)
+    later = services.redeem(long.code, learner, at=at + dt.timedelta(days=1))
+    (seat,) = Seat.objects.active().filter(user=learner)
+    assert (seat.expires_at, seat.source_ref) == (at + dt.timedelta(days=366), str(later.pk))
+    assert later.seats == [seat]
+
+
+def test_a_shorter_code_on_a_license_already_held_leaves_the_seat_as_it_is(learner):
+    license_ = LicenseFactory()
+    long = CodeFactory(offer=OfferFactory(items=[], licenses=[license_], access_days=365))
+    short = CodeFactory(offer=OfferFactory(items=[], licenses=[license_], access_days=30))
+    at = timezone.now()
+    first = services.redeem(long.code, learner, at=at)
+    assert services.redeem(short.code, learner, at=at).seats == []
+    (seat,) = Seat.objects.active().filter(user=learner)
+    assert (seat.expires_at, seat.source_ref) == (at + dt.timedelta(days=365), str(first.pk))
+
+
 def test_a_full_license_refuses_the_redemption_and_nothing_changes(learner):
     license_ = LicenseFactory(name="Acme seats", seats_limit=1)
     SeatFactory(license=license_)
