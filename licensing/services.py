@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -540,16 +540,45 @@ def revoke_seat(*, seat: Seat, reason: str = "") -> Seat:
     return locked
 
 
-def revoke_seats_from_source(source: str, ref: object, reason: str = "") -> int:
-    """Revoke every seat `source`/`ref` assigned and still holds (a redemption rolled back)."""
+Heir = Callable[[Seat], "tuple[str, dt.datetime | None] | None"]
+
+
+def revoke_seats_from_source(source: str, ref: object, reason: str = "", *,
+                             licenses: Iterable[object] = (), heir: Heir | None = None) -> int:
+    """Revoke every seat `source`/`ref` assigned and still holds (a redemption rolled back);
+    the number revoked.
+
+    A seat in force for which `heir(seat)` names another grant of the same source, as
+    `(source_ref, ends_by)` — another redemption of the learner naming that license, which
+    took no seat of its own because this one was held — is handed over to it instead: it
+    stays in force, held for that grant and capped by its `ends_by`.
+
+    The chains of the seats' licenses and of `licenses` (every license the source may hold
+    a seat on) are locked first, as `revoke_seat` does, and the seats are read and `heir`
+    asked under those locks: a release of the heir racing this one waits for them, then
+    finds the seat handed to it.
+    """
     now = timezone.now()
     with transaction.atomic():
-        seats = Seat.objects.filter(source=source, source_ref=str(ref), revoked_at__isnull=True)
-        license_ids = set(seats.values_list("license_id", flat=True))
+        held = Seat.objects.filter(source=source, source_ref=str(ref), revoked_at__isnull=True)
+        license_ids = set(held.values_list("license_id", flat=True)) | set(licenses)
         if not license_ids:
             return 0
-        _lock_chains(sorted(license_ids))
-        return seats.update(revoked_at=now, revoked_reason=reason[:300], updated_at=now)
+        chains = _lock_chains(sorted(license_ids, key=str))
+        seats = list(held.select_for_update())  # read again, under the locks
+        missing = {seat.license_id for seat in seats} - chains.keys()
+        if missing:  # a seat taken since the first read
+            chains.update(_lock_chains(sorted(missing, key=str)))
+        revoked = []
+        for seat in seats:
+            successor = heir(seat) if heir is not None and seat.is_active(now) else None
+            if successor is not None and successor[0] != str(ref):
+                _hand_over(seat, chains[seat.license_id][-1], source_ref=successor[0],
+                           ends_by=successor[1])
+            else:
+                revoked.append(seat.pk)
+        return Seat.objects.filter(pk__in=revoked).update(
+            revoked_at=now, revoked_reason=reason[:300], updated_at=now)
 
 
 # --- assigning many by email -------------------------------------------------------------------

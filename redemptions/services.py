@@ -4,7 +4,8 @@ Every dialect calls these, so the same action has the same effect everywhere. Ea
 is one transaction. Redeeming locks exactly one row — the code's — and re-checks everything
 under that lock, so concurrent redemptions of one code serialise there and never exceed its
 uses; `Code.redemptions_count` moves only under that lock (no other counter is touched).
-Rolling back takes the same lock first, then the redemption's row: one order everywhere.
+Rolling back takes the same lock first, then the redemption's row, then (through licensing)
+the license chains of its seats: one order everywhere.
 """
 
 from __future__ import annotations
@@ -759,9 +760,32 @@ def _take_seats(*, licenses: list[License], user: User, redemption: Redemption |
         raise RedemptionError(refusal.code, refusal.message) from refusal
 
 
-def _release_seats(redemption: Redemption, *, reason: str) -> int:
-    """Revoke the seats a redemption took (licensing locks their chains)."""
-    return revoke_seats_from_source(SOURCE, redemption.pk, reason=reason)
+def _release_seats(redemption: Redemption, offer: Offer, *, reason: str) -> int:
+    """Revoke the seats a redemption holds, or hand each over to the learner's other
+    standing redemption of that license (`_heir`). Licensing locks the chains of the seats'
+    licenses and of every license `offer` (the redemption's) names, then reads the seats and
+    asks `_heir` under those locks."""
+    named = list(offer.licenses.values_list("pk", flat=True)) \
+        if offer.action_type == ActionType.APPLY_OFFER else []
+    now = timezone.now()
+    return revoke_seats_from_source(SOURCE, redemption.pk, reason=reason, licenses=named,
+                                    heir=lambda seat: _heir(seat, redemption, now))
+
+
+def _heir(seat: Seat, redemption: Redemption,
+          now: dt.datetime) -> tuple[str, dt.datetime | None] | None:
+    """Who keeps `seat` when `redemption` is rolled back: the learner's other standing
+    redemption whose offer names the seat's license (redeemed while the seat was held, it
+    took none of its own) and whose access lasts longest, as (its id, the end of its access);
+    None when there is none whose access is still running."""
+    others = (Redemption.objects.active()
+              .filter(user_id=seat.user_id, code__offer__action_type=ActionType.APPLY_OFFER,
+                      code__offer__licenses=seat.license_id)
+              .exclude(pk=redemption.pk).select_related("code__offer").order_by("pk"))
+    running = [(str(other.pk), ends) for other in others
+               if (ends := other.code.offer.access_expires_at(other.redeemed_at)) is None
+               or ends > now]
+    return max(running, key=lambda heir: (heir[1] is None, heir[1] or now), default=None)
 
 
 def check(code_text: str, user: User, *, at: dt.datetime | None = None) -> RedemptionCheck:
@@ -847,5 +871,5 @@ def rollback(redemption: Redemption, reason: str = "", *, by: str = "") -> Redem
         code.redemptions_count = max(code.redemptions_count - 1, 0)
         code.save(update_fields=["redemptions_count", "updated_at"])
         revoke_from_source(SOURCE, locked.pk, reason=f"Redemption rolled back: {note}")
-        _release_seats(locked, reason=f"Redemption rolled back: {note}")
+        _release_seats(locked, code.offer, reason=f"Redemption rolled back: {note}")
     return locked

@@ -135,3 +135,21 @@ def test_twenty_learners_redeeming_separate_codes_for_a_five_seat_license_get_fi
     assert Redemption.objects.count() == 5
     assert sorted(Code.objects.values_list("redemptions_count", flat=True)) == [0] * 15 + [1] * 5
     assert_grants_match_redemptions(1)
+
+
+def test_rolling_back_both_redemptions_of_a_license_at_once_leaves_no_seat_in_force():
+    """A hands its seat to B while B is being rolled back: B's rollback waits for the
+    license lock, then finds the seat and revokes it (no seat left held by a rolled-back
+    redemption)."""
+    from licensing.models import Seat
+    from tests.licensing.factories import LicenseFactory
+
+    pairs = []
+    for _ in range(10):
+        learner, license_ = UserFactory(), LicenseFactory()
+        offers = [OfferFactory(items=[], licenses=[license_]) for _ in range(2)]
+        pairs.append([services.redeem(CodeFactory(offer=offer).code, learner)
+                      for offer in offers])
+    results, refusals = race(20, lambda i: services.rollback(pairs[i // 2][i % 2], "race"))
+    assert (len(results), refusals) == (20, [])
+    assert not Seat.objects.active().exists()

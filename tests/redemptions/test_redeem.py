@@ -302,6 +302,49 @@ def test_rolling_back_revokes_the_seat_the_redemption_took(learner):
     assert services.redeem(CodeFactory(offer=code.offer).code, other).seats  # the seat is free
 
 
+def _two_redemptions_naming_one_license(learner, first_days=None, second_days=None):
+    """The learner redeems A (which takes the seat), then B naming the same license."""
+    license_ = LicenseFactory(seats_limit=1)
+    first = CodeFactory(offer=OfferFactory(items=[], licenses=[license_],
+                                           access_days=first_days))
+    second = CodeFactory(offer=OfferFactory(items=[], licenses=[license_],
+                                            access_days=second_days))
+    return services.redeem(first.code, learner), services.redeem(second.code, learner)
+
+
+def test_rolling_back_hands_the_seat_to_another_standing_redemption_of_its_license(learner):
+    first, second = _two_redemptions_naming_one_license(learner)
+    services.rollback(first, "refund")
+    (seat,) = Seat.objects.filter(user=learner)
+    assert (seat.is_active(), seat.source_ref) == (True, str(second.pk))
+
+
+def test_a_handed_over_seat_ends_with_the_access_of_the_redemption_now_holding_it(learner):
+    first, second = _two_redemptions_naming_one_license(learner, first_days=365,
+                                                        second_days=30)
+    services.rollback(first, "refund")
+    (seat,) = Seat.objects.filter(user=learner)
+    assert seat.expires_at == second.redeemed_at + dt.timedelta(days=30)
+
+
+def test_rolling_back_the_redemption_a_seat_was_handed_to_revokes_it(learner):
+    first, second = _two_redemptions_naming_one_license(learner)
+    services.rollback(first, "refund")
+    services.rollback(second, "refund")
+    (seat,) = Seat.objects.filter(user=learner)
+    assert seat.revoked_at is not None
+
+
+def test_a_seat_is_not_handed_to_a_redemption_whose_access_has_ended(learner):
+    license_ = LicenseFactory()
+    ended = CodeFactory(offer=OfferFactory(items=[], licenses=[license_], access_days=1))
+    current = CodeFactory(offer=OfferFactory(items=[], licenses=[license_]))
+    services.redeem(ended.code, learner, at=timezone.now() - dt.timedelta(days=3))
+    holder = services.redeem(current.code, learner)
+    services.rollback(holder, "refund")
+    assert not Seat.objects.active().filter(user=learner).exists()
+
+
 def test_check_reports_a_full_license_without_changing_anything(learner):
     license_ = LicenseFactory(seats_limit=1)
     SeatFactory(license=license_)
