@@ -19,6 +19,7 @@ from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
@@ -46,6 +47,7 @@ BOTH_ACCESS = ("accessDays and accessExpirationDate are mutually exclusive: "
 TOO_MANY = (f"totalCodesCount cannot exceed {MAX_CODES_PER_CALL:,} "
             f"(asked for {{count:,}}).")
 ERRORS = {400: None, 401: None, 403: None, 404: None}
+INVALID_CURSOR = "This cursor is not valid."
 
 # Service fields as this dialect names them, for the refusals the services raise.
 TI_FIELDS = {"code_length": "codeLength", "count": "totalCodesCount",
@@ -241,17 +243,16 @@ class CursorPagination(BasePagination):
     def paginate_queryset(self, queryset, request, view=None):
         params = request.query_params
         per_page = min(_whole(params, "per_page", self.default_per_page), MAX_PER_PAGE)
-        cursor = _decode_cursor(params.get("cursor")) if params.get("cursor") else None
-        sort = params.get("sort") or (cursor or {}).get("sort") or self.default_sort
-        field, descending = self._parse_sort(sort)
-        if cursor is not None and cursor.get("sort") != sort:
-            raise ValidationError({"cursor": ["This cursor belongs to another sort order."]})
         self._model = queryset.model
+        cursor = self._read_cursor(params["cursor"], params.get("sort")) \
+            if params.get("cursor") else None
+        sort = params.get("sort") or (cursor[0] if cursor else self.default_sort)
+        field, descending = self._parse_sort(sort)
         self.total = queryset.count()
         rows = queryset.order_by(*((f"-{field}", "-id") if descending else (field, "id")))
         start = 0
         if cursor is not None:
-            value, last = self._cursor_values(field, cursor)
+            _, value, last = cursor
             op = "lt" if descending else "gt"
             rows = rows.filter(Q(**{f"{field}__{op}": value})
                                | Q(**{field: value, f"id__{op}": last}))
@@ -272,15 +273,20 @@ class CursorPagination(BasePagination):
             raise ValidationError({"sort": [f"Sort by one of {choices}."]})
         return self.sort_fields[name], direction == "desc"
 
-    def _cursor_values(self, field: str, cursor: dict):
+    def _read_cursor(self, text: str, sort: str | None) -> tuple[str, object, object]:
+        """The cursor's sort, last sort value and last id, each checked against its column:
+        anything this class did not write is a 400 naming the cursor, never a 500."""
+        cursor = _decode_cursor(text)
+        if sort and cursor.get("sort") != sort:
+            raise ValidationError({"cursor": ["This cursor belongs to another sort order."]})
         try:
-            value = cursor["value"]
-            model_field = self._model._meta.get_field(field)
-            if isinstance(value, str) and model_field.get_internal_type() == "DateTimeField":
-                value = dt.datetime.fromisoformat(value)
-            return model_field.to_python(value), self._model._meta.pk.to_python(cursor["id"])
-        except (KeyError, TypeError, ValueError, DjangoValidationError) as exc:
-            raise ValidationError({"cursor": ["This cursor is not valid."]}) from exc
+            field, _ = self._parse_sort(cursor["sort"])
+            meta = self._model._meta
+            return (cursor["sort"], _column_value(meta.get_field(field), cursor["value"]),
+                    _column_value(meta.pk, cursor["id"]))
+        except (KeyError, TypeError, ValueError, OverflowError, DjangoValidationError,
+                ValidationError) as exc:
+            raise ValidationError({"cursor": [INVALID_CURSOR]}) from exc
 
     def get_paginated_response(self, data):
         return Response({self.envelope: data, "pageInfo": {
@@ -319,6 +325,20 @@ def _whole(params, name: str, default: int) -> int:
     return int(raw)
 
 
+def _column_value(model_field, raw: object):
+    """A cursor's value as `model_field` stores it (ValueError/ValidationError if it cannot
+    be: the cursor only ever holds non-null strings and whole numbers)."""
+    if raw is None or isinstance(raw, bool) or not isinstance(raw, str | int):
+        raise ValueError("not a value this cursor could hold")
+    value = model_field.to_python(raw)
+    if value is None:
+        raise ValueError("empty")
+    model_field.run_validators(value)  # lengths and the column's integer range
+    if isinstance(value, dt.datetime) and timezone.is_naive(value):
+        value = timezone.make_aware(value, dt.UTC)
+    return value
+
+
 def _encode_cursor(sort: str, value, pk) -> str:
     if isinstance(value, dt.datetime):
         value = value.isoformat()
@@ -331,9 +351,9 @@ def _decode_cursor(text: str) -> dict:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
         cursor = json.loads(raw)
     except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
-        raise ValidationError({"cursor": ["This cursor is not valid."]}) from exc
-    if not isinstance(cursor, dict):
-        raise ValidationError({"cursor": ["This cursor is not valid."]})
+        raise ValidationError({"cursor": [INVALID_CURSOR]}) from exc
+    if not isinstance(cursor, dict) or not isinstance(cursor.get("sort"), str):
+        raise ValidationError({"cursor": [INVALID_CURSOR]})
     return cursor
 
 

@@ -1,5 +1,6 @@
 """Thought Industries' `/incoming/v2/redemptionCodes`: wire format against seed 000."""
 
+import base64
 import csv
 import datetime as dt
 import io
@@ -221,6 +222,15 @@ def test_the_cursor_walks_every_group_once_in_sort_order(api):
     assert seen == ["alpha", "bravo", "charlie", "delta", "echo"]
 
 
+def test_the_cursor_walks_every_group_once_by_creation_time(api):
+    for label in ["a", "b", "c"]:
+        CodeGroupFactory(label=label)
+    page = api.get(URL, {"sort": "createdAt:desc", "per_page": 2}).json()
+    rest = api.get(URL, {"cursor": page["pageInfo"]["cursor"], "per_page": 2}).json()
+    assert [g["label"] for g in page["redemptionCodeGroups"] + rest["redemptionCodeGroups"]] \
+        == ["c", "b", "a"]
+
+
 def test_sorting_by_creation_time_descending(api):
     old = CodeGroupFactory(label="old")
     CodeGroup.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=1))
@@ -235,6 +245,60 @@ def test_a_bad_sort_or_cursor_is_a_400_naming_it(api):
     response = api.get(URL, {"cursor": "garbage!!"})
     assert response.status_code == 400
     assert response.json()["errors"][0].startswith("cursor:")
+
+
+def _cursor(raw: str) -> str:
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+GROUP_ID = "8f2a1c34-5b6d-4e7f-9a01-2b3c4d5e6f70"
+MALFORMED_CURSORS = {
+    "value null": f'{{"sort":"label:asc","value":null,"id":"{GROUP_ID}"}}',
+    "time value null": f'{{"sort":"createdAt:desc","value":null,"id":"{GROUP_ID}"}}',
+    "value a list": f'{{"sort":"label:asc","value":["a"],"id":"{GROUP_ID}"}}',
+    "value an object": f'{{"sort":"label:asc","value":{{"a":1}},"id":"{GROUP_ID}"}}',
+    "value true": f'{{"sort":"totalCodesCount:asc","value":true,"id":"{GROUP_ID}"}}',
+    "value infinite": f'{{"sort":"totalCodesCount:asc","value":Infinity,"id":"{GROUP_ID}"}}',
+    "value beyond the column": (f'{{"sort":"totalCodesCount:asc","value":1e30,'
+                                f'"id":"{GROUP_ID}"}}'),
+    "value not a time": f'{{"sort":"createdAt:desc","value":"soon","id":"{GROUP_ID}"}}',
+    "time value a number": f'{{"sort":"createdAt:desc","value":5,"id":"{GROUP_ID}"}}',
+    "value missing": f'{{"sort":"label:asc","id":"{GROUP_ID}"}}',
+    "id missing": '{"sort":"label:asc","value":"a"}',
+    "id null": '{"sort":"label:asc","value":"a","id":null}',
+    "id a list": '{"sort":"label:asc","value":"a","id":["x"]}',
+    "id not a uuid": '{"sort":"label:asc","value":"a","id":"12"}',
+    "sort missing": f'{{"value":"a","id":"{GROUP_ID}"}}',
+    "sort unknown": f'{{"sort":"colour:asc","value":"a","id":"{GROUP_ID}"}}',
+    "sort not text": f'{{"sort":7,"value":"a","id":"{GROUP_ID}"}}',
+    "not an object": '["label:asc","a"]',
+    "not json": "label:asc",
+}
+
+
+@pytest.mark.parametrize("raw", MALFORMED_CURSORS.values(), ids=MALFORMED_CURSORS.keys())
+def test_a_malformed_cursor_is_a_400_saying_the_cursor_is_not_valid(api, raw):
+    CodeGroupFactory(label="a")
+    response = api.get(URL, {"cursor": _cursor(raw)})
+    assert (response.status_code, response.json()) == (
+        400, {"errors": ["cursor: This cursor is not valid."]})
+
+
+@pytest.mark.parametrize("raw", ['{"sort":"id:asc","value":null,"id":null}',
+                                 '{"sort":"id:asc","value":"x","id":"x"}',
+                                 '{"sort":"id:asc","value":1e30,"id":1e30}'])
+def test_a_malformed_codes_cursor_is_a_400_saying_the_cursor_is_not_valid(api, raw):
+    group = CodeGroupFactory()
+    response = api.get(f"{URL}/{group.pk}/codes", {"cursor": _cursor(raw)})
+    assert (response.status_code, response.json()) == (
+        400, {"errors": ["cursor: This cursor is not valid."]})
+
+
+def test_a_cursor_of_another_sort_order_is_a_400_saying_so(api):
+    raw = f'{{"sort":"label:asc","value":"a","id":"{GROUP_ID}"}}'
+    response = api.get(URL, {"cursor": _cursor(raw), "sort": "createdAt:desc"})
+    assert (response.status_code, response.json()) == (
+        400, {"errors": ["cursor: This cursor belongs to another sort order."]})
 
 
 def test_query_finds_groups_by_label_words_or_by_a_code_they_hold(api):
