@@ -5,7 +5,9 @@ is one transaction. Redeeming locks exactly one row — the code's — and re-ch
 under that lock, so concurrent redemptions of one code serialise there and never exceed its
 uses; `Code.redemptions_count` moves only under that lock (no other counter is touched).
 Rolling back takes the same lock first, then the redemption's row, then (through licensing)
-the license chains of its seats: one order everywhere.
+the license chains of its seats. Rows are locked in one order everywhere: an offer, a code
+group, a code, a redemption, license chains (so deletes and retargets racing offer changes
+or batch deletes wait for each other instead of deadlocking).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from accounts.models import User
 from accounts.services import add_tags
 from catalog.models import CatalogItem, EntitlementSource
 from catalog.services import grant_entitlement, revoke_from_source
-from core.errors import DomainError, NotFound
+from core.errors import Conflict, DomainError, NotFound
 from core.filters import is_uuid
 from licensing.errors import LicenseExpired, LicenseFull
 from licensing.models import License, Seat
@@ -277,7 +279,8 @@ def update_code(code: Code, /, **changes: object) -> Code:
     unknown = set(changes) - set(_CODE_CHANGES)
     if unknown:
         raise ValueError(f"update_code cannot change {', '.join(sorted(unknown))}")
-    locked = Code.objects.select_for_update().get(pk=code.pk)
+    locked = _lock_offer_then_code(code) if "target_item" in changes \
+        else Code.objects.select_for_update().get(pk=code.pk)
     limit = changes.get("max_redemptions")
     if limit is not None and int(limit) < max(locked.redemptions_count, 1):
         raise CodeGroupError(
@@ -319,13 +322,26 @@ def retarget_code(code: Code, *, item: CatalogItem) -> Code:
     history). An offer only this code uses is changed in place; a shared one (a group's) is
     left alone and the code gets its own offer with the same access terms.
     """
-    locked = Code.objects.select_for_update().get(pk=code.pk)
+    locked = _lock_offer_then_code(code)
     _retarget_locked(locked, item)
     locked.save(update_fields=["updated_at"])
     return locked
 
 
+def _lock_offer_then_code(code: Code) -> Code:
+    """Lock the code's offer, then the code: `update_offer`'s order (an offer, then its
+    codes), so retargeting a code while its offer changes waits instead of deadlocking.
+    A code whose offer changed between the read and the locks is a 409 (try again)."""
+    offer_id = Code.objects.filter(pk=code.pk).values_list("offer_id", flat=True).get()
+    list(Offer.objects.select_for_update().filter(pk=offer_id).values_list("pk", flat=True))
+    locked = Code.objects.select_for_update().get(pk=code.pk)
+    if locked.offer_id != offer_id:
+        raise Conflict("try_again", "The code changed while it was being updated; try again.")
+    return locked
+
+
 def _retarget_locked(locked: Code, item: CatalogItem) -> None:
+    """Retarget a code locked after its offer (`_lock_offer_then_code`)."""
     if locked.target_item_id == item.pk:
         return
     if locked.redemptions.exists():
@@ -362,13 +378,19 @@ def set_codes_expiration(codes: Iterable[Code], expiration_date: dt.datetime | N
 
 @transaction.atomic
 def delete_code(code: Code) -> None:
-    """Delete a code nobody ever redeemed; a redeemed one is history (409)."""
-    locked = Code.objects.select_for_update().get(pk=code.pk)
+    """Delete a code nobody ever redeemed; a redeemed one is history (409).
+
+    Locks its group first, then the code — the order deleting a group (or a batch) takes —
+    so deleting a code while its batch is deleted waits instead of deadlocking (a code whose
+    group went first is gone: DoesNotExist, a 404)."""
+    group_id = Code.objects.filter(pk=code.pk).values_list("group_id", flat=True).get()
+    group = CodeGroup.objects.select_for_update().filter(pk=group_id).first() \
+        if group_id else None
+    locked = Code.objects.select_for_update().get(pk=code.pk)  # a code never changes group
     if locked.redemptions.exists():
         raise CodeInUse("redeemed", "This code has been redeemed, so it is kept as history; "
                                     "deactivate it instead.")
-    if locked.group_id:
-        group = CodeGroup.objects.select_for_update().get(pk=locked.group_id)
+    if group is not None:
         CodeGroup.objects.filter(pk=group.pk).update(
             total_codes_count=max(group.total_codes_count - 1, 0), updated_at=timezone.now())
     locked.delete()
@@ -377,9 +399,11 @@ def delete_code(code: Code) -> None:
 @transaction.atomic
 def delete_code_group(group: CodeGroup) -> None:
     """Delete a group whose codes were never redeemed (with them, and its offer when no one
-    else uses it); once any code was redeemed the group is history (409)."""
-    group = CodeGroup.objects.select_for_update().get(pk=group.pk)
-    offer = group.offer
+    else uses it); once any code was redeemed the group is history (409). Locks the offer,
+    then the group, then its codes (`update_offer` locks an offer before its codes)."""
+    offer_id = CodeGroup.objects.filter(pk=group.pk).values_list("offer_id", flat=True).get()
+    offer = Offer.objects.select_for_update().get(pk=offer_id)
+    group = CodeGroup.objects.select_for_update().get(pk=group.pk)  # a group keeps its offer
     _delete_unredeemed_group(group)
     if not offer.codes.exists() and not offer.code_groups.exists():
         offer.delete()
