@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError, IntegrityError
+from django.db import DataError, IntegrityError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
+from psycopg.errors import DeadlockDetected, SerializationFailure
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -90,6 +91,12 @@ def problems_from_exception(exc: Exception) -> tuple[int, list[Problem], dict[st
         return 400, [Problem("unstorable_value",
                              "A value in this request cannot be stored: it is too long, out "
                              "of range, or contains a NUL character.")], headers
+    if isinstance(exc, OperationalError) and isinstance(
+            exc.__cause__, DeadlockDetected | SerializationFailure):
+        # PostgreSQL aborted one of two colliding transactions (services lock in one order,
+        # so this is the last guard): nothing was written; the same request may succeed now.
+        return 409, [Problem("try_again", "The request collided with another; try "
+                                          "again.")], headers
     if isinstance(exc, IntegrityError):
         # Services turn the constraints they expect into domain errors; this is the last guard.
         logger.warning("IntegrityError reached the API: %s", exc)

@@ -1,11 +1,17 @@
 """Every refusal is rendered in its dialect's envelope, including unmatched URLs."""
 
+import pytest
+from django.db import OperationalError
+from psycopg import errors as psycopg_errors
+
 from core.envelopes import (
     Problem,
+    problems_from_exception,
     render_native,
     render_thought_industries,
     render_tizra,
     render_zype,
+    thought_industries_exception_handler,
 )
 
 PROBLEMS = [Problem("required", "This field is required.", "label"), Problem("x", "Bad.")]
@@ -44,3 +50,29 @@ def test_malformed_json_is_a_400(api):
     response = api.post("/api/v1/catalog-items", "{not json", content_type="application/json")
     assert response.status_code == 400
     assert "errors" in response.json()
+
+
+def _collision(cause):
+    """What Django raises when PostgreSQL aborts a transaction: the driver's error as cause."""
+    exc = OperationalError(str(cause))
+    exc.__cause__ = cause
+    return exc
+
+
+@pytest.mark.parametrize("cause", [psycopg_errors.DeadlockDetected("deadlock detected"),
+                                   psycopg_errors.SerializationFailure("could not serialize")])
+def test_a_deadlock_or_serialization_failure_is_a_409_to_try_again(cause):
+    assert problems_from_exception(_collision(cause)) == (409, [Problem(
+        "try_again", "The request collided with another; try again.")], {})
+
+
+def test_a_collision_renders_in_the_dialects_envelope():
+    response = thought_industries_exception_handler(
+        _collision(psycopg_errors.DeadlockDetected("deadlock detected")), {})
+    assert (response.status_code, response.data) == (
+        409, {"errors": ["The request collided with another; try again."]})
+
+
+def test_another_operational_error_stays_a_server_error():
+    lost = _collision(psycopg_errors.AdminShutdown("terminating connection"))
+    assert problems_from_exception(lost) is None
