@@ -11,7 +11,6 @@ from __future__ import annotations
 import uuid
 
 from django.shortcuts import get_object_or_404
-from django.utils.dateparse import parse_date
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
@@ -21,8 +20,9 @@ from rest_framework.response import Response
 
 from accounts.dialects import ThoughtIndustriesView
 from catalog.models import CatalogItem, Client, ItemKind
+from core.fields import ExpiryField
 from core.filters import ZypeFilters
-from core.time import iso_millis_z, parse_instant
+from core.time import iso_millis_z
 from licensing import selectors, services
 from licensing.models import MAX_ACCESS_DAYS, MAX_SEATS, License
 
@@ -71,25 +71,6 @@ class UuidListField(serializers.Field):
         return [str(v) for v in value]
 
 
-@extend_schema_field(OpenApiTypes.DATETIME)
-class InstantField(serializers.Field):
-    """ISO 8601 (a bare date means the end of that day, UTC) or a Unix timestamp."""
-
-    default_error_messages = {"invalid": "Enter an ISO 8601 time (2025-12-31T23:59:59Z or "
-                                         "2025-12-31) or a Unix timestamp."}
-
-    def to_internal_value(self, data):
-        try:
-            day = parse_date(data.strip()) if isinstance(data, str) else None
-            # parse_instant reads a bare date as midnight (fromisoformat takes it first)
-            return parse_instant(day or data, end_of_day=True)
-        except (TypeError, ValueError):
-            self.fail("invalid")
-
-    def to_representation(self, value):
-        return iso_millis_z(value)
-
-
 class LicenseInput(serializers.Serializer):
     """The body of POST (every seed parameter) and PATCH (any of them)."""
 
@@ -110,7 +91,7 @@ class LicenseInput(serializers.Serializer):
     parentLicenseId = serializers.UUIDField(required=False, allow_null=True)
     accessDays = serializers.IntegerField(min_value=1, max_value=MAX_ACCESS_DAYS, required=False,
                                           allow_null=True)
-    expirationDate = InstantField(required=False, allow_null=True)
+    expirationDate = ExpiryField(required=False, allow_null=True)
     enableBranding = serializers.BooleanField(required=False)
     isDefault = serializers.BooleanField(required=False)
     ref1 = serializers.CharField(max_length=255, required=False, allow_blank=True)

@@ -2,8 +2,9 @@
 
 Field names, nesting and validation messages follow seed 000 and API.md: camelCase JSON,
 errors as `{"errors": [message, ...]}`, times as `2024-01-01T00:00:00.000Z`, dates in bodies
-as a date or a timestamp. Lists page with an opaque `cursor` (and also take the Zype-style
-filters, `page` and `per_page`). Parse, call a service, render.
+as a date (an expiry: the end of that day, UTC) or a timestamp. Lists page with an opaque
+`cursor` (and also take the Zype-style filters, `page` and `per_page`). Parse, call a
+service, render.
 """
 
 from __future__ import annotations
@@ -31,9 +32,10 @@ from rest_framework.response import Response
 from accounts.dialects import ThoughtIndustriesView
 from catalog.models import CatalogItem, Client, ItemKind
 from core.errors import DomainError
+from core.fields import ExpiryField
 from core.filters import StrictBooleanFilter, ZypeFilters, is_uuid
 from core.pagination import MAX_PER_PAGE
-from core.time import iso_millis_z, parse_instant
+from core.time import iso_millis_z
 from licensing.models import License
 from redemptions import selectors, services
 from redemptions.api.common import CodeCsvExportMixin, CSVRenderer, redeemed_by
@@ -57,28 +59,6 @@ TI_FIELDS = {"code_length": "codeLength", "count": "totalCodesCount",
 
 # --- input ------------------------------------------------------------------------------------
 
-@extend_schema_field({"oneOf": [{"type": "string", "format": "date"},
-                                {"type": "string", "format": "date-time"},
-                                {"type": "integer", "description": "Unix time"}]})
-class DateOrTimestampField(serializers.Field):
-    """A date (`2024-01-01`, midnight UTC), an ISO 8601 time, or a Unix timestamp."""
-
-    default_error_messages = {
-        "invalid": "Give a date (2024-01-01), an ISO 8601 time or a Unix timestamp.",
-    }
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or data in ("", None):
-            self.fail("invalid")
-        try:
-            return parse_instant(data)
-        except ValueError:
-            self.fail("invalid")
-
-    def to_representation(self, value):
-        return iso_millis_z(value)
-
-
 @extend_schema_field({"type": "array", "items": {"type": "string", "format": "uuid"}})
 class IdListField(serializers.ListField):
     child = serializers.CharField(max_length=100)
@@ -96,10 +76,10 @@ class TICodeGroupCreateSerializer(serializers.Serializer):
     totalCodesCount = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     client = serializers.CharField(required=False, allow_null=True, allow_blank=True,
                                    help_text="Client UUID.")
-    expirationDate = DateOrTimestampField(required=False, allow_null=True)
+    expirationDate = ExpiryField(required=False, allow_null=True)
     accessDays = serializers.IntegerField(required=False, allow_null=True, min_value=1,
                                           max_value=services.MAX_ACCESS_DAYS)
-    accessExpirationDate = DateOrTimestampField(required=False, allow_null=True)
+    accessExpirationDate = ExpiryField(required=False, allow_null=True)
     courses = IdListField(required=False)
     bundles = IdListField(required=False)
     licenses = IdListField(required=False)

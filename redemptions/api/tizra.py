@@ -24,14 +24,16 @@ from django.http import StreamingHttpResponse
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from accounts.dialects import TizraView
 from core.errors import DomainError, InvalidInput, NotFound
+from core.fields import ExpiryField
 from core.filters import ZypeFilters
 from core.pagination import PagePagination
-from core.time import parse_instant, tizra_time
+from core.time import tizra_time
 from redemptions import selectors, services
 from redemptions.api.common import redeemed_by
 from redemptions.api.v1 import CodeTextFilter
@@ -83,16 +85,15 @@ def _boolean(body: dict, key: str, default: bool) -> bool:
     return value
 
 
-def _instant(body: dict, key: str):
-    value = body.get(key)
-    if value in (None, ""):
-        return None
+_EXPIRY = ExpiryField(allow_null=True, blank_is_null=True)
+
+
+def _expiry(body: dict, key: str):
+    """An expiry (2024-01-01: the end of that day, UTC); null or empty: none."""
     try:
-        return parse_instant(value)
-    except ValueError as exc:
-        raise InvalidInput("invalid", "must be an ISO 8601 date or time (2024-01-01, "
-                                      "2024-01-01T00:00:00Z) or a Unix timestamp.",
-                           field=key) from exc
+        return _EXPIRY.run_validation(body.get(key))
+    except ValidationError as exc:
+        raise InvalidInput("invalid", str(exc.detail[0]), field=key) from exc
 
 
 def _string(body: dict, key: str) -> str | None:
@@ -154,7 +155,7 @@ def parse_code_object(body: object, url_batch: str | None) -> services.BatchCode
         code_length=_integer(body, "code-length", None),
         max_redemptions=_integer(body, "remaining-redemptions", 1),
         is_active=_boolean(body, "is-valid", True),
-        expiration_date=_instant(body, "expiration-date"),
+        expiration_date=_expiry(body, "expiration-date"),
     )
 
 
@@ -197,7 +198,7 @@ def parse_changes(data: object) -> dict:
             raise InvalidInput("invalid", "must be a whole number from 0 up.",
                                field="remaining-redemptions")
     if "expiration-date" in data:
-        changes["expiration_date"] = _instant(data, "expiration-date")
+        changes["expiration_date"] = _expiry(data, "expiration-date")
     if "user-tags" in data:
         changes["user_tags"] = data["user-tags"]
     return changes

@@ -40,8 +40,9 @@ from accounts.throttles import client_ip, redeem_guard
 from catalog.models import CatalogItem, ItemKind
 from core import envelopes
 from core.errors import DomainError, InvalidInput, NotFound, RuleRefused
+from core.fields import ExpiryField
 from core.filters import InstantFilter, ZypeFilters
-from core.time import iso_millis_offset, parse_instant
+from core.time import iso_millis_offset
 from redemptions import selectors, services
 from redemptions.codes import normalize_code
 from redemptions.models import Code
@@ -195,35 +196,6 @@ class ZypeCodeListResponseSerializer(serializers.Serializer):
 
 # --- input ------------------------------------------------------------------------------------
 
-@extend_schema_field({"oneOf": [{"type": "string", "format": "date", "example": "2017-01-15"},
-                                {"type": "string", "format": "date-time"},
-                                {"type": "integer", "description": "Unix time"}],
-                      "nullable": True})
-class ZypeDateField(serializers.Field):
-    """A date (`2017-01-15`: midnight UTC, as every dialect reads dates), an ISO 8601 time or
-    a Unix timestamp; empty clears it."""
-
-    default_error_messages = {
-        "invalid": "Give a date (2017-01-15), an ISO 8601 time or a Unix timestamp.",
-    }
-
-    def __init__(self, **kwargs):
-        super().__init__(required=False, allow_null=True, **kwargs)
-
-    def validate_empty_values(self, data):
-        if data == "":
-            return True, None
-        return super().validate_empty_values(data)
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool):
-            self.fail("invalid")
-        try:
-            return parse_instant(data)
-        except ValueError:
-            self.fail("invalid")
-
-
 def _text(max_length: int = 100, **kwargs) -> serializers.CharField:
     return serializers.CharField(required=False, allow_blank=True, allow_null=True,
                                  max_length=max_length, **kwargs)
@@ -234,7 +206,9 @@ class ZypeCodeInputSerializer(serializers.Serializer):
 
     code = _text(help_text="Your own code (any case; dashes and spaces are ignored). "
                            "Without it, one is generated.")
-    expiration_date = ZypeDateField()
+    expiration_date = ExpiryField(required=False, allow_null=True, blank_is_null=True,
+                                  help_text="2017-01-15 means the end of that day (UTC); "
+                                            "empty clears it.")
     video_id = _text(help_text="The video (our id or its external_id).")
     playlist_id = _text(help_text="The playlist (our id or its external_id).")
     plan_id = _text(help_text="The subscription plan (our id or its external_id).")

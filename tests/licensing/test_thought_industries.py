@@ -111,6 +111,12 @@ def test_a_bare_expiration_date_means_the_end_of_that_day(api, content):
     assert created["expirationDate"] == "2031-12-31T23:59:59.999Z"
 
 
+def test_true_is_not_an_expiration_date(api, content):
+    response = api.post(URL, {**seed_body(content), "expirationDate": True}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0].startswith("expirationDate: ")
+
+
 def test_ids_may_be_arrays(api, content):
     other = CatalogItemFactory()
     body = {**seed_body(content), "courseIds": [str(content["course"].pk), str(other.pk)]}

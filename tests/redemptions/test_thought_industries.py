@@ -79,8 +79,29 @@ def test_bundles_learning_paths_licenses_and_client_render_as_the_seed_says(api)
 
 def test_dates_may_be_dates_or_timestamps_and_render_with_milliseconds(api):
     body = make_group(api, expirationDate="2030-01-01", accessExpirationDate=1924992000)
-    assert body["expirationDate"] == "2030-01-01T00:00:00.000Z"
+    assert body["expirationDate"] == "2030-01-01T23:59:59.999Z"
     assert body["accessExpirationDate"] == "2031-01-01T00:00:00.000Z"
+
+
+def test_a_bare_access_expiration_date_grants_access_to_the_end_of_that_day(api):
+    body = make_group(api, accessExpirationDate="2031-01-01")
+    assert body["accessExpirationDate"] == "2031-01-01T23:59:59.999Z"
+
+
+def test_a_code_of_a_group_expiring_today_by_date_redeems_today(api):
+    body = make_group(api, expirationDate=timezone.now().date().isoformat(),
+                      totalCodesCount=1)
+    code = Code.objects.get(group_id=body["id"])
+    assert services.redeem(code.code, UserFactory()).code == code
+
+
+@pytest.mark.parametrize("field", ["expirationDate", "accessExpirationDate"])
+def test_true_is_not_a_date(api, field):
+    course = CatalogItemFactory()
+    response = create(api, label="X", codeLength=8, totalCodesCount=1,
+                      courses=[str(course.pk)], **{field: True})
+    assert response.status_code == 400
+    assert response.json()["errors"][0].startswith(f"{field}: ")
 
 
 def test_access_days_are_kept_on_the_offer(api):

@@ -5,6 +5,7 @@ import base64
 import json
 
 import pytest
+from django.utils import timezone
 
 from redemptions import services
 from redemptions.models import ActionType, Code, CodeGroup, Redemption
@@ -324,7 +325,16 @@ def test_post_sets_uses_validity_and_expiry(api):
     assert response.status_code == 201
     code = Code.objects.get()
     assert (code.max_redemptions, code.is_active, code.expiration_date.isoformat()) == \
-        (5, False, "2031-01-01T00:00:00+00:00")
+        (5, False, "2031-01-01T23:59:59.999999+00:00")
+
+
+def test_a_code_expiring_today_by_date_redeems_today(api):
+    offer = OfferFactory()
+    response = post(api, "/admin-api/redemptions", {
+        "batch": "b", "action-type": "apply-offer", "access-control-id": str(offer.pk),
+        "expiration-date": timezone.now().date().isoformat()})
+    (text,) = response.json()
+    assert services.redeem(text, UserFactory()).code.code == text.upper()
 
 
 def test_post_accepts_json_whatever_the_content_type_says(api):
@@ -352,7 +362,7 @@ def test_put_answers_the_changed_record(api):
         format="json")
     assert response.status_code == 200
     assert (response.json()["is-valid"], response.json()["remaining-redemptions"],
-            response.json()["expiration-date"]) == (False, 3, "2030-01-01 00:00:00.000")
+            response.json()["expiration-date"]) == (False, 3, "2030-01-01 23:59:59.999")
 
 
 def test_put_remaining_redemptions_counts_from_the_uses_so_far(api):

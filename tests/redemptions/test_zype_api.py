@@ -204,11 +204,20 @@ def test_a_custom_code_with_punctuation_is_refused(zype, spaceballs):
     assert not Code.objects.exists()
 
 
-def test_an_expiration_date_is_midnight_utc_and_may_be_in_the_past(zype, spaceballs):
+def test_a_bare_expiration_date_is_the_end_of_that_day_utc(zype, spaceballs):
     future = zype.create(video_id=spaceballs.external_id, expiration_date="2090-01-15")
-    assert future["expiration_date"] == "2090-01-15T00:00:00.000+00:00"
+    assert future["expiration_date"] == "2090-01-15T23:59:59.999+00:00"
+
+
+def test_a_code_may_be_created_already_expired(zype, spaceballs):
     past = zype.create(video_id=spaceballs.external_id, expiration_date="2017-01-15")
     assert (past["expired"], past["available"]) == (True, False)
+
+
+def test_a_code_expiring_today_by_date_is_still_available_today(zype, spaceballs):
+    today = timezone.now().date().isoformat()
+    code = zype.create(video_id=spaceballs.external_id, expiration_date=today)
+    assert (code["expired"], code["available"]) == (False, True)
 
 
 def test_an_unreadable_expiration_date_is_a_400_naming_it(zype, spaceballs):
@@ -252,7 +261,7 @@ def test_bulk_create_makes_the_amount_asked_as_one_group_and_lists_them(zype, sp
     assert len(codes) == 25 == len({c["code"] for c in codes})
     assert all(list(c) == SEED_KEYS for c in codes)
     assert {(c["video_id"], c["expiration_date"]) for c in codes} == \
-        {(spaceballs.external_id, "2090-01-15T00:00:00.000+00:00")}
+        {(spaceballs.external_id, "2090-01-15T23:59:59.999+00:00")}
     group = CodeGroup.objects.get()
     assert (group.total_codes_count, group.codes.count()) == (25, 25)
     assert all(len(c["code"]) == 16 for c in codes)
