@@ -176,7 +176,7 @@ def _check_count(count: int, max_count: int | None) -> None:
             "too_many_codes",
             f"At most {max_count:,} codes can be made per request ({count:,} asked); the "
             f"admin and `manage.py generate_codes` make more, in batches.",
-            field="count",
+            field="count", count=count, limit=max_count,
         )
 
 

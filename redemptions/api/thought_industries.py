@@ -40,14 +40,10 @@ from licensing.models import License
 from redemptions import selectors, services
 from redemptions.api.common import CodeCsvExportMixin, CSVRenderer, redeemed_by
 from redemptions.codes import normalize_code
-from redemptions.models import MAX_CODES_PER_CALL, Code, CodeGroup
+from redemptions.models import Code, CodeGroup
 
 NO_ITEMS = "Please choose at least one item to give access to, or select a license."
 NO_SIZE = "Generated Redemption Code Groups must have a value for code length and total codes."
-BOTH_ACCESS = ("accessDays and accessExpirationDate are mutually exclusive: "
-               "set one or the other, not both.")
-TOO_MANY = (f"totalCodesCount cannot exceed {MAX_CODES_PER_CALL:,} "
-            f"(asked for {{count:,}}).")
 ERRORS = {400: None, 401: None, 403: None, 404: None}
 INVALID_CURSOR = "This cursor is not valid."
 
@@ -55,6 +51,13 @@ INVALID_CURSOR = "This cursor is not valid."
 TI_FIELDS = {"code_length": "codeLength", "count": "totalCodesCount",
              "access_days": "accessDays", "access_expiration_date": "accessExpirationDate",
              "redemptions_per_code": "redemptionsPerCode"}
+# The services' refusals in the words this dialect's clients know, by stable code (filled
+# from the refusal's data); the rules themselves are checked by the services only.
+TI_MESSAGES = {
+    "access_days_and_expiration": ("accessDays and accessExpirationDate are mutually "
+                                   "exclusive: set one or the other, not both."),
+    "too_many_codes": "totalCodesCount cannot exceed {limit:,} (asked for {count:,}).",
+}
 
 
 # --- input ------------------------------------------------------------------------------------
@@ -95,10 +98,6 @@ class TICodeGroupCreateSerializer(serializers.Serializer):
             problems.append(NO_ITEMS)
         if attrs.get("codeLength") is None or attrs.get("totalCodesCount") is None:
             problems.append(NO_SIZE)
-        elif attrs["totalCodesCount"] > MAX_CODES_PER_CALL:
-            problems.append(TOO_MANY.format(count=attrs["totalCodesCount"]))
-        if attrs.get("accessDays") is not None and attrs.get("accessExpirationDate") is not None:
-            problems.append(BOTH_ACCESS)
         items = []
         for name, (kind, noun) in self.KINDS.items():
             found, unknown = _resolve(CatalogItem.objects.of_kind(kind), attrs.get(name, []))
@@ -368,9 +367,13 @@ class CodeTextFilter(django_filters.CharFilter):
         return qs.filter(code=normalize_code(value)) if value else qs
 
 
-def _reraise_with_ti_field(exc: DomainError):
+def in_ti_terms(exc: DomainError) -> DomainError:
+    """A service's refusal with this dialect's field names and, where the seed has its own
+    words for it, those words."""
     exc.field = TI_FIELDS.get(exc.field, exc.field)
-    raise exc
+    if exc.code in TI_MESSAGES:
+        exc.message = TI_MESSAGES[exc.code].format(**exc.data)
+    return exc
 
 
 class RedemptionCodeGroupListView(ThoughtIndustriesView, generics.ListCreateAPIView):
@@ -428,7 +431,7 @@ class RedemptionCodeGroupListView(ThoughtIndustriesView, generics.ListCreateAPIV
                 client=data["client_object"], expiration_date=data.get("expirationDate"),
             )
         except DomainError as exc:
-            _reraise_with_ti_field(exc)
+            raise in_ti_terms(exc) from exc.__cause__
         group = selectors.code_groups().get(pk=group.pk)
         return Response(TICodeGroupSerializer(group).data, status=status.HTTP_201_CREATED)
 

@@ -115,6 +115,14 @@ def test_more_than_ten_thousand_codes_per_call_are_refused_and_nothing_is_made()
 
 
 @pytest.mark.django_db
+def test_a_refusal_of_too_many_codes_carries_the_count_asked_and_the_limit():
+    with pytest.raises(CodeGroupError) as exc:
+        CodeGroup.objects.create_with_codes(label="Big", offer=OfferFactory(), count=12,
+                                            code_length=12, max_count=10)
+    assert exc.value.data == {"count": 12, "limit": 10}
+
+
+@pytest.mark.django_db
 def test_a_code_length_too_short_for_the_count_makes_nothing():
     with pytest.raises(CodeGroupError):
         CodeGroup.objects.create_with_codes(label="Short", offer=OfferFactory(), count=50,

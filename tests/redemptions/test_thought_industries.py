@@ -12,6 +12,8 @@ from catalog.models import ItemKind
 from core.time import iso_millis_z
 from licensing.models import License
 from redemptions import services
+from redemptions.api.thought_industries import in_ti_terms
+from redemptions.errors import CodeGroupError, OfferError
 from redemptions.models import Code, CodeGroup, Offer
 from tests.factories import CatalogItemFactory, ClientFactory, UserFactory
 from tests.redemptions.factories import CodeFactory, CodeGroupFactory, OfferFactory
@@ -145,6 +147,17 @@ def test_more_than_ten_thousand_codes_are_refused(api):
     assert response.status_code == 400
     assert response.json()["errors"] == [
         "totalCodesCount cannot exceed 10,000 (asked for 10,001)."]
+
+
+@pytest.mark.parametrize(("refusal", "wording"), [
+    (OfferError("access_days_and_expiration", "Give one.", field="access_days"),
+     "accessDays and accessExpirationDate are mutually exclusive: set one or the other, "
+     "not both."),
+    (CodeGroupError("too_many_codes", "Too many.", field="count", count=12, limit=10),
+     "totalCodesCount cannot exceed 10 (asked for 12)."),
+])
+def test_the_seeds_wording_comes_from_the_services_refusal_code(refusal, wording):
+    assert (in_ti_terms(refusal).message, refusal.field) == (wording, refusal.field)
 
 
 def test_unknown_ids_are_named(api):
