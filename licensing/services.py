@@ -487,8 +487,8 @@ def assign_seats(
                 seat = Seat.objects.select_for_update().filter(
                     pk=held.data.get("seat_id")).first()
                 if seat is not None and _ends_later(ends_by, seat.ends_by):
-                    seats.append(_hand_over(seat, chains[lic.pk][-1], source_ref=source_ref,
-                                            ends_by=ends_by))
+                    seats.append(_hand_over(seat, chains[lic.pk][-1], source=source,
+                                            source_ref=source_ref, ends_by=ends_by))
     return seats
 
 
@@ -497,14 +497,14 @@ def _ends_later(cap: dt.datetime | None, than: dt.datetime | None) -> bool:
     return than is not None and (cap is None or cap > than)
 
 
-def _hand_over(seat: Seat, license: License, *, source_ref: object,
+def _hand_over(seat: Seat, license: License, *, source: str, source_ref: object,
                ends_by: dt.datetime | None) -> Seat:
-    """Give a held seat (locked, with its chain) to another grant of its source: it stays
-    in force, now held for `source_ref` and capped by `ends_by`."""
-    seat.source_ref = str(source_ref)
+    """Give a held seat (locked, with its chain) to another grant: it stays in force, now
+    held for `source`/`source_ref` and capped by `ends_by` (its `assigned_at` stays)."""
+    seat.source, seat.source_ref = source, str(source_ref)
     seat.ends_by = ends_by
     seat.expires_at = _seat_end(license, seat.assigned_at, ends_by)
-    seat.save(update_fields=["source_ref", "ends_by", "expires_at", "updated_at"])
+    seat.save(update_fields=["source", "source_ref", "ends_by", "expires_at", "updated_at"])
     return seat
 
 
@@ -573,8 +573,8 @@ def revoke_seats_from_source(source: str, ref: object, reason: str = "", *,
         for seat in seats:
             successor = heir(seat) if heir is not None and seat.is_active(now) else None
             if successor is not None and successor[0] != str(ref):
-                _hand_over(seat, chains[seat.license_id][-1], source_ref=successor[0],
-                           ends_by=successor[1])
+                _hand_over(seat, chains[seat.license_id][-1], source=source,
+                           source_ref=successor[0], ends_by=successor[1])
             else:
                 revoked.append(seat.pk)
         return Seat.objects.filter(pk__in=revoked).update(
