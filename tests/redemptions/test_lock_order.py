@@ -14,6 +14,7 @@ from redemptions.models import Code, CodeGroup, Offer
 from tests.factories import CatalogItemFactory
 from tests.redemptions.factories import CodeFactory, CodeGroupFactory
 from tests.redemptions.test_concurrency import race
+from tests.redemptions.test_zype_concurrency import standalone
 
 TABLES = {Offer._meta.db_table: "offer", CodeGroup._meta.db_table: "group",
           Code._meta.db_table: "code"}
@@ -43,21 +44,14 @@ def test_deleting_a_code_locks_its_group_before_the_code():
 
 @pytest.mark.postgres
 @pytest.mark.django_db
-def test_retargeting_a_code_locks_its_offer_before_the_code():
-    code = services.create_code(offer=services.OfferTerms(
-        name="v", items=[CatalogItemFactory(kind=ItemKind.VIDEO)]))
+@pytest.mark.parametrize("retarget", [
+    lambda code, item: services.retarget_code(code, item=item),
+    lambda code, item: services.update_code(code, target_item=item),
+], ids=["retarget_code", "update_code"])
+def test_retargeting_a_code_locks_its_offer_before_the_code(retarget):
+    code = standalone(CatalogItemFactory(kind=ItemKind.VIDEO))
     other = CatalogItemFactory(kind=ItemKind.VIDEO)
-    assert locked_tables(lambda: services.retarget_code(code, item=other)) == ["offer", "code"]
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db
-def test_changing_a_codes_target_through_update_code_locks_its_offer_before_the_code():
-    code = services.create_code(offer=services.OfferTerms(
-        name="v", items=[CatalogItemFactory(kind=ItemKind.VIDEO)]))
-    other = CatalogItemFactory(kind=ItemKind.VIDEO)
-    assert locked_tables(lambda: services.update_code(code, target_item=other)) == [
-        "offer", "code"]
+    assert locked_tables(lambda: retarget(code, other)) == ["offer", "code"]
 
 
 @pytest.mark.postgres
@@ -91,8 +85,7 @@ def test_codes_deleted_while_their_batches_are_deleted_never_deadlock():
 @pytest.mark.django_db(transaction=True)
 def test_codes_retargeted_while_their_offers_are_changed_never_deadlock():
     videos = [CatalogItemFactory(kind=ItemKind.VIDEO) for _ in range(24)]
-    codes = [services.create_code(offer=services.OfferTerms(name="v", items=[videos[i]]))
-             for i in range(8)]
+    codes = [standalone(videos[i]) for i in range(8)]
 
     def act(i):
         code = codes[i // 2]
