@@ -193,7 +193,7 @@ class AccessView(NativeAPIView):
     def _learner(self, request) -> User:
         ref = request.query_params.get("user", "").strip()
         if is_learner(request.user) and not request.user.is_staff:
-            if ref and ref not in (str(request.user.pk), request.user.email):
+            if ref and ref.lower() not in (str(request.user.pk), request.user.email.lower()):
                 raise NotFound("user_not_found", "A learner may only ask about themselves.",
                                field="user")
             return request.user

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from catalog.models import Entitlement, ItemKind
 from tests.factories import CatalogItemFactory, EntitlementFactory, UserFactory
@@ -109,3 +110,23 @@ def test_access_names_missing_and_unknown_parameters(api):
     assert api.get("/api/v1/access", {"user": user.email, "item": "nope"}).status_code == 404
     by_external = api.get("/api/v1/access", {"user": user.email, "item": "course-77"})
     assert by_external.json() == {"has_access": False, "expires_at": None, "via": []}
+
+
+def _learner_client(learner):
+    """An APIClient carrying the learner's own OAuth2 access token."""
+    from oauth2_provider.models import AccessToken
+
+    token = AccessToken.objects.create(user=learner, token=f"tok-{learner.pk}", scope="read",
+                                       expires=timezone.now() + dt.timedelta(hours=1))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.token}")
+    return client
+
+
+def test_a_learner_may_name_themselves_by_email_in_any_case():
+    learner, item = UserFactory(email="me@x.com"), CatalogItemFactory()
+    EntitlementFactory(user=learner, item=item)
+    response = _learner_client(learner).get("/api/v1/access",
+                                            {"user": "Me@X.com", "item": str(item.pk)})
+    assert response.status_code == 200, response.content
+    assert response.json()["has_access"] is True
