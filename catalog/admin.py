@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from catalog import services
 from catalog.errors import IncludesCycle
 from catalog.models import CatalogItem, Client, Entitlement
-from core.admin import HistoryProtectedAdmin, held
+from core.admin import HistoryProtectedAdmin
 
 
 class CatalogItemForm(forms.ModelForm):
@@ -36,12 +36,11 @@ class CatalogItemAdmin(HistoryProtectedAdmin):
     autocomplete_fields = ["includes"]
 
     def history_refusal(self, item):
-        history = held({"grant(s)": item.entitlements.count(), "coupon(s)": item.coupons.count(),
-                        "coupon usage(s)": item.coupon_usages.count()})
-        if not history:
-            return None
-        return (f"“{item.title}” has {history}: that history is kept, so the item is not "
-                "deleted. Untick “Is active” to withdraw it.")
+        refusal = services.deletion_refusal(item)  # whatever points at it, from any app
+        return refusal.message if refusal else None
+
+    def delete_object(self, item):
+        services.delete_item(item)
 
     def save_related(self, request, form, formsets, change):
         # Re-check under the includes-graph lock: the form's check ran without it.

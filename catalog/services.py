@@ -9,8 +9,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from catalog.access import descendant_ids
-from catalog.errors import EntitlementError, IncludesCycle
+from catalog.errors import EntitlementError, IncludesCycle, ItemInUse
 from catalog.models import CatalogItem, Client, Entitlement, EntitlementSource
+from catalog.selectors import item_uses
 
 # Any two edits of `includes` could close a cycle between them (A→B beside B→A, or longer
 # rings), so on PostgreSQL they take one transaction-level advisory lock; SQLite serialises
@@ -68,6 +69,35 @@ def update_item(item: CatalogItem, *, includes: Iterable[CatalogItem] | None = N
     if includes is not None:
         set_includes(item, includes)
     return item
+
+
+def _in_use(item: CatalogItem) -> str:
+    """"2 grant(s), 1 license(s) (courses)": what points at `item` ("" when nothing)."""
+    return ", ".join(f"{n:,} {what}" for what, n in item_uses(item).items())
+
+
+def deletion_refusal(item: CatalogItem) -> ItemInUse | None:
+    """Why `item` may not be deleted (anything points at it), or None."""
+    uses = _in_use(item)
+    if not uses:
+        return None
+    return ItemInUse(message=(
+        f"“{item.title}” has {uses} pointing at it: deleting it would break them, so it is "
+        "kept. Deactivate it instead (is_active=false; in the admin, untick “Is active”)."))
+
+
+@transaction.atomic
+def delete_item(item: CatalogItem) -> None:
+    """Delete an item nothing points at; one in use is refused (`ItemInUse`, 409).
+
+    The row lock (FOR UPDATE) waits for a transaction that is adding a link to the item (an
+    insert referencing it holds FOR KEY SHARE) and keeps new ones waiting until this one
+    ends, so the check sees every use and no link is dropped by the delete's cascade."""
+    locked = CatalogItem.objects.select_for_update().get(pk=item.pk)
+    refusal = deletion_refusal(locked)
+    if refusal:
+        raise refusal
+    locked.delete()
 
 
 @transaction.atomic

@@ -71,8 +71,14 @@ class CatalogItemViewSet(NativeView, viewsets.ModelViewSet):
         text=["title", "slug", "external_id"],
     )
 
+    @extend_schema(responses={204: None, **ERRORS, 409: None})
+    def destroy(self, request, *args, **kwargs):
+        """Delete an item nothing points at; one in use is a 409 `in_use` naming what uses
+        it (deactivate it instead: is_active=false)."""
+        return super().destroy(request, *args, **kwargs)
+
     def perform_destroy(self, instance):
-        instance.delete()  # PROTECT on entitlements makes this a 409 once anyone held it
+        services.delete_item(instance)
 
 
 class ClientSerializer(serializers.ModelSerializer):

@@ -40,7 +40,7 @@ def test_an_item_someone_holds_cannot_be_deleted(api):
     grant = EntitlementFactory()
     response = api.delete(f"/api/v1/catalog-items/{grant.item.pk}")
     assert response.status_code == 409
-    assert response.json()["errors"][0]["code"] == "protected"
+    assert response.json()["errors"][0]["code"] == "in_use"
 
 
 def test_create_a_client_with_courses(api):
