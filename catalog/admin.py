@@ -16,6 +16,15 @@ class CatalogItemForm(forms.ModelForm):
         fields = ["kind", "title", "slug", "external_id", "price_cents", "is_active",
                   "excluded_from_site_coupons", "includes"]
 
+    def clean_kind(self):
+        kind = self.cleaned_data.get("kind")
+        if self.instance.pk:
+            stored = CatalogItem.objects.get(pk=self.instance.pk)
+            refusal = services.kind_change_refusal(stored, kind)
+            if refusal:
+                raise ValidationError(refusal.message)
+        return kind
+
     def clean_includes(self):
         included = self.cleaned_data.get("includes") or []
         if self.instance.pk:
@@ -41,6 +50,14 @@ class CatalogItemAdmin(HistoryProtectedAdmin):
 
     def delete_object(self, item):
         services.delete_item(item)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            return super().save_model(request, obj, form, change)
+        # The service re-checks a kind change under the item's lock.
+        changed = {name: form.cleaned_data[name] for name in form.changed_data
+                   if name != "includes"}
+        services.update_item(obj, **changed)
 
     def save_related(self, request, form, formsets, change):
         # Re-check under the includes-graph lock: the form's check ran without it.

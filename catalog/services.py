@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from catalog.access import descendant_ids
 from catalog.errors import EntitlementError, IncludesCycle, ItemInUse
-from catalog.models import CatalogItem, Client, Entitlement, EntitlementSource
+from catalog.models import CatalogItem, Client, Entitlement, EntitlementSource, ItemKind
 from catalog.selectors import item_uses
 
 # Any two edits of `includes` could close a cycle between them (A→B beside B→A, or longer
@@ -59,9 +59,31 @@ def create_item(*, includes: Iterable[CatalogItem] = (), **fields) -> CatalogIte
     return item
 
 
+def kind_change_refusal(item: CatalogItem, kind: str) -> ItemInUse | None:
+    """Why `item` (as stored) may not become `kind`: anything points at it, expecting what
+    it is (a license's course, a coupon's course session…). None when it may."""
+    if kind == item.kind:
+        return None
+    uses = _in_use(item)
+    if not uses:
+        return None
+    new_kind = dict(ItemKind.choices).get(kind, kind).lower()
+    return ItemInUse(field="kind", message=(
+        f"“{item.title}” has {uses} pointing at it, which expect a "
+        f"{item.get_kind_display().lower()}: it cannot become a {new_kind}. Create a new "
+        "item of that kind instead."))
+
+
 @transaction.atomic
 def update_item(item: CatalogItem, *, includes: Iterable[CatalogItem] | None = None,
                 **fields) -> CatalogItem:
+    """Change an item's fields (and what it includes). Its kind does not change while
+    anything points at it (`ItemInUse`, 409), checked under the item's row lock."""
+    if "kind" in fields:
+        stored = CatalogItem.objects.select_for_update().get(pk=item.pk)
+        refusal = kind_change_refusal(stored, fields["kind"])
+        if refusal:
+            raise refusal
     for name, value in fields.items():
         setattr(item, name, value)
     if fields:
@@ -90,9 +112,9 @@ def deletion_refusal(item: CatalogItem) -> ItemInUse | None:
 def delete_item(item: CatalogItem) -> None:
     """Delete an item nothing points at; one in use is refused (`ItemInUse`, 409).
 
-    The row lock (FOR UPDATE) waits for a transaction that is adding a link to the item (an
-    insert referencing it holds FOR KEY SHARE) and keeps new ones waiting until this one
-    ends, so the check sees every use and no link is dropped by the delete's cascade."""
+    A link being added by a transaction not yet committed is not seen by the check; the
+    database's foreign keys (checked at commit) then refuse that transaction instead, so no
+    link is left pointing at nothing."""
     locked = CatalogItem.objects.select_for_update().get(pk=item.pk)
     refusal = deletion_refusal(locked)
     if refusal:

@@ -119,3 +119,53 @@ def test_the_admin_deletes_an_item_nothing_points_at(admin_client):
     item = CatalogItemFactory()
     admin_client.post(f"/admin/catalog/catalogitem/{item.pk}/delete/", {"post": "yes"})
     assert not CatalogItem.objects.filter(pk=item.pk).exists()
+
+
+def test_changing_the_kind_of_a_course_in_a_license_is_a_409_and_nothing_changes(api):
+    course = CatalogItemFactory(title="Intro")
+    LicenseFactory(courses=[course])
+    response = api.patch(f"/api/v1/catalog-items/{course.pk}", {"kind": "video"},
+                         format="json")
+    assert response.status_code == 409, response.content
+    error = response.json()["errors"][0]
+    assert error["code"] == "in_use" and "1 license(s) (courses)" in error["message"]
+    course.refresh_from_db()
+    assert course.kind == ItemKind.COURSE
+
+
+def test_changing_the_kind_of_a_coupons_session_is_refused():
+    session = CatalogItemFactory(kind=ItemKind.COURSE_SESSION)
+    CouponFactory(entity_type="COURSE_SESSION", item=session)
+    with pytest.raises(ItemInUse):
+        services.update_item(session, kind=ItemKind.EVENT)
+    session.refresh_from_db()
+    assert session.kind == ItemKind.COURSE_SESSION
+
+
+def test_the_kind_of_an_item_nothing_points_at_can_change(api):
+    item = CatalogItemFactory()
+    response = api.patch(f"/api/v1/catalog-items/{item.pk}", {"kind": "video"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["kind"] == "video"
+
+
+def test_an_item_in_use_keeps_its_other_fields_editable(api):
+    course = CatalogItemFactory()
+    LicenseFactory(courses=[course])
+    response = api.patch(f"/api/v1/catalog-items/{course.pk}",
+                         {"kind": "course", "title": "Renamed"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["title"] == "Renamed"
+
+
+def test_the_admin_refuses_changing_the_kind_of_an_item_in_use(admin_client):
+    course = CatalogItemFactory(title="Licensed")
+    LicenseFactory(courses=[course])
+    response = admin_client.post(f"/admin/catalog/catalogitem/{course.pk}/change/", {
+        "kind": "video", "title": "Licensed", "slug": course.slug, "external_id": "",
+        "price_cents": "0", "is_active": "on"})
+    assert response.status_code == 200  # the form again, with the reason
+    assert "1 license(s) (courses)" in response.content.decode()
+    course.refresh_from_db()
+    assert course.kind == ItemKind.COURSE
+
