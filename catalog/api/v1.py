@@ -164,10 +164,16 @@ class EntitlementViewSet(NativeView, mixins.ListModelMixin, mixins.RetrieveModel
 
 
 AccessSerializer = inline_serializer("Access", {
-    "has_access": serializers.BooleanField(),
+    "has_access": serializers.BooleanField(
+        help_text="True when any grant is in force, a preview-only one too."),
     "expires_at": serializers.DateTimeField(allow_null=True),
-    "via": inline_serializer("AccessVia", {"source": serializers.CharField(),
-                                           "id": serializers.CharField()}, many=True),
+    "preview_only": serializers.BooleanField(
+        help_text="True when every grant in force opens only the item's preview (from "
+                  "previewAccessOnly coupons): show the preview, not the whole item."),
+    "via": inline_serializer("AccessVia", {
+        "source": serializers.CharField(), "id": serializers.CharField(),
+        "preview": serializers.BooleanField(help_text="This grant opens only a preview."),
+    }, many=True),
 })
 
 

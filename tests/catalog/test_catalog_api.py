@@ -69,7 +69,8 @@ def test_grant_by_email_then_access_says_yes_until_expiry(api):
     assert response.json()["user"] == str(user.pk)
     access = api.get("/api/v1/access", {"user": user.email, "item": str(item.pk)}).json()
     assert access["has_access"] is True
-    assert access["via"] == [{"source": "entitlement", "id": response.json()["id"]}]
+    assert access["via"] == [{"source": "entitlement", "id": response.json()["id"],
+                              "preview": False}]
     assert access["expires_at"].startswith(ends.strftime("%Y-%m-%dT%H:%M:%S"))
 
 
@@ -109,7 +110,8 @@ def test_access_names_missing_and_unknown_parameters(api):
                                       "item": str(item.pk)}).status_code == 404
     assert api.get("/api/v1/access", {"user": user.email, "item": "nope"}).status_code == 404
     by_external = api.get("/api/v1/access", {"user": user.email, "item": "course-77"})
-    assert by_external.json() == {"has_access": False, "expires_at": None, "via": []}
+    assert by_external.json() == {"has_access": False, "expires_at": None,
+                                  "preview_only": False, "via": []}
 
 
 def _learner_client(learner):
@@ -130,3 +132,11 @@ def test_a_learner_may_name_themselves_by_email_in_any_case():
                                             {"user": "Me@X.com", "item": str(item.pk)})
     assert response.status_code == 200, response.content
     assert response.json()["has_access"] is True
+
+
+def test_access_through_the_api_says_when_it_is_only_a_preview(api):
+    grant = EntitlementFactory(preview_only=True)
+    response = api.get("/api/v1/access", {"user": grant.user.email, "item": str(grant.item.pk)})
+    assert response.json() == {"has_access": True, "expires_at": None, "preview_only": True,
+                               "via": [{"source": "entitlement", "id": str(grant.pk),
+                                        "preview": True}]}
