@@ -6,12 +6,11 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, ForeignObjectRel, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from catalog.access import AccessGrant, accessible_items, providers, roots_reaching
 from catalog.models import CatalogItem, Entitlement, EntitlementSource
+from core.relations import count_references, references_to
 
 SOURCE_LABELS = {
     EntitlementSource.REDEMPTION: "Redeemed code",
@@ -78,63 +77,11 @@ def holdings(user, at: dt.datetime | None = None) -> list[Holding]:
     return rows
 
 
-# How a use reads where the model's own name would not say it.
-_USE_LABELS = {(Entitlement, "item"): "grant(s)",
-               (CatalogItem, "includes"): "container(s) including it"}
-
-
-@dataclass(frozen=True)
-class _Reference:
-    """One way a row can point at an item: `model.<lookup>` is the item's id."""
-
-    model: type
-    lookup: str
-    label: str
-
-
-def _references() -> list[_Reference]:
-    """Every relation pointing at `CatalogItem`, from any app, found through its `_meta`
-    (catalog names none of the apps above it): reverse foreign keys (hidden ones too, such as
-    a code's `target_item`) and many-to-many fields, counted in their through tables (an
-    explicit through model is counted once, by its own foreign key). What an item includes
-    is its own content, not a use of it."""
-    found: list[tuple[type, object, type, str]] = []  # (owner, field, table, lookup)
-    for rel in CatalogItem._meta.get_fields(include_hidden=True):
-        if not isinstance(rel, ForeignObjectRel):
-            continue
-        field = rel.field
-        if rel.many_to_many:
-            through = rel.through
-            if through._meta.auto_created:
-                found.append((field.model, field, through, field.m2m_reverse_field_name()))
-        elif not rel.related_model._meta.auto_created:  # those are the M2Ms' tables, above
-            found.append((rel.related_model, field, rel.related_model, field.name))
-    owners = [owner for owner, *_ in found]
-    references = []
-    for owner, field, table, lookup in found:
-        label = _USE_LABELS.get((owner, field.name))
-        if label is None:
-            label = f"{owner._meta.verbose_name}(s)"
-            if owners.count(owner) > 1:
-                label += f" ({field.verbose_name})"
-        references.append(_Reference(table, lookup, label))
-    return references
-
 
 def item_uses(item: CatalogItem) -> dict[str, int]:
-    """What points at `item`, by kind of use, non-zero counts only ({"grant(s)": 2,
-    "license(s) (courses)": 1}); one query, whatever the number of relations."""
-    references = _references()
-    counts = {
-        f"use_{i}": Coalesce(Subquery(
-            ref.model._base_manager.filter(**{ref.lookup: OuterRef("pk")}).order_by()
-            .values(ref.lookup).annotate(n=Count("*")).values("n")[:1]), 0)
-        for i, ref in enumerate(references)
-    }
-    row = (CatalogItem.objects.filter(pk=item.pk).order_by().annotate(**counts)
-           .values_list(*counts).first()) or [0] * len(references)
-    uses: dict[str, int] = {}
-    for ref, n in zip(references, row, strict=True):
-        if n:
-            uses[ref.label] = uses.get(ref.label, 0) + n
-    return uses
+    """What points at `item`, from any app, by kind of use, non-zero counts only
+    ({"grant(s)": 2, "license(s) (courses)": 1}); one query (`core.relations`)."""
+    return count_references(item, references_to(CatalogItem, labels={
+        (Entitlement, "item"): "grant(s)",
+        (CatalogItem, "includes"): "container(s) including it",
+    }))

@@ -12,6 +12,7 @@ from catalog.access import descendant_ids
 from catalog.errors import EntitlementError, IncludesCycle, ItemInUse
 from catalog.models import CatalogItem, Client, Entitlement, EntitlementSource, ItemKind
 from catalog.selectors import item_uses
+from core.relations import in_words
 
 # Any two edits of `includes` could close a cycle between them (A→B beside B→A, or longer
 # rings), so on PostgreSQL they take one transaction-level advisory lock; SQLite serialises
@@ -95,7 +96,7 @@ def update_item(item: CatalogItem, *, includes: Iterable[CatalogItem] | None = N
 
 def _in_use(item: CatalogItem) -> str:
     """"2 grant(s), 1 license(s) (courses)": what points at `item` ("" when nothing)."""
-    return ", ".join(f"{n:,} {what}" for what, n in item_uses(item).items())
+    return in_words(item_uses(item))
 
 
 def deletion_refusal(item: CatalogItem) -> ItemInUse | None:
