@@ -93,6 +93,9 @@ class LearnerGroupAdmin(HistoryProtectedAdmin):
     def save_model(self, request, obj, form, change):
         services.set_group_parent(obj, form.cleaned_data.get("parent"))  # re-checked, locked
 
+    def delete_object(self, group):
+        services.delete_group(group)
+
     def history_refusal(self, group):
         # Whatever protects it, from any app (subgroups, coupons…), found through `_meta`.
         history = held(count_references(group, references_to(
