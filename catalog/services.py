@@ -124,8 +124,30 @@ def delete_item(item: CatalogItem) -> None:
 
 
 @transaction.atomic
-def create_client(*, name: str, school_name: str = "") -> Client:
-    return Client.objects.create(name=name, school_name=school_name)
+def create_client(*, name: str, school_name: str = "", courses: Iterable[CatalogItem] = (),
+                  learning_paths: Iterable[CatalogItem] = (),
+                  course_tags: Iterable[CatalogItem] = ()) -> Client:
+    """A client organisation and the content assigned to it."""
+    client = Client.objects.create(name=name, school_name=school_name)
+    return update_client(client, courses=courses, learning_paths=learning_paths,
+                         course_tags=course_tags)
+
+
+@transaction.atomic
+def update_client(client: Client, *, courses: Iterable[CatalogItem] | None = None,
+                  learning_paths: Iterable[CatalogItem] | None = None,
+                  course_tags: Iterable[CatalogItem] | None = None, **fields) -> Client:
+    """Change a client's `name`/`school_name`; each content list given replaces that list
+    (None leaves it as it is)."""
+    for name, value in fields.items():
+        setattr(client, name, value)
+    if fields:
+        client.save()
+    content = {"courses": courses, "learning_paths": learning_paths, "course_tags": course_tags}
+    for relation, items in content.items():
+        if items is not None:
+            getattr(client, relation).set(list(items))
+    return client
 
 
 def grant_entitlement(

@@ -95,6 +95,12 @@ class ClientSerializer(serializers.ModelSerializer):
                   "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
 
+    def create(self, validated_data):
+        return services.create_client(**validated_data)
+
+    def update(self, instance, validated_data):
+        return services.update_client(instance, **validated_data)
+
 
 class ClientViewSet(NativeView, viewsets.ModelViewSet):
     """Client organisations and the content assigned to them."""

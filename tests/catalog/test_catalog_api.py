@@ -7,7 +7,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from catalog.models import Entitlement, ItemKind
-from tests.factories import CatalogItemFactory, EntitlementFactory, UserFactory
+from tests.factories import CatalogItemFactory, ClientFactory, EntitlementFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -140,3 +140,37 @@ def test_access_through_the_api_says_when_it_is_only_a_preview(api):
     assert response.json() == {"has_access": True, "expires_at": None, "preview_only": True,
                                "via": [{"source": "entitlement", "id": str(grant.pk),
                                         "preview": True}]}
+
+
+def test_create_client_sets_its_content():
+    from catalog.services import create_client
+
+    course = CatalogItemFactory()
+    path = CatalogItemFactory(kind=ItemKind.LEARNING_PATH)
+    client = create_client(name="Acme", courses=[course], learning_paths=[path])
+    assert list(client.courses.all()) == [course]
+    assert list(client.learning_paths.all()) == [path]
+
+
+def test_update_client_replaces_the_content_it_is_given_and_keeps_the_rest():
+    from catalog.services import update_client
+
+    old, new = CatalogItemFactory(), CatalogItemFactory()
+    tag = CatalogItemFactory(kind=ItemKind.COURSE_TAG)
+    client = ClientFactory()
+    client.courses.set([old])
+    client.course_tags.set([tag])
+    update_client(client, name="Renamed", courses=[new])
+    client.refresh_from_db()
+    assert client.name == "Renamed" and list(client.courses.all()) == [new]
+    assert list(client.course_tags.all()) == [tag]
+
+
+def test_patch_a_client_replaces_its_courses(api):
+    old, new = CatalogItemFactory(), CatalogItemFactory()
+    client = ClientFactory()
+    client.courses.set([old])
+    response = api.patch(f"/api/v1/clients/{client.pk}", {"courses": [str(new.pk)]},
+                         format="json")
+    assert response.status_code == 200
+    assert response.json()["courses"] == [str(new.pk)]
