@@ -1,75 +1,25 @@
 """Staff admin for people, groups, tags and API keys.
 
-A learner's page shows, read-only, everything they hold and why: what they may open now
-(`catalog.selectors.holdings`, with what granted it and through which bundle), then the
-history behind it — grants, redemptions, license seats, coupon usages — each the latest
-`PANEL_ROWS` with a link to the full list; memberships and tags are the inlines below.
-A learner who holds history is not deleted: the delete page says so and suggests
-deactivating the account.
+A learner's page shows, read-only, everything they hold and why: the panels the apps above
+accounts register (`accounts.panels`) — what they may open now and through what, then the
+history behind it (grants, redemptions, license seats, coupon usages), each the latest rows
+with a link to the full list; memberships and tags are the inlines below. A learner who
+holds history (what the panels count) is not deleted: the delete page says so and suggests
+deactivating the account. A group that rows of other apps protect is not deleted either.
 """
 
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
-from django.template.loader import render_to_string
-from django.urls import reverse
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey as LibraryApiKey
 
 from accounts import services
 from accounts.models import ApiKey, LearnerGroup, Membership, User, UserTag
-from catalog.selectors import holdings
+from accounts.panels import history_held, what_they_hold
 from core.admin import HistoryProtectedAdmin, held
-
-PANEL_ROWS = 50
-
-
-def _when(moment) -> str:
-    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else "—"
-
-
-def _section(title, queryset, *, admin_name, headings, cells, user):
-    """One table of the panel: the latest rows of `queryset` (a user's related rows)."""
-    changelist = reverse(f"admin:{admin_name}_changelist")
-    return {
-        "title": title, "count": queryset.count(), "headings": headings,
-        "all_url": f"{changelist}?user={user.pk}",
-        "rows": [{"url": reverse(f"admin:{admin_name}_change", args=[row.pk]),
-                  "cells": cells(row)} for row in queryset[:PANEL_ROWS]],
-    }
-
-
-def what_they_hold(user: User) -> str:
-    """The read-only panel of the user's page (HTML)."""
-    sections = [
-        _section("Grants", user.entitlements.select_related("item").order_by("-created_at"),
-                 admin_name="catalog_entitlement", user=user,
-                 headings=["Item", "Source", "Reference", "From", "Until", "Revoked"],
-                 cells=lambda e: [e.item.title, e.get_source_display(), e.source_ref or "—",
-                                  _when(e.starts_at), _when(e.expires_at),
-                                  _when(e.revoked_at)]),
-        _section("Redemptions", user.redemptions.select_related("code", "code__group")
-                 .order_by("-redeemed_at", "-id"), admin_name="redemptions_redemption",
-                 user=user, headings=["Code", "Group", "Redeemed", "IP", "Rolled back"],
-                 cells=lambda r: [r.code.code, r.code.group.label if r.code.group else "—",
-                                  _when(r.redeemed_at), r.ip or "—",
-                                  f"{_when(r.rolled_back_at)} {r.rolled_back_reason}"
-                                  if r.rolled_back_at else "—"]),
-        _section("License seats", user.seats.select_related("license")
-                 .order_by("-assigned_at"), admin_name="licensing_seat", user=user,
-                 headings=["License", "Assigned", "Until", "Revoked", "Source"],
-                 cells=lambda s: [s.license.name, _when(s.assigned_at), _when(s.expires_at),
-                                  f"{_when(s.revoked_at)} {s.revoked_reason}"
-                                  if s.revoked_at else "—", s.source]),
-        _section("Coupon usages", user.coupon_usages.select_related("coupon", "item")
-                 .order_by("-created_at"), admin_name="coupons_couponusage", user=user,
-                 headings=["Coupon", "Item", "Status", "Used", "Decided"],
-                 cells=lambda u: [u.coupon.code, u.item.title, u.get_status_display(),
-                                  _when(u.created_at), _when(u.decided_at)]),
-    ]
-    return render_to_string("admin/accounts/user/what_they_hold.html",
-                            {"holdings": holdings(user), "sections": sections})
+from core.relations import count_references, references_to
 
 
 class MembershipInline(admin.TabularInline):
@@ -106,10 +56,7 @@ class UserAdmin(HistoryProtectedAdmin, DjangoUserAdmin):
         return what_they_hold(user) if user.pk else "—"
 
     def history_refusal(self, user):
-        history = held({"grant(s)": user.entitlements.count(),
-                        "redemption(s)": user.redemptions.count(),
-                        "seat(s)": user.seats.count(),
-                        "coupon usage(s)": user.coupon_usages.count()})
+        history = held(history_held(user))
         if not history:
             return None
         return (f"{user.email} has {history}: that history is kept, so the account is not "
@@ -146,13 +93,17 @@ class LearnerGroupAdmin(HistoryProtectedAdmin):
     def save_model(self, request, obj, form, change):
         services.set_group_parent(obj, form.cleaned_data.get("parent"))  # re-checked, locked
 
+    def delete_object(self, group):
+        services.delete_group(group)
+
     def history_refusal(self, group):
-        history = held({"subgroup(s)": group.children.count(),
-                        "coupon(s)": group.entity_coupons.count() + group.owned_coupons.count()})
+        # Whatever protects it, from any app (subgroups, coupons…), found through `_meta`.
+        history = held(count_references(group, references_to(
+            LearnerGroup, protect_only=True,
+            labels={(LearnerGroup, "parent"): "subgroup(s)"})))
         if not history:
             return None
-        return (f"Group “{group.name}” has {history}: move its subgroups and delete or move "
-                "its coupons first.")
+        return (f"Group “{group.name}” has {history}: move or delete those first.")
 
 
 @admin.register(Membership)

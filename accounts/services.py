@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.errors import AccountsError
 from accounts.models import LearnerGroup, Membership, User, UserTag
+from core.errors import Conflict
 
 
 @transaction.atomic
@@ -29,6 +30,39 @@ def set_group_parent(group: LearnerGroup, parent: LearnerGroup | None) -> Learne
 
 
 @transaction.atomic
+def create_group(*, name: str, code: str = "", parent: LearnerGroup | None = None) -> LearnerGroup:
+    """A new learner group, under `parent` when given."""
+    group = LearnerGroup.objects.create(name=name, code=code)
+    return set_group_parent(group, parent) if parent else group
+
+
+_UNCHANGED = object()
+
+
+@transaction.atomic
+def update_group(group: LearnerGroup, *, parent: LearnerGroup | object | None = _UNCHANGED,
+                 **fields) -> LearnerGroup:
+    """Change a group's `name`/`code`, and move it when `parent` is given (None: to the top;
+    a group cannot sit under itself)."""
+    for name, value in fields.items():
+        setattr(group, name, value)
+    if parent is not _UNCHANGED:
+        return set_group_parent(group, parent)
+    group.save()
+    return group
+
+
+@transaction.atomic
+def delete_group(group: LearnerGroup) -> None:
+    """Delete a group and its memberships; one with subgroups is refused (409). Rows other
+    apps protect it with (coupons) refuse it too (`ProtectedError`, a 409 on the API)."""
+    locked = LearnerGroup.objects.select_for_update().get(pk=group.pk)
+    if locked.children.exists():
+        raise Conflict("has_children", "This group has subgroups; move or delete them first.")
+    locked.delete()
+
+
+@transaction.atomic
 def add_member(*, user: User, group: LearnerGroup, expires_at: dt.datetime | None = None,
                is_admin: bool = False) -> Membership:
     """Make `user` a member of `group` (or update their membership): safe to repeat."""
@@ -39,6 +73,33 @@ def add_member(*, user: User, group: LearnerGroup, expires_at: dt.datetime | Non
         membership.is_admin = is_admin or membership.is_admin
         membership.save(update_fields=["expires_at", "is_admin", "updated_at"])
     return membership
+
+
+@transaction.atomic
+def update_membership(membership: Membership, **changes) -> Membership:
+    """Change a membership's `expires_at`, `is_admin`, `user` or `group`; a learner is in a
+    group once (409 `already_member`)."""
+    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    clash = Membership.objects.filter(user=locked.user_id, group=locked.group_id)\
+        .exclude(pk=locked.pk)
+    if clash.exists():
+        raise Conflict("already_member", "This learner is already a member of this group.",
+                       field="group")
+    try:
+        with transaction.atomic():
+            locked.save()
+    except IntegrityError:  # the same membership made concurrently
+        raise Conflict("already_member", "This learner is already a member of this group.",
+                       field="group") from None
+    return locked
+
+
+@transaction.atomic
+def remove_member(membership: Membership) -> None:
+    """End a membership (the row goes: memberships are not history)."""
+    Membership.objects.filter(pk=membership.pk).delete()
 
 
 def add_tags(user: User, tags: list[str]) -> list[UserTag]:

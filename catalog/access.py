@@ -26,12 +26,14 @@ from catalog.models import CatalogItem, Entitlement
 
 @dataclass(frozen=True)
 class AccessGrant:
-    """One reason a learner may open an item: what granted it and until when (None: no end)."""
+    """One reason a learner may open an item: what granted it, until when (None: no end),
+    and whether it opens only the item's preview (a previewAccessOnly coupon's grant)."""
 
     source: str
     id: str
     expires_at: dt.datetime | None
     item_id: object = None
+    preview: bool = False
 
 
 @dataclass(frozen=True)
@@ -40,11 +42,18 @@ class Access:
     expires_at: dt.datetime | None = None
     via: list[AccessGrant] = field(default_factory=list)
 
+    @property
+    def preview_only(self) -> bool:
+        """Every grant in force opens only a preview: the learner may open the preview, not
+        the whole item."""
+        return bool(self.via) and all(g.preview for g in self.via)
+
     def as_dict(self) -> dict:
         return {
             "has_access": self.has_access,
             "expires_at": self.expires_at,
-            "via": [{"source": g.source, "id": g.id} for g in self.via],
+            "preview_only": self.preview_only,
+            "via": [{"source": g.source, "id": g.id, "preview": g.preview} for g in self.via],
         }
 
 
@@ -163,10 +172,10 @@ def has_access(user, item: CatalogItem | object, at: dt.datetime | None = None) 
     item_id = getattr(item, "pk", item)
     covering = covering_items_sql(item_id)
     grants = [
-        AccessGrant("entitlement", str(pk), expires_at, covered)
-        for pk, expires_at, covered in Entitlement.objects.active(at)
+        AccessGrant("entitlement", str(pk), expires_at, covered, preview)
+        for pk, expires_at, covered, preview in Entitlement.objects.active(at)
         .filter(user=user, item_id__in=covering)
-        .values_list("pk", "expires_at", "item_id")
+        .values_list("pk", "expires_at", "item_id", "preview_only")
     ]
     for provider in _providers:
         grants.extend(provider.grants(user, covering, at))

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from catalog import services
 from catalog.errors import IncludesCycle
 from catalog.models import CatalogItem, Client, Entitlement
-from core.admin import HistoryProtectedAdmin, held
+from core.admin import HistoryProtectedAdmin
 
 
 class CatalogItemForm(forms.ModelForm):
@@ -15,6 +15,15 @@ class CatalogItemForm(forms.ModelForm):
         model = CatalogItem
         fields = ["kind", "title", "slug", "external_id", "price_cents", "is_active",
                   "excluded_from_site_coupons", "includes"]
+
+    def clean_kind(self):
+        kind = self.cleaned_data.get("kind")
+        if self.instance.pk:
+            stored = CatalogItem.objects.get(pk=self.instance.pk)
+            refusal = services.kind_change_refusal(stored, kind)
+            if refusal:
+                raise ValidationError(refusal.message)
+        return kind
 
     def clean_includes(self):
         included = self.cleaned_data.get("includes") or []
@@ -36,12 +45,19 @@ class CatalogItemAdmin(HistoryProtectedAdmin):
     autocomplete_fields = ["includes"]
 
     def history_refusal(self, item):
-        history = held({"grant(s)": item.entitlements.count(), "coupon(s)": item.coupons.count(),
-                        "coupon usage(s)": item.coupon_usages.count()})
-        if not history:
-            return None
-        return (f"“{item.title}” has {history}: that history is kept, so the item is not "
-                "deleted. Untick “Is active” to withdraw it.")
+        refusal = services.deletion_refusal(item)  # whatever points at it, from any app
+        return refusal.message if refusal else None
+
+    def delete_object(self, item):
+        services.delete_item(item)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            return super().save_model(request, obj, form, change)
+        # The service re-checks a kind change under the item's lock.
+        changed = {name: form.cleaned_data[name] for name in form.changed_data
+                   if name != "includes"}
+        services.update_item(obj, **changed)
 
     def save_related(self, request, form, formsets, change):
         # Re-check under the includes-graph lock: the form's check ran without it.

@@ -1,6 +1,6 @@
 """Refusals of the catalog and access rules."""
 
-from core.errors import DomainError
+from core.errors import Conflict, DomainError
 
 
 class CatalogError(DomainError):
@@ -16,3 +16,10 @@ class IncludesCycle(CatalogError):
 class EntitlementError(DomainError):
     default_code = "entitlement_invalid"
     http_status = 400
+
+
+class ItemInUse(Conflict, CatalogError):
+    """Something points at the item (a grant, a license, an offer…): it is not deleted, nor
+    changed to another kind (409)."""
+
+    default_code = "in_use"

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from catalog.access import AccessGrant, accessible_items, providers, roots_reaching
 from catalog.models import CatalogItem, Entitlement, EntitlementSource
+from core.relations import count_references, references_to
 
 SOURCE_LABELS = {
     EntitlementSource.REDEMPTION: "Redeemed code",
@@ -74,3 +75,13 @@ def holdings(user, at: dt.datetime | None = None) -> list[Holding]:
                             via=None if root == item_id else items.get(root)))
     rows.sort(key=lambda h: (h.item.title.lower(), str(h.item.pk)))
     return rows
+
+
+
+def item_uses(item: CatalogItem) -> dict[str, int]:
+    """What points at `item`, from any app, by kind of use, non-zero counts only
+    ({"grant(s)": 2, "license(s) (courses)": 1}); one query (`core.relations`)."""
+    return count_references(item, references_to(CatalogItem, labels={
+        (Entitlement, "item"): "grant(s)",
+        (CatalogItem, "includes"): "container(s) including it",
+    }))

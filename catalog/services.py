@@ -9,8 +9,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from catalog.access import descendant_ids
-from catalog.errors import EntitlementError, IncludesCycle
-from catalog.models import CatalogItem, Client, Entitlement, EntitlementSource
+from catalog.errors import EntitlementError, IncludesCycle, ItemInUse
+from catalog.models import CatalogItem, Client, Entitlement, EntitlementSource, ItemKind
+from catalog.selectors import item_uses
+from core.relations import in_words
 
 # Any two edits of `includes` could close a cycle between them (A→B beside B→A, or longer
 # rings), so on PostgreSQL they take one transaction-level advisory lock; SQLite serialises
@@ -58,9 +60,31 @@ def create_item(*, includes: Iterable[CatalogItem] = (), **fields) -> CatalogIte
     return item
 
 
+def kind_change_refusal(item: CatalogItem, kind: str) -> ItemInUse | None:
+    """Why `item` (as stored) may not become `kind`: anything points at it, expecting what
+    it is (a license's course, a coupon's course session…). None when it may."""
+    if kind == item.kind:
+        return None
+    uses = _in_use(item)
+    if not uses:
+        return None
+    new_kind = dict(ItemKind.choices).get(kind, kind).lower()
+    return ItemInUse(field="kind", message=(
+        f"“{item.title}” has {uses} pointing at it, which expect a "
+        f"{item.get_kind_display().lower()}: it cannot become a {new_kind}. Create a new "
+        "item of that kind instead."))
+
+
 @transaction.atomic
 def update_item(item: CatalogItem, *, includes: Iterable[CatalogItem] | None = None,
                 **fields) -> CatalogItem:
+    """Change an item's fields (and what it includes). Its kind does not change while
+    anything points at it (`ItemInUse`, 409), checked under the item's row lock."""
+    if "kind" in fields:
+        stored = CatalogItem.objects.select_for_update().get(pk=item.pk)
+        refusal = kind_change_refusal(stored, fields["kind"])
+        if refusal:
+            raise refusal
     for name, value in fields.items():
         setattr(item, name, value)
     if fields:
@@ -70,9 +94,60 @@ def update_item(item: CatalogItem, *, includes: Iterable[CatalogItem] | None = N
     return item
 
 
+def _in_use(item: CatalogItem) -> str:
+    """"2 grant(s), 1 license(s) (courses)": what points at `item` ("" when nothing)."""
+    return in_words(item_uses(item))
+
+
+def deletion_refusal(item: CatalogItem) -> ItemInUse | None:
+    """Why `item` may not be deleted (anything points at it), or None."""
+    uses = _in_use(item)
+    if not uses:
+        return None
+    return ItemInUse(message=(
+        f"“{item.title}” has {uses} pointing at it: deleting it would break them, so it is "
+        "kept. Deactivate it instead (is_active=false; in the admin, untick “Is active”)."))
+
+
 @transaction.atomic
-def create_client(*, name: str, school_name: str = "") -> Client:
-    return Client.objects.create(name=name, school_name=school_name)
+def delete_item(item: CatalogItem) -> None:
+    """Delete an item nothing points at; one in use is refused (`ItemInUse`, 409).
+
+    A link being added by a transaction not yet committed is not seen by the check; the
+    database's foreign keys (checked at commit) then refuse that transaction instead, so no
+    link is left pointing at nothing."""
+    locked = CatalogItem.objects.select_for_update().get(pk=item.pk)
+    refusal = deletion_refusal(locked)
+    if refusal:
+        raise refusal
+    locked.delete()
+
+
+@transaction.atomic
+def create_client(*, name: str, school_name: str = "", courses: Iterable[CatalogItem] = (),
+                  learning_paths: Iterable[CatalogItem] = (),
+                  course_tags: Iterable[CatalogItem] = ()) -> Client:
+    """A client organisation and the content assigned to it."""
+    client = Client.objects.create(name=name, school_name=school_name)
+    return update_client(client, courses=courses, learning_paths=learning_paths,
+                         course_tags=course_tags)
+
+
+@transaction.atomic
+def update_client(client: Client, *, courses: Iterable[CatalogItem] | None = None,
+                  learning_paths: Iterable[CatalogItem] | None = None,
+                  course_tags: Iterable[CatalogItem] | None = None, **fields) -> Client:
+    """Change a client's `name`/`school_name`; each content list given replaces that list
+    (None leaves it as it is)."""
+    for name, value in fields.items():
+        setattr(client, name, value)
+    if fields:
+        client.save()
+    content = {"courses": courses, "learning_paths": learning_paths, "course_tags": course_tags}
+    for relation, items in content.items():
+        if items is not None:
+            getattr(client, relation).set(list(items))
+    return client
 
 
 def grant_entitlement(

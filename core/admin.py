@@ -19,12 +19,9 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
 from core.errors import DomainError
+from core.relations import in_words
 
-
-def held(counts: dict[str, int]) -> str:
-    """"2 grant(s), 1 seat(s)" for the non-zero counts ("" when none): the start of a
-    `history_refusal`."""
-    return ", ".join(f"{n:,} {what}" for what, n in counts.items() if n)
+held = in_words  # "2 grant(s), 1 seat(s)": the start of a `history_refusal`
 
 
 class HistoryProtectedAdmin(admin.ModelAdmin):

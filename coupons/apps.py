@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class CouponsConfig(AppConfig):
     name = "coupons"
     verbose_name = "Coupons"
+
+    def ready(self) -> None:
+        from accounts.panels import register_learner_panels
+        from coupons.panels import PANELS
+
+        register_learner_panels(*PANELS)  # what a learner's admin page shows of this app

@@ -222,7 +222,7 @@ class GroupOffering(TimeStamped):
 
 
 class EduBriteSession(models.Model):
-    """EduBrite's connect.do handshake: a session id, then the user who signed in on it.
+    """EduBrite's connect.do session: stored once a user signs in on a handshake's id.
 
     The cookies carry this row's id and the signed-in user, signed with `SECRET_KEY`
     (`coupons.sessions`); the row holds the expiry, so staff can end a session in the admin.

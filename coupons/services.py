@@ -377,3 +377,10 @@ def offer_item(*, group: LearnerGroup, item: CatalogItem) -> GroupOffering:
     except IntegrityError:  # a concurrent request listed it first
         offering = GroupOffering.objects.get(group=group, item=item)
     return offering
+
+
+@transaction.atomic
+def remove_offering(offering: GroupOffering) -> None:
+    """Stop the group offering the item (GROUP coupons no longer serve it); usages made
+    through it stay. Removing it twice changes nothing."""
+    GroupOffering.objects.filter(pk=offering.pk).delete()

@@ -1,16 +1,19 @@
 """EduBrite's session handshake (`/oltpublish/site/connect.do`), as its client libraries use it.
 
-1. A call without a valid `SESSION_ID` cookie opens a session: a row in `EduBriteSession`
-   that lives `HANDSHAKE_SECONDS`, and a `SESSION_ID` cookie carrying its id, signed.
-2. A call with that cookie and a user's `username` (email) + `password` signs the session in:
-   it now lives `SESSION_SECONDS`, and a `SESSION_INFO` cookie carries the session id, the
-   user's id and a fingerprint of their password hash, signed and timestamped.
+1. A call without a usable `SESSION_ID` cookie starts a handshake: a `SESSION_ID` cookie
+   carrying a fresh id, signed and timestamped. Nothing is stored: anonymous calls write no
+   row, however many there are. The handshake may be signed in on for `HANDSHAKE_SECONDS`.
+2. A call with that cookie and a user's `username` (email) + `password` signs in: a row in
+   `EduBriteSession` with that id, living `SESSION_SECONDS`, and a `SESSION_INFO` cookie
+   carrying the session id, the user's id and a fingerprint of their password hash, signed
+   and timestamped. (The caller throttles the password check: `accounts.throttles`.)
 3. Later calls carrying both cookies are that user (`session_user`). A changed password, a
    deactivated user, an ended or expired session, or a cookie that was tampered with or
    belongs to another session: not authenticated.
 
-Signatures use Django's `TimestampSigner` with this module's salt; the row is the state (it is
-shared by every app server through the database, and staff can end it in the admin).
+Signatures use Django's `TimestampSigner` with this module's salt; the row is the state once
+signed in (it is shared by every app server through the database, and staff can end it in
+the admin).
 """
 
 from __future__ import annotations
@@ -35,40 +38,56 @@ def _fingerprint(user: User) -> str:
     return user.get_session_auth_hash()[:20]
 
 
-@transaction.atomic
-def open_session(*, now: dt.datetime | None = None) -> tuple[EduBriteSession, str]:
-    """A new session and its signed `SESSION_ID` cookie value (expired rows are swept)."""
-    now = now or timezone.now()
-    EduBriteSession.objects.filter(expires_at__lte=now).delete()
-    session = EduBriteSession.objects.create(
-        expires_at=now + dt.timedelta(seconds=HANDSHAKE_SECONDS))
-    return session, _signer.sign(str(session.pk))
+def open_session() -> tuple[uuid.UUID, str]:
+    """A new handshake: its id and the signed `SESSION_ID` cookie value. Stores nothing."""
+    session_id = uuid.uuid4()
+    return session_id, _signer.sign(str(session_id))
 
 
-def session_from_cookie(value: str | None) -> EduBriteSession | None:
-    """The live session a `SESSION_ID` cookie names, or None."""
+def _signed_id(value: str | None, max_age: int) -> uuid.UUID | None:
     if not value:
         return None
     try:
-        session_id = uuid.UUID(_signer.unsign(value, max_age=SESSION_SECONDS))
+        return uuid.UUID(_signer.unsign(value, max_age=max_age))
     except (signing.BadSignature, ValueError):
+        return None
+
+
+def session_from_cookie(value: str | None) -> EduBriteSession | None:
+    """The live, signed-in session a `SESSION_ID` cookie names, or None."""
+    session_id = _signed_id(value, SESSION_SECONDS)
+    if session_id is None:
         return None
     return (EduBriteSession.objects.select_related("user")
             .filter(pk=session_id, expires_at__gt=timezone.now()).first())
 
 
+def handshake_id(value: str | None) -> uuid.UUID | None:
+    """The id a `SESSION_ID` cookie lets one sign in on: a live session's (signing in again),
+    or a handshake's started less than `HANDSHAKE_SECONDS` ago and not used by a session
+    that has ended since. None: start a new handshake."""
+    session = session_from_cookie(value)
+    if session is not None:
+        return session.pk
+    session_id = _signed_id(value, HANDSHAKE_SECONDS)
+    if session_id is None or EduBriteSession.objects.filter(pk=session_id).exists():
+        return None
+    return session_id
+
+
 @transaction.atomic
-def sign_in(*, session: EduBriteSession, user: User,
+def sign_in(*, session_id: uuid.UUID, user: User,
             now: dt.datetime | None = None) -> tuple[EduBriteSession, str]:
-    """Bind `user` (already authenticated) to the session; the signed `SESSION_INFO` value."""
+    """Bind `user` (already authenticated) to the session `session_id`, storing it (expired
+    rows are swept); the signed `SESSION_INFO` value."""
     now = now or timezone.now()
-    locked = EduBriteSession.objects.select_for_update().get(pk=session.pk)
-    locked.user = user
-    locked.signed_in_at = now
-    locked.expires_at = now + dt.timedelta(seconds=SESSION_SECONDS)
-    locked.save(update_fields=["user", "signed_in_at", "expires_at"])
-    info = _signer.sign_object({"s": str(locked.pk), "u": str(user.pk), "h": _fingerprint(user)})
-    return locked, info
+    EduBriteSession.objects.filter(expires_at__lte=now).delete()
+    session, _ = EduBriteSession.objects.update_or_create(pk=session_id, defaults={
+        "user": user, "signed_in_at": now,
+        "expires_at": now + dt.timedelta(seconds=SESSION_SECONDS)})
+    info = _signer.sign_object({"s": str(session.pk), "u": str(user.pk),
+                                "h": _fingerprint(user)})
+    return session, info
 
 
 def session_user(id_cookie: str | None, info_cookie: str | None) -> tuple[User, EduBriteSession]:

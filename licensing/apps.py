@@ -6,7 +6,10 @@ class LicensingConfig(AppConfig):
     verbose_name = "Licensing"
 
     def ready(self) -> None:
+        from accounts.panels import register_learner_panels
         from catalog.access import register_provider
         from licensing.access import SeatAccessProvider
+        from licensing.panels import PANELS
 
         register_provider(SeatAccessProvider())
+        register_learner_panels(*PANELS)  # the learner's admin page shows their seats

@@ -8,7 +8,6 @@ from accounts import services
 from accounts.api.fields import LearnerField
 from accounts.dialects import NativeView
 from accounts.models import LearnerGroup, Membership
-from core.errors import Conflict
 from core.filters import ZypeFilters
 
 
@@ -22,19 +21,10 @@ class LearnerGroupSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
 
     def create(self, validated_data):
-        parent = validated_data.pop("parent", None)
-        group = LearnerGroup.objects.create(**validated_data)
-        return services.set_group_parent(group, parent) if parent else group
+        return services.create_group(**validated_data)
 
     def update(self, instance, validated_data):
-        parent_given = "parent" in validated_data
-        parent = validated_data.pop("parent", None)
-        for name, value in validated_data.items():
-            setattr(instance, name, value)
-        if parent_given:
-            return services.set_group_parent(instance, parent)
-        instance.save()
-        return instance
+        return services.update_group(instance, **validated_data)
 
 
 class LearnerGroupViewSet(NativeView, viewsets.ModelViewSet):
@@ -49,9 +39,7 @@ class LearnerGroupViewSet(NativeView, viewsets.ModelViewSet):
     )
 
     def perform_destroy(self, instance):
-        if instance.children.exists():
-            raise Conflict("has_children", "This group has subgroups; move or delete them first.")
-        instance.delete()
+        services.delete_group(instance)
 
 
 class MembershipSerializer(serializers.ModelSerializer):
@@ -67,6 +55,9 @@ class MembershipSerializer(serializers.ModelSerializer):
     def create(self, validated_data):
         return services.add_member(**validated_data)
 
+    def update(self, instance, validated_data):
+        return services.update_membership(instance, **validated_data)
+
 
 class MembershipViewSet(NativeView, viewsets.ModelViewSet):
     """Who belongs to which group, until when, and who administers it."""
@@ -79,3 +70,6 @@ class MembershipViewSet(NativeView, viewsets.ModelViewSet):
         times={"created_at": "created_at", "expires_at": "expires_at"},
         text=["user__email", "group__name", "group__code"],
     )
+
+    def perform_destroy(self, instance):
+        services.remove_member(instance)

@@ -71,8 +71,14 @@ class CatalogItemViewSet(NativeView, viewsets.ModelViewSet):
         text=["title", "slug", "external_id"],
     )
 
+    @extend_schema(responses={204: None, **ERRORS, 409: None})
+    def destroy(self, request, *args, **kwargs):
+        """Delete an item nothing points at; one in use is a 409 `in_use` naming what uses
+        it (deactivate it instead: is_active=false)."""
+        return super().destroy(request, *args, **kwargs)
+
     def perform_destroy(self, instance):
-        instance.delete()  # PROTECT on entitlements makes this a 409 once anyone held it
+        services.delete_item(instance)
 
 
 class ClientSerializer(serializers.ModelSerializer):
@@ -88,6 +94,12 @@ class ClientSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "school_name", "courses", "learning_paths", "course_tags",
                   "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
+
+    def create(self, validated_data):
+        return services.create_client(**validated_data)
+
+    def update(self, instance, validated_data):
+        return services.update_client(instance, **validated_data)
 
 
 class ClientViewSet(NativeView, viewsets.ModelViewSet):
@@ -158,10 +170,16 @@ class EntitlementViewSet(NativeView, mixins.ListModelMixin, mixins.RetrieveModel
 
 
 AccessSerializer = inline_serializer("Access", {
-    "has_access": serializers.BooleanField(),
+    "has_access": serializers.BooleanField(
+        help_text="True when any grant is in force, a preview-only one too."),
     "expires_at": serializers.DateTimeField(allow_null=True),
-    "via": inline_serializer("AccessVia", {"source": serializers.CharField(),
-                                           "id": serializers.CharField()}, many=True),
+    "preview_only": serializers.BooleanField(
+        help_text="True when every grant in force opens only the item's preview (from "
+                  "previewAccessOnly coupons): show the preview, not the whole item."),
+    "via": inline_serializer("AccessVia", {
+        "source": serializers.CharField(), "id": serializers.CharField(),
+        "preview": serializers.BooleanField(help_text="This grant opens only a preview."),
+    }, many=True),
 })
 
 
@@ -193,7 +211,7 @@ class AccessView(NativeAPIView):
     def _learner(self, request) -> User:
         ref = request.query_params.get("user", "").strip()
         if is_learner(request.user) and not request.user.is_staff:
-            if ref and ref not in (str(request.user.pk), request.user.email):
+            if ref and ref.lower() not in (str(request.user.pk), request.user.email.lower()):
                 raise NotFound("user_not_found", "A learner may only ask about themselves.",
                                field="user")
             return request.user

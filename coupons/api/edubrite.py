@@ -16,11 +16,13 @@ are CDATA (a `]]>` inside is split across two sections), attributes are escaped,
 characters XML cannot carry are dropped.
 
 Credentials: `authCode=<API key>`; or the handshake (`coupons.sessions`): `connect.do` sets a
-`SESSION_ID` cookie, called again with that cookie and `username` + `password` it sets
-`SESSION_INFO`, and later calls carrying both cookies are that user. Coupon administration
-(create, update, get, list, delete) needs an API key or a staff user; approving or rejecting a
-usage also suits an admin member of the coupon's owner group; `subscribeByAuthCode` suits any
-signed-in user for themselves (API keys and staff name the learner with `userName`).
+`SESSION_ID` cookie (storing nothing), called again with that cookie and `username` +
+`password` it sets `SESSION_INFO`, and later calls carrying both cookies are that user. Failed
+sign-ins are throttled like the web login's (`accounts.throttles.login_throttle`): 429, 0962.
+Coupon administration (create, update, get, list, delete) needs an API key or a staff user;
+approving or rejecting a usage also suits an admin member of the coupon's owner group;
+`subscribeByAuthCode` suits any signed-in user for themselves (API keys and staff name the
+learner with `userName`).
 
 Dispatches of `couponService.do`: createCoupon (seed 004), updateCoupon, getCoupon,
 listCoupons, deleteCoupon, approveCouponUsage, rejectCouponUsage. `eventService.do`:
@@ -69,7 +71,7 @@ Message codes (EduBrite's own first, then ours):
 | 0955 | 200 | Coupon usage rejected |
 | 0960 | 409 | Conflicts with existing data |
 | 0961 | 422 | Refused by the rules |
-| 0962 | 429 | Too many requests |
+| 0962 | 429 | Too many failed attempts (coupon codes, connect.do sign-ins); see Retry-After |
 | 0999 | 5xx | Something went wrong on our side |
 """
 
@@ -95,7 +97,7 @@ from accounts.dialects import EduBriteView
 from accounts.models import User
 from accounts.permissions import IsApiClientStaffOrLearner, is_api_client, is_staff_user
 from accounts.selectors import resolve_group_path
-from accounts.throttles import redeem_guard
+from accounts.throttles import client_ip, login_throttle, redeem_guard
 from catalog.models import CatalogItem, ItemKind
 from core.envelopes import Problem, make_exception_handler, register_prefix
 from core.errors import DomainError, InvalidInput, NotAllowed, NotFound
@@ -734,7 +736,7 @@ CONNECT_SCHEMA = extend_schema(
     parameters=[OpenApiParameter("username", str, description="Second call: the email."),
                 OpenApiParameter("password", str, description="Second call: the password."),
                 OpenApiParameter("xml", OpenApiTypes.BOOL, description="true: answer in XML.")],
-    responses={200: ENVELOPE, 401: ENVELOPE}, tags=["edubrite"])
+    responses={200: ENVELOPE, 401: ENVELOPE, 429: ENVELOPE}, tags=["edubrite"])
 
 
 class ConnectView(EduBriteAPIView):
@@ -756,23 +758,23 @@ class ConnectView(EduBriteAPIView):
         from django.contrib.auth import authenticate
 
         p = Params(request)
-        session = sessions.session_from_cookie(request.COOKIES.get("SESSION_ID"))
-        id_cookie = None
-        if session is None:
-            session, id_cookie = sessions.open_session()
+        session_id = sessions.handshake_id(request.COOKIES.get("SESSION_ID"))
+        id_cookie = None  # set only when a new handshake starts
+        if session_id is None:
+            session_id, id_cookie = sessions.open_session()  # stores nothing
         username, password = p.text("username"), p.data.get("password")
         if not username:
             response = ok("0951", "Session started; call connect.do again with username and "
                                   "password.")
             return self._cookies(request, response, id_cookie, None)
-        user = authenticate(request, username=username, password=password or "")
-        if user is None or not user.is_active:
-            raise DomainError("bad_credentials", "Wrong username or password.",
-                              http_status=401, field="username")
-        session, info = sessions.sign_in(session=session, user=user)
+        # The web login's throttle: failures per account tried and per address (429, 0962).
+        with login_throttle().guard(user=username, ip=client_ip(request)):
+            user = authenticate(request, username=username, password=password or "")
+            if user is None or not user.is_active:
+                raise DomainError("bad_credentials", "Wrong username or password.",
+                                  http_status=401, field="username")
+        _, info = sessions.sign_in(session_id=session_id, user=user)
         response = ok("0952", f"Signed in as {user.email}.")
-        if id_cookie is None:
-            id_cookie = request.COOKIES.get("SESSION_ID")
         return self._cookies(request, response, id_cookie, info)
 
     def _cookies(self, request, response, id_cookie, info_cookie):

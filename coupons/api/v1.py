@@ -289,3 +289,6 @@ class GroupOfferingViewSet(NativeView, mixins.ListModelMixin, mixins.RetrieveMod
                                times={"created_at": "created_at"},
                                text=["group__name", "item__title"],
                                id_element=forms.IntegerField)
+
+    def perform_destroy(self, instance):
+        services.remove_offering(instance)

@@ -5,6 +5,8 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from accounts.models import LearnerGroup, User
 from catalog.models import CatalogItem, EntitlementSource, ItemKind
@@ -139,3 +141,40 @@ def test_the_admin_lists_api_keys_once(admin_client):
     index = admin_client.get("/admin/").content.decode()
     assert index.count(">API keys<") == 1
     assert admin_client.get("/admin/accounts/apikey/").status_code == 200
+
+
+def test_the_learners_page_shows_the_panels_the_apps_registered_in_order(admin_client,
+                                                                         busy_learner,
+                                                                         monkeypatch):
+    from accounts import panels
+
+    monkeypatch.setattr(panels, "_panels", {})
+    panels.register_learner_panels(
+        panels.LearnerPanel(key="b", order=2, render=lambda user: mark_safe("<p>second panel</p>")),
+        panels.LearnerPanel(key="a", order=1,
+                            render=lambda user: format_html("<p>first {}</p>", user.email)))
+    body = admin_client.get(f"/admin/accounts/user/{busy_learner.pk}/change/").content.decode()
+    assert body.index("<p>first busy@example.com</p>") < body.index("<p>second panel</p>")
+    assert "Redemptions (" not in body and "May open now" not in body
+
+
+def test_what_a_registered_panel_counts_keeps_a_learner(admin_client, monkeypatch):
+    from accounts import panels
+
+    learner = UserFactory(email="kept@example.com")
+    monkeypatch.setattr(panels, "_panels", {})
+    panels.register_learner_panels(panels.LearnerPanel(
+        key="x", order=1, render=lambda user: "", held=lambda user: {"widget(s)": 3}))
+    url = f"/admin/accounts/user/{learner.pk}/delete/"
+    assert "kept@example.com has 3 widget(s)" in admin_client.get(url).content.decode()
+    admin_client.post(url, {"post": "yes"})
+    assert User.objects.filter(pk=learner.pk).exists()
+
+
+def test_a_group_a_coupon_belongs_to_is_not_deleted_and_the_page_says_why(admin_client):
+    group = LearnerGroupFactory(name="Sales")
+    CouponFactory(owner_group=group)
+    url = f"/admin/accounts/learnergroup/{group.pk}/delete/"
+    assert "Group “Sales” has 1 coupon(s)" in admin_client.get(url).content.decode()
+    admin_client.post(url, {"post": "yes"})
+    assert LearnerGroup.objects.filter(pk=group.pk).exists()

@@ -55,3 +55,29 @@ def test_memberships_filter_by_group(api, db):
     Membership.objects.create(user=UserFactory(), group=LearnerGroupFactory())
     body = api.get("/api/v1/memberships", {"group": str(group.pk)}).json()
     assert body["pagination"]["count"] == 1
+
+
+def test_patch_a_membership_changes_its_expiry(api, db):
+    membership = Membership.objects.create(user=UserFactory(), group=LearnerGroupFactory())
+    response = api.patch(f"/api/v1/memberships/{membership.pk}",
+                         {"expires_at": "2031-01-01T00:00:00Z"}, format="json")
+    assert response.status_code == 200, response.content
+    membership.refresh_from_db()
+    assert membership.expires_at.year == 2031
+
+
+def test_delete_a_membership_removes_it(api, db):
+    membership = Membership.objects.create(user=UserFactory(), group=LearnerGroupFactory())
+    assert api.delete(f"/api/v1/memberships/{membership.pk}").status_code == 204
+    assert not Membership.objects.filter(pk=membership.pk).exists()
+
+
+def test_rename_a_group(api, db):
+    group = LearnerGroupFactory(name="Old")
+    response = api.patch(f"/api/v1/learner-groups/{group.pk}", {"name": "New"}, format="json")
+    assert response.status_code == 200 and response.json()["name"] == "New"
+
+
+def test_delete_an_empty_group(api, db):
+    group = LearnerGroupFactory()
+    assert api.delete(f"/api/v1/learner-groups/{group.pk}").status_code == 204

@@ -122,3 +122,24 @@ def test_has_access_is_one_query_without_providers_whatever_the_grants(learner):
     with CaptureQueriesContext(connection) as queries:
         assert has_access(learner, course).has_access is True
     assert len(queries) == 1 + len(access.providers())
+
+
+def test_a_preview_grant_opens_the_item_and_says_it_is_a_preview(learner):
+    item = CatalogItemFactory()
+    grant = EntitlementFactory(user=learner, item=item, preview_only=True)
+    answer = has_access(learner, item).as_dict()
+    assert answer["has_access"] is True and answer["preview_only"] is True
+    assert answer["via"] == [{"source": "entitlement", "id": str(grant.pk), "preview": True}]
+
+
+def test_a_paid_grant_beside_a_preview_is_full_access(learner):
+    item = CatalogItemFactory()
+    EntitlementFactory(user=learner, item=item, preview_only=True)
+    EntitlementFactory(user=learner, item=item)
+    answer = has_access(learner, item).as_dict()
+    assert answer["preview_only"] is False
+    assert sorted(v["preview"] for v in answer["via"]) == [False, True]
+
+
+def test_no_access_is_not_preview_only(learner):
+    assert has_access(learner, CatalogItemFactory()).as_dict()["preview_only"] is False

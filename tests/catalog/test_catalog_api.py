@@ -4,9 +4,10 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from catalog.models import Entitlement, ItemKind
-from tests.factories import CatalogItemFactory, EntitlementFactory, UserFactory
+from tests.factories import CatalogItemFactory, ClientFactory, EntitlementFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +40,7 @@ def test_an_item_someone_holds_cannot_be_deleted(api):
     grant = EntitlementFactory()
     response = api.delete(f"/api/v1/catalog-items/{grant.item.pk}")
     assert response.status_code == 409
-    assert response.json()["errors"][0]["code"] == "protected"
+    assert response.json()["errors"][0]["code"] == "in_use"
 
 
 def test_create_a_client_with_courses(api):
@@ -68,7 +69,8 @@ def test_grant_by_email_then_access_says_yes_until_expiry(api):
     assert response.json()["user"] == str(user.pk)
     access = api.get("/api/v1/access", {"user": user.email, "item": str(item.pk)}).json()
     assert access["has_access"] is True
-    assert access["via"] == [{"source": "entitlement", "id": response.json()["id"]}]
+    assert access["via"] == [{"source": "entitlement", "id": response.json()["id"],
+                              "preview": False}]
     assert access["expires_at"].startswith(ends.strftime("%Y-%m-%dT%H:%M:%S"))
 
 
@@ -108,4 +110,67 @@ def test_access_names_missing_and_unknown_parameters(api):
                                       "item": str(item.pk)}).status_code == 404
     assert api.get("/api/v1/access", {"user": user.email, "item": "nope"}).status_code == 404
     by_external = api.get("/api/v1/access", {"user": user.email, "item": "course-77"})
-    assert by_external.json() == {"has_access": False, "expires_at": None, "via": []}
+    assert by_external.json() == {"has_access": False, "expires_at": None,
+                                  "preview_only": False, "via": []}
+
+
+def _learner_client(learner):
+    """An APIClient carrying the learner's own OAuth2 access token."""
+    from oauth2_provider.models import AccessToken
+
+    token = AccessToken.objects.create(user=learner, token=f"tok-{learner.pk}", scope="read",
+                                       expires=timezone.now() + dt.timedelta(hours=1))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.token}")
+    return client
+
+
+def test_a_learner_may_name_themselves_by_email_in_any_case():
+    learner, item = UserFactory(email="me@x.com"), CatalogItemFactory()
+    EntitlementFactory(user=learner, item=item)
+    response = _learner_client(learner).get("/api/v1/access",
+                                            {"user": "Me@X.com", "item": str(item.pk)})
+    assert response.status_code == 200, response.content
+    assert response.json()["has_access"] is True
+
+
+def test_access_through_the_api_says_when_it_is_only_a_preview(api):
+    grant = EntitlementFactory(preview_only=True)
+    response = api.get("/api/v1/access", {"user": grant.user.email, "item": str(grant.item.pk)})
+    assert response.json() == {"has_access": True, "expires_at": None, "preview_only": True,
+                               "via": [{"source": "entitlement", "id": str(grant.pk),
+                                        "preview": True}]}
+
+
+def test_create_client_sets_its_content():
+    from catalog.services import create_client
+
+    course = CatalogItemFactory()
+    path = CatalogItemFactory(kind=ItemKind.LEARNING_PATH)
+    client = create_client(name="Acme", courses=[course], learning_paths=[path])
+    assert list(client.courses.all()) == [course]
+    assert list(client.learning_paths.all()) == [path]
+
+
+def test_update_client_replaces_the_content_it_is_given_and_keeps_the_rest():
+    from catalog.services import update_client
+
+    old, new = CatalogItemFactory(), CatalogItemFactory()
+    tag = CatalogItemFactory(kind=ItemKind.COURSE_TAG)
+    client = ClientFactory()
+    client.courses.set([old])
+    client.course_tags.set([tag])
+    update_client(client, name="Renamed", courses=[new])
+    client.refresh_from_db()
+    assert client.name == "Renamed" and list(client.courses.all()) == [new]
+    assert list(client.course_tags.all()) == [tag]
+
+
+def test_patch_a_client_replaces_its_courses(api):
+    old, new = CatalogItemFactory(), CatalogItemFactory()
+    client = ClientFactory()
+    client.courses.set([old])
+    response = api.patch(f"/api/v1/clients/{client.pk}", {"courses": [str(new.pk)]},
+                         format="json")
+    assert response.status_code == 200
+    assert response.json()["courses"] == [str(new.pk)]

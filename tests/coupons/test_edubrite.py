@@ -2,17 +2,27 @@
 
 import datetime as dt
 import re
+import time
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.core import signing
 from django.test import Client, override_settings
 
 from accounts.models import Membership
 from catalog.models import Entitlement, ItemKind
 from core.envelopes import Problem
-from coupons import services
+from coupons import services, sessions
 from coupons.api.edubrite import render_edubrite, to_xml
-from coupons.models import Coupon, CouponStatus, CouponType, CouponUsage, EntityType, UsageStatus
+from coupons.models import (
+    Coupon,
+    CouponStatus,
+    CouponType,
+    CouponUsage,
+    EduBriteSession,
+    EntityType,
+    UsageStatus,
+)
 from tests.coupons.factories import CouponFactory, SessionFactory
 from tests.factories import (
     ApiKeyFactory,
@@ -218,6 +228,61 @@ def test_connect_do_refuses_a_wrong_password(db):
     assert response.status_code == 401
     assert "<code>0940</code>" in _xml(response)
     assert "SESSION_INFO" not in response.cookies
+
+
+def test_connect_do_refuses_password_guessing_with_0962_and_retry_after(db, settings):
+    settings.LOGIN_FAILURES_PER_ACCOUNT = 2
+    user = UserFactory(is_staff=True)
+    client = Client()
+
+    def sign_in(password):
+        return client.get("/oltpublish/site/connect.do",
+                          {"username": user.email, "password": password})
+
+    assert [sign_in(guess).status_code for guess in ("guess-1", "guess-2")] == [401, 401]
+    response = sign_in("secret-pass-123")  # the right one, too late: not even checked
+    assert response.status_code == 429 and _codes(response) == ["0962"]
+    assert int(response["Retry-After"]) > 0
+    assert "SESSION_INFO" not in response.cookies
+
+
+def test_connect_do_counts_guesses_per_address_across_accounts(db, settings):
+    settings.LOGIN_FAILURES_PER_IP = 2
+    for _ in range(2):
+        Client().get("/oltpublish/site/connect.do",
+                     {"username": UserFactory().email, "password": "nope"})
+    response = Client().get("/oltpublish/site/connect.do",
+                            {"username": UserFactory().email, "password": "secret-pass-123"})
+    assert response.status_code == 429
+
+
+def test_anonymous_connect_do_calls_store_nothing(db):
+    for _ in range(5):
+        response = Client().get("/oltpublish/site/connect.do")
+        assert response.status_code == 200 and "SESSION_ID" in response.cookies
+    assert not EduBriteSession.objects.exists()
+
+
+def test_a_handshake_older_than_its_window_cannot_sign_in(db, monkeypatch):
+    user = UserFactory(is_staff=True)
+    client = Client()
+    client.get("/oltpublish/site/connect.do")
+    stale_id = client.cookies["SESSION_ID"].value
+    later = time.time() + sessions.HANDSHAKE_SECONDS + 1
+    monkeypatch.setattr(signing.time, "time", lambda: later)
+    response = client.get("/oltpublish/site/connect.do",
+                          {"username": user.email, "password": "secret-pass-123"})
+    assert response.status_code == 200
+    assert response.cookies["SESSION_ID"].value != stale_id  # a new handshake began
+    session = EduBriteSession.objects.get()
+    assert stale_id.split(":")[0] != str(session.pk)
+
+
+def test_signing_in_stores_one_session_for_the_user(db):
+    user = UserFactory(is_staff=True)
+    _signed_in(user)
+    session = EduBriteSession.objects.get()
+    assert session.user == user and session.signed_in_at is not None
 
 
 def _signed_in(user):

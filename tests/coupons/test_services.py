@@ -10,7 +10,15 @@ from accounts.models import Membership
 from catalog.models import Entitlement, ItemKind
 from coupons import services
 from coupons.errors import CouponConflict, CouponInvalid, CouponNotAllowed, CouponRefused
-from coupons.models import Coupon, CouponStatus, CouponType, CouponUsage, EntityType, UsageStatus
+from coupons.models import (
+    Coupon,
+    CouponStatus,
+    CouponType,
+    CouponUsage,
+    EntityType,
+    GroupOffering,
+    UsageStatus,
+)
 from coupons.selectors import served_items, serves
 from tests.coupons.factories import CouponFactory, GroupOfferingFactory, SessionFactory
 from tests.factories import (
@@ -343,3 +351,10 @@ def test_a_used_coupon_cannot_be_deleted_but_an_unused_one_can(learner, session)
     unused = CouponFactory()
     services.delete_coupon(unused)
     assert list(Coupon.objects.all()) == [used]
+
+
+
+def test_remove_offering_deletes_it():
+    offering = GroupOfferingFactory()
+    services.remove_offering(offering)
+    assert not GroupOffering.objects.filter(pk=offering.pk).exists()

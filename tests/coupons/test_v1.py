@@ -199,3 +199,9 @@ def test_nul_characters_in_the_item_or_the_learner_are_a_400_not_a_crash(api):
                  {"item": str(item.pk), "user": "a\x00@example.com"}):
         response = api.post(f"/api/v1/coupons/{coupon.pk}/quote", body, format="json")
         assert response.status_code == 400, body
+
+
+def test_delete_a_group_offering(api):
+    offering = services.offer_item(group=LearnerGroupFactory(), item=SessionFactory())
+    assert api.delete(f"/api/v1/group-offerings/{offering.pk}").status_code == 204
+    assert not GroupOffering.objects.filter(pk=offering.pk).exists()
