@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import uuid
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.generics import GenericAPIView
+from rest_framework.generics import (
+    GenericAPIView,
+    get_object_or_404,  # a malformed id is a 404 too
+)
 from rest_framework.response import Response
 
 from accounts.dialects import ThoughtIndustriesView

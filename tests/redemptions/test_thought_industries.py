@@ -427,3 +427,10 @@ def test_a_shared_offer_survives_the_deletion_of_one_group(api):
     CodeGroupFactory(offer=offer)
     assert api.delete(f"{URL}/{group.pk}").status_code == 204
     assert Offer.objects.filter(pk=offer.pk).exists()
+
+
+def test_a_malformed_group_id_in_the_path_is_a_404(api):
+    for path in ("/incoming/v2/redemptionCodes/abc", "/incoming/v2/redemptionCodes/abc/codes"):
+        response = api.get(path)
+        assert response.status_code == 404, path
+        assert set(response.json()) == {"errors"}
