@@ -1,6 +1,6 @@
 """`make bench`: Entitle's figures beside their floors and ceilings, all measured in one run.
 
-    .venv/bin/python -m bench.run            # about 3 minutes; --quick for a smoke run
+    .venv/bin/python -m bench.run            # about 3½ minutes; --quick for a smoke run
 
 Loopback only. Makes the `entitle_bench` database afresh (dropped and recreated on the
 PostgreSQL server DATABASE_URL names; default the local one), migrates and seeds it, serves
@@ -44,10 +44,12 @@ DEFAULT_URL = "postgres://root@127.0.0.1:5432/entitle"
 RESULTS = Path(__file__).with_name("results")
 BUDGET_S = 9 * 60  # rows not started by then are reported as skipped
 
-# The ceiling's codes: "C" + 15 digits, ids 0..CEILING_CODES-1, one use each; one hot code.
+# The ceiling's codes: "C" + 15 digits, ids 0..CEILING_CODES-1, one use each; one hot code
+# (the product's, made by bench/seed.py: "R" + 15 digits, and its own hot code).
 CEILING_CODES = 100_000
 HOT_CODE, HOT_ID, HOT_USES = "HOT0000000000000", CEILING_CODES, 1_000
 OFFSETS = {32: 0, 128: 40_000, "warm-up": 80_000}  # the product's "R" codes alike
+CEILING_ENV = {"BENCH_PREFIX": "C"}  # bench/lua/redeem.lua on the ceiling's codes
 HOT_SECONDS = 4  # each round on the one code: it is used up in about two
 # The ceiling's tables (bench/models.py maps them, unmanaged).
 CEILING_DDL = """
@@ -153,8 +155,8 @@ class Bench:
     def ceiling(self, connections: int) -> Load:
         """The ceiling view on distinct codes (lock + update + insert), at `connections`."""
         def measure() -> Load:
-            load = self.wrk("/bench/ceiling/redeem", "ceiling_redeem.lua", connections,
-                            env={"BENCH_OFFSET": str(OFFSETS[connections])})
+            load = self.wrk("/bench/ceiling/redeem", "redeem.lua", connections,
+                            env={**CEILING_ENV, "BENCH_OFFSET": str(OFFSETS[connections])})
             self.successes += load.count(201)
             self.in_flight += connections
             return load
@@ -340,7 +342,7 @@ def _used_up(b: Bench, path: str, script: str, env: dict, remaining_sql: str, pa
 @row
 def one_hot_code(b: Bench) -> Row:
     load, seen, rounds = _used_up(
-        b, "/bench/ceiling/redeem", "ceiling_redeem.lua", {"BENCH_HOT_CODE": HOT_CODE},
+        b, "/bench/ceiling/redeem", "redeem.lua", {**CEILING_ENV, "BENCH_HOT_CODE": HOT_CODE},
         "SELECT remaining FROM bench_ceiling_code WHERE id = %s", (HOT_ID,), 100_000)
     (used, remaining), = b.sql("SELECT (SELECT count(*) FROM bench_ceiling_redemption "
                                "WHERE code_id = %s), (SELECT remaining FROM bench_ceiling_code "
@@ -471,8 +473,8 @@ def prepare_ceiling(database_url: str) -> None:
 def warm_up(b: Bench) -> None:
     """Two seconds on each path, so no row pays for a cold worker (the codes are spare)."""
     b.wrk("/bench/hello", "hello.lua", b.get_connections, seconds=2)
-    load = b.wrk("/bench/ceiling/redeem", "ceiling_redeem.lua", 8, seconds=2,
-                 env={"BENCH_OFFSET": str(OFFSETS["warm-up"])})
+    load = b.wrk("/bench/ceiling/redeem", "redeem.lua", 8, seconds=2,
+                 env={**CEILING_ENV, "BENCH_OFFSET": str(OFFSETS["warm-up"])})
     b.successes += load.count(201)
     b.in_flight += 8
     load = b.wrk("/api/v1/redeem", "redeem.lua", 8, seconds=2, env={
