@@ -54,7 +54,7 @@ fuzz: install
 	$(BIN)/python -m tests.fuzz.run_schemathesis
 
 # Benchmarks against their floors and ceilings measured in the same run (bench/run.py):
-# one table, also written to bench/results/<date>.md and .json. Heavy: about 2 minutes.
+# one table, also written to bench/results/<date>.md and .json. Heavy: about 3½ minutes.
 bench: install
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 

@@ -31,7 +31,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
-from catalog.access import AccessGrant, AccessProvider
+from catalog.access import AccessGrant, AccessProvider, grant_rows
 from catalog.models import CatalogItem
 from licensing.models import License, Seat
 
@@ -53,13 +53,9 @@ def licensed_by(covering: RawSQL) -> RawSQL:
 class SeatAccessProvider(AccessProvider):
     """Active seats open the courses, learning paths and course tags of their license."""
 
-    def grants(self, user, covering: RawSQL, at: dt.datetime) -> list[AccessGrant]:
-        return [
-            AccessGrant("seat", str(pk), expires_at)
-            for pk, expires_at in Seat.objects.active(at)
-            .filter(user=user, license_id__in=licensed_by(covering))
-            .order_by().values_list("pk", "expires_at")
-        ]
+    def grant_rows(self, user, covering: RawSQL, at: dt.datetime):
+        return grant_rows(Seat.objects.active(at).filter(
+            user=user, license_id__in=licensed_by(covering)), "seat")
 
     def root_item_ids(self, user, at: dt.datetime) -> QuerySet:
         seated = Seat.objects.active(at).filter(user=user).values("license_id")

@@ -32,7 +32,8 @@ from redemptions.errors import CodeGroupError
 MAX_CODES_PER_CALL = 10_000  # API requests; the admin and the command may make more, in batches
 GENERATOR_BATCH = 10_000
 _TOP_UP_ROUNDS = 8  # draws per batch before giving up on a nearly full code space
-_COPY_RETRIES = 3  # a concurrent generator inserting the same code between check and COPY
+_COPY_RETRIES = 3  # a batch colliding with codes inserted meanwhile (another generator)
+_COPY_CHUNK = 1 << 20
 
 
 class ActionType(models.TextChoices):
@@ -239,31 +240,45 @@ class CodeQuerySet(models.QuerySet):
 class CodeManager(models.Manager.from_queryset(CodeQuerySet)):
     def generate(self, *, group: CodeGroup, count: int,
                  progress: Callable[[int, int], None] | None = None) -> int:
-        """Insert `count` new random codes into `group`; joins the caller's transaction."""
+        """Insert `count` new random codes into `group`; joins the caller's transaction.
+
+        The unique index is the collision check: each batch is inserted as drawn, in a
+        savepoint, and only a batch that hits an existing code (rare unless the code space is
+        nearly as small as the rules allow) is checked against the table and topped up
+        (`fresh_codes`) before it goes in again. Checking every batch first would cost an
+        index probe per code, as much again as the insert.
+        """
         target = group.offer.single_item_id()
         done = 0
         while done < count:
             size = min(GENERATOR_BATCH, count - done)
-            for attempt in range(_COPY_RETRIES):
-                fresh = self.fresh_codes(size, group.code_length, group.alphabet)
+            codes = list(dict.fromkeys(random_codes(size, group.code_length, group.alphabet)))
+            for attempt in range(_COPY_RETRIES + 1):
+                if attempt or len(codes) != size:
+                    codes = self.fresh_codes(size, group.code_length, group.alphabet,
+                                             drawn=codes)
                 try:
-                    with transaction.atomic():  # a savepoint: a lost race retries the batch
-                        self._insert(group, fresh, target)
+                    with transaction.atomic():  # a savepoint: a collision retries the batch
+                        self._insert(group, codes, target)
                     break
                 except IntegrityError:
-                    if attempt == _COPY_RETRIES - 1:
+                    if attempt == _COPY_RETRIES:
                         raise
             done += size
             if progress is not None:
                 progress(done, count)
         return done
 
-    def fresh_codes(self, count: int, length: int, alphabet: str) -> list[str]:
-        """`count` codes unused anywhere in the table, topped up a bounded number of times."""
+    def fresh_codes(self, count: int, length: int, alphabet: str,
+                    drawn: Iterable[str] = ()) -> list[str]:
+        """`count` codes unused anywhere in the table (checked: one indexed query per draw),
+        starting from the codes `drawn` already, topped up a bounded number of times."""
         fresh: dict[str, None] = {}
+        first = list(drawn)
         for _ in range(_TOP_UP_ROUNDS):
-            candidates = [c for c in random_codes(count - len(fresh), length, alphabet)
-                          if c not in fresh]
+            draw = first or random_codes(count - len(fresh), length, alphabet)
+            first = []
+            candidates = [c for c in dict.fromkeys(draw) if c not in fresh][:count - len(fresh)]
             taken = self.taken(candidates)
             fresh.update((c, None) for c in candidates if c not in taken)
             if len(fresh) == count:
@@ -292,11 +307,30 @@ class CodeManager(models.Manager.from_queryset(CodeQuerySet)):
         qn = connection.ops.quote_name
         columns = ", ".join(qn(Code._meta.get_field(name).column) for name in ("code", *values))
         sql = f"COPY {qn(Code._meta.db_table)} ({columns}) FROM STDIN"
-        rest = tuple(values.values())
-        # psycopg 3's COPY through Django's own connection, so it joins this transaction.
-        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-            for code in codes:
-                copy.write_row((code, *rest))
+        # COPY's text format, made once for the batch: every row is its code (canonical
+        # letters and digits: nothing to escape) and the same tail of the other columns.
+        tail = "".join(f"\t{_copy_text(value)}" for value in values.values()) + "\n"
+        payload = "".join(code + tail for code in codes).encode()
+        # psycopg 3's COPY through Django's own connection, so it joins this transaction
+        # (and a duplicate code is Django's IntegrityError, as from any other query).
+        with connection.wrap_database_errors, connection.cursor() as cursor, \
+                cursor.cursor.copy(sql) as copy:
+            for start in range(0, len(payload), _COPY_CHUNK):
+                copy.write(payload[start:start + _COPY_CHUNK])
+
+
+def _copy_text(value: object) -> str:
+    """One value in COPY's text format (the generator's columns: no tabs or newlines)."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    text = str(value)
+    if any(c in text for c in "\\\t\n\r"):
+        raise ValueError(f"not a plain COPY value: {text!r}")
+    return text
 
 
 class Code(models.Model):

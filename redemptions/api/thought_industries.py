@@ -299,7 +299,7 @@ def _whole(params, name: str, default: int) -> int:
     raw = params.get(name)
     if raw in (None, ""):
         return default
-    if not str(raw).isdigit() or int(raw) < 1:
+    if not (str(raw).isascii() and str(raw).isdigit()) or int(raw) < 1:  # "²" is a digit
         raise ValidationError({name: [f"{name} must be a whole number from 1 up."]})
     return int(raw)
 

@@ -69,7 +69,8 @@ def _integer(body: dict, key: str, default: int | None) -> int | None:
     if body.get(key) is None:
         return default
     value = body[key]
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and value.strip().lstrip("-").isascii() \
+            and value.strip().lstrip("-").isdigit():  # not "²": int() refuses it
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool):
         raise InvalidInput("invalid", "must be a whole number.", field=key)

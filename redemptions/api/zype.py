@@ -462,7 +462,7 @@ class RedemptionCodeDetailView(ZypeCodesView, APIView):
     def get_object(self) -> Code:
         pk = str(self.kwargs["pk"])
         code = (selectors.codes_with_targets().filter(pk=int(pk)).first()
-                if pk.isdigit() and len(pk) < 19 else None)
+                if pk.isascii() and pk.isdigit() and len(pk) < 19 else None)  # not "³"
         if code is None:
             raise NotFound("not_found", "Redemption code not found.")
         return code

@@ -113,3 +113,14 @@ def test_percent_is_the_exact_share_rounded_half_up(price, percent):
     # half-up: an exact half cent always goes up
     if exact - int(exact) == Decimal("0.5"):
         assert off == int(exact) + 1
+
+
+@given(cents=st.integers(min_value=0, max_value=10**12))
+def test_cents_survive_a_round_trip_through_currency_units(cents):
+    assert units_to_cents(cents_to_units(cents)) == cents
+
+
+@given(price=prices, low=percents, high=percents)
+def test_a_larger_percent_never_takes_less_off(price, low, high):
+    low, high = sorted((low, high))
+    assert percent_of(price, low) <= percent_of(price, high)

@@ -6,6 +6,7 @@ so on SQLite these pass trivially.
 
 import pytest
 from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.test import APIClient
 
 from accounts.authentication import api_key_from_text
 from tests.factories import CatalogItemFactory
@@ -91,3 +92,24 @@ def test_a_nul_character_the_validators_missed_is_a_400_in_the_dialects_envelope
         "batch": "bad\x00batch", "action-type": "add-user-tag", "user-tags": "a"}, format="json")
     assert response.status_code == 400
     assert set(response.json()) == {"error"}
+# "³".isdigit() is True but int("³") raises: each of these was a 500 (schemathesis found Zype's).
+
+def test_a_zype_code_id_of_superscript_digits_is_a_404(api_key):
+    response = APIClient().get("/redemption_codes/³/", {"api_key": api_key[1]})
+    assert response.status_code == 404
+
+
+def test_a_thought_industries_page_size_of_superscript_digits_is_a_400_naming_it(api):
+    response = api.get("/incoming/v2/redemptionCodes", {"per_page": "²"})
+    assert response.status_code == 400
+    assert "per_page" in response.content.decode()
+
+
+def test_a_tizra_count_of_superscript_digits_is_a_400_naming_it(api):
+    from tests.redemptions.factories import OfferFactory
+
+    response = api.post("/admin-api/redemptions", {
+        "batch": "b", "action-type": "apply-offer", "access-control-id": str(OfferFactory().pk),
+        "count": "²"}, format="json")
+    assert response.status_code == 400
+    assert "count" in response.content.decode()

@@ -113,7 +113,18 @@ def test_the_seat_check_is_one_query_whatever_the_number_of_licenses(learner):
     assert len(queries) == 1
     with CaptureQueriesContext(connection) as queries:
         assert has_access(learner, course).has_access is True
-    assert len(queries) == 1 + len(providers())
+    assert len(queries) == 1  # the entitlements and the seats in one UNION ALL
+
+
+def test_an_entitlement_and_a_seat_on_one_item_come_back_from_one_query(learner):
+    course = CatalogItemFactory()
+    grant = EntitlementFactory(user=learner, item=course)
+    seat = services.assign_seat(license=LicenseFactory(courses=[course]), user=learner)
+    with CaptureQueriesContext(connection) as queries:
+        access = has_access(learner, course)
+    assert len(queries) == 1
+    assert {(g.source, g.id, g.item_id) for g in access.via} == {
+        ("entitlement", str(grant.pk), course.pk), ("seat", str(seat.pk), None)}
 
 
 def test_accessible_items_lists_what_seats_open(learner):

@@ -181,3 +181,33 @@ def test_a_group_may_be_created_already_expired():
     group = CodeGroup.objects.create_with_codes(label="Old", offer=OfferFactory(), count=2,
                                                 code_length=8, expiration_date=past)
     assert all(code.is_expired() for code in group.codes.select_related("group"))
+
+
+@pytest.mark.django_db
+def test_a_batch_that_collides_with_nothing_goes_in_without_a_lookup(monkeypatch):
+    looked_up = []
+    real = models_module.CodeManager.taken
+    monkeypatch.setattr(models_module.CodeManager, "taken",
+                        lambda self, codes: looked_up.append(len(codes)) or real(self, codes))
+    group = CodeGroup.objects.create_with_codes(label="Fast", offer=OfferFactory(), count=300,
+                                                code_length=12)
+    assert group.codes.count() == 300
+    assert looked_up == []  # the unique index checked them
+
+
+@pytest.mark.django_db
+def test_a_colliding_batch_is_looked_up_once_and_topped_up(monkeypatch):
+    existing = CodeFactory(code="BBBBBBBB")
+    looked_up = []
+    real = models_module.CodeManager.taken
+    monkeypatch.setattr(models_module.CodeManager, "taken",
+                        lambda self, codes: looked_up.append(sorted(codes)) or real(self, codes))
+    draws = iter([["BBBBBBBB", "CCCCCCCC"]])
+    monkeypatch.setattr(models_module, "random_codes",
+                        lambda count, length, alphabet: next(draws, None)
+                        or codes_module.random_codes(count, length, alphabet))
+    group = CodeGroup.objects.create_with_codes(label="Clash", offer=existing.offer, count=2,
+                                                code_length=8)
+    assert looked_up[0] == ["BBBBBBBB", "CCCCCCCC"]
+    assert "CCCCCCCC" in set(group.codes.values_list("code", flat=True))
+    assert group.codes.count() == 2

@@ -1,7 +1,7 @@
 """The list Zype clients page through — `video_id=…&created_at.gte=…`, newest first — is one
 backward range scan of the (target_item, created_at, id) index on PostgreSQL, stopping after a
 page, and its count reads the same index: no sort, no scan of the whole table. (How fast it is
-over a million codes is measured by `bench/zype_list.py`, not here.)"""
+over a million codes is measured by `make bench` (bench/run.py, row 7), not here.)"""
 
 import datetime as dt
 import json
