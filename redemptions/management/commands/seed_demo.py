@@ -1,7 +1,9 @@
-"""`manage.py seed_demo`: a few courses, a bundle, a client, a staff user, a fresh API key.
+"""`manage.py seed_demo`: a few courses, a bundle, a client, a staff user, a learner, a group
+of demo codes for the bundle and a fresh API key.
 
-Safe to re-run: existing demo rows are kept, and a new API key is printed each time (keys are
-stored hashed, so an old one cannot be shown again).
+Safe to re-run: existing demo rows are kept, the demo codes not redeemed yet are printed
+again, and a new API key is printed each time (keys are stored hashed, so an old one cannot be
+shown again). It lives in `redemptions` because it makes codes, the top of the app graph.
 """
 
 import os
@@ -12,7 +14,10 @@ from django.db import transaction
 from accounts.models import ApiKey, User
 from catalog import services
 from catalog.models import CatalogItem, Client, ItemKind
+from redemptions import services as redemption_services
+from redemptions.models import CodeGroup
 
+DEMO_GROUP = "Demo codes"
 COURSES = [
     ("onboarding-essentials", "Onboarding Essentials", 4900),
     ("data-privacy-basics", "Data Privacy Basics", 2900),
@@ -53,7 +58,18 @@ class Command(BaseCommand):
         if not User.objects.filter(email=learner_email).exists():
             User.objects.create_user(email=learner_email, password=password)
 
+        group = CodeGroup.objects.filter(label=DEMO_GROUP).first()
+        if group is None:
+            offer = redemption_services.create_offer(redemption_services.OfferTerms(
+                name="Starter Bundle, 365 days", items=[bundle], access_days=365))
+            group = CodeGroup.objects.create_with_codes(
+                label=DEMO_GROUP, offer=offer, count=5, code_length=10)
+        unused = [c.code for c in group.codes.filter(redemptions_count=0).order_by("id")]
+
         _, key = ApiKey.objects.create_key(name="demo")
         self.stdout.write(f"Demo data ready. Staff login: {email} / {password} at /admin/")
         self.stdout.write(f"Learner login: {learner_email} / {password}")
+        if unused:
+            self.stdout.write(f"Demo codes for the Starter Bundle (try them at /redeem/): "
+                              f"{', '.join(unused)}")
         self.stdout.write(f"API key (shown once): {key}")
