@@ -751,8 +751,12 @@ def _grant_for(offer: Offer, at: dt.datetime) -> Grant:
 
 
 def _refuse(code: Code, user: User, at: dt.datetime) -> None:
-    """Raise the reason `user` may not redeem `code` at `at`, if there is one."""
-    if Redemption.objects.active().filter(code=code, user=user).exists():
+    """Raise the reason `user` may not redeem `code` at `at`, if there is one.
+
+    `redemptions_count` is the number of standing redemptions (it moves with them under the
+    code's lock), so a code nobody holds needs no look-up for "already redeemed by you"."""
+    if code.redemptions_count and Redemption.objects.active().filter(code=code,
+                                                                     user=user).exists():
         raise RedemptionError("already_redeemed", "This code has already been redeemed by "
                                                   "this learner.")
     reason = code.refusal(at)

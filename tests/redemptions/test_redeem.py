@@ -3,6 +3,8 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import UserTag
@@ -425,3 +427,14 @@ def test_a_code_counts_as_used_up_only_by_standing_redemptions(learner):
     services.rollback(services.redeem(code.code, UserFactory()), "refund")
     assert services.redeem(code.code, learner).user == learner
     assert Code.objects.get(pk=code.pk).redemptions_count == 1
+
+
+def test_redeeming_a_code_nobody_holds_skips_the_already_redeemed_look_up(learner):
+    code = CodeFactory(max_redemptions=3, offer=OfferFactory(items=[CatalogItemFactory()]))
+    with CaptureQueriesContext(connection) as first:
+        services.redeem(code.code, learner)
+    with CaptureQueriesContext(connection) as second:
+        services.redeem(code.code, UserFactory())
+    looked_up = [q["sql"] for q in second if q["sql"].startswith("SELECT 1 AS")]
+    assert not [q["sql"] for q in first if q["sql"].startswith("SELECT 1 AS")]
+    assert len(looked_up) == 1 and "redemptions_redemption" in looked_up[0]
