@@ -10,17 +10,17 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from accounts import views as accounts_views
-from accounts.api import v1 as accounts_v1
 from catalog import views as catalog_views
-from catalog.api import v1 as catalog_v1
 from coupons.api import edubrite
-from coupons.api import v1 as coupons_v1
+from dialects.native import accounts as accounts_v1
+from dialects.native import catalog as catalog_v1
+from dialects.native import coupons as coupons_v1
+from dialects.native import licensing as licensing_v1
+from dialects.native import redemptions as redemptions_v1
 from licensing.api import thought_industries as licensing_ti
-from licensing.api import v1 as licensing_v1
 from redemptions import views as redemptions_views
 from redemptions.api import thought_industries as redemptions_ti
 from redemptions.api import tizra as redemptions_tizra
-from redemptions.api import v1 as redemptions_v1
 from redemptions.api import zype as redemptions_zype
 
 

@@ -93,7 +93,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import AuthCodeAuthentication
-from accounts.dialects import EduBriteView
 from accounts.models import User
 from accounts.permissions import IsApiClientStaffOrLearner, is_api_client, is_staff_user
 from accounts.selectors import resolve_group_path
@@ -109,6 +108,7 @@ from coupons.discounts import cents_to_units, units_to_cents
 from coupons.errors import CouponNotFound, UsageNotFound
 from coupons.models import ENTITY_ITEM_KINDS, Coupon, CouponUsage, EntityType
 from coupons.selectors import is_our_site
+from dialects.common.base import EduBriteView
 
 # --- envelope --------------------------------------------------------------------------------
 

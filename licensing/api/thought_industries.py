@@ -20,11 +20,11 @@ from rest_framework.generics import (
 )
 from rest_framework.response import Response
 
-from accounts.dialects import ThoughtIndustriesView
 from catalog.models import CatalogItem, Client, ItemKind
 from core.fields import ExpiryField
 from core.filters import ZypeFilters
 from core.time import iso_millis_z
+from dialects.common.base import ThoughtIndustriesView
 from licensing import selectors, services
 from licensing.models import MAX_ACCESS_DAYS, MAX_SEATS, License
 

@@ -29,16 +29,16 @@ from rest_framework.pagination import BasePagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from accounts.dialects import ThoughtIndustriesView
 from catalog.models import CatalogItem, Client, ItemKind
 from core.errors import DomainError
 from core.fields import ExpiryField
 from core.filters import StrictBooleanFilter, ZypeFilters, is_uuid
 from core.pagination import MAX_PER_PAGE
 from core.time import iso_millis_z
+from dialects.common.base import ThoughtIndustriesView
+from dialects.common.csv import CodeCsvExportMixin, CSVRenderer, redeemed_by
 from licensing.models import License
 from redemptions import selectors, services
-from redemptions.api.common import CodeCsvExportMixin, CSVRenderer, redeemed_by
 from redemptions.codes import normalize_code
 from redemptions.models import Code, CodeGroup
 

@@ -28,15 +28,15 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
-from accounts.dialects import TizraView
 from core.errors import DomainError, InvalidInput, NotFound
 from core.fields import ExpiryField
 from core.filters import ZypeFilters
 from core.pagination import PagePagination
 from core.time import tizra_time
+from dialects.common.base import TizraView
+from dialects.common.csv import redeemed_by
+from dialects.native.redemptions import CodeTextFilter
 from redemptions import selectors, services
-from redemptions.api.common import redeemed_by
-from redemptions.api.v1 import CodeTextFilter
 from redemptions.models import MAX_CODES_PER_CALL, ActionType, Code
 
 STREAM_CHUNK = 2000

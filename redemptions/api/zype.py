@@ -34,7 +34,6 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.dialects import ZypeLearnerView, ZypeView
 from accounts.permissions import IsLearner
 from accounts.throttles import client_ip, redeem_guard
 from catalog.models import CatalogItem, ItemKind
@@ -43,6 +42,7 @@ from core.errors import DomainError, InvalidInput, NotFound, RuleRefused
 from core.fields import ExpiryField
 from core.filters import InstantFilter, ZypeFilters
 from core.time import iso_millis_offset
+from dialects.common.base import ZypeLearnerView, ZypeView
 from redemptions import selectors, services
 from redemptions.codes import normalize_code
 from redemptions.models import Code

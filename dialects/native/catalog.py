@@ -8,8 +8,6 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.api.fields import LearnerField
-from accounts.dialects import NativeAPIView, NativeView
 from accounts.models import User
 from accounts.permissions import IsApiClientStaffOrLearner, is_learner
 from catalog import services
@@ -17,6 +15,8 @@ from catalog.access import has_access
 from catalog.models import CatalogItem, Client, Entitlement, ItemKind
 from core.errors import Conflict, InvalidInput, NotFound
 from core.filters import ZypeFilters
+from dialects.common.base import NativeAPIView, NativeView
+from dialects.native.fields import LearnerField
 
 ERRORS = {400: None, 401: None, 403: None, 404: None}
 

@@ -16,8 +16,6 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.api.fields import LearnerField
-from accounts.dialects import NativeView
 from accounts.errors import AccountsError
 from accounts.models import User
 from accounts.permissions import IsApiClientStaffOrLearner, is_api_client, is_staff_user
@@ -29,6 +27,8 @@ from core.filters import ZypeFilters, is_uuid
 from coupons import services
 from coupons.errors import CouponNotFound
 from coupons.models import Coupon, CouponUsage, GroupOffering
+from dialects.common.base import NativeView
+from dialects.native.fields import LearnerField
 
 ERRORS = {400: None, 401: None, 403: None, 404: None, 409: None, 422: None}
 

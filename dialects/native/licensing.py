@@ -12,9 +12,9 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.dialects import NativeView
 from catalog.models import CatalogItem, Client, ItemKind
 from core.filters import StrictBooleanFilter, ZypeFilters
+from dialects.common.base import NativeView
 from licensing import selectors, services
 from licensing.errors import LicenseExpired
 from licensing.models import MAX_ACCESS_DAYS, MAX_SEATS, License, Seat

@@ -5,10 +5,10 @@ from __future__ import annotations
 from rest_framework import serializers, viewsets
 
 from accounts import services
-from accounts.api.fields import LearnerField
-from accounts.dialects import NativeView
 from accounts.models import LearnerGroup, Membership
 from core.filters import ZypeFilters
+from dialects.common.base import NativeView
+from dialects.native.fields import LearnerField
 
 
 class LearnerGroupSerializer(serializers.ModelSerializer):

@@ -19,16 +19,16 @@ from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from accounts.api.fields import LearnerField
-from accounts.dialects import NativeAPIView, NativeView
 from accounts.permissions import IsApiClientStaffOrLearner, is_api_client, is_staff_user
 from accounts.throttles import client_ip, redeem_guard
 from catalog.models import CatalogItem, Entitlement
 from core.errors import InvalidInput, NotAllowed
 from core.filters import StrictBooleanFilter, ZypeFilters
+from dialects.common.base import NativeAPIView, NativeView
+from dialects.common.csv import CodeCsvExportMixin, CSVRenderer, redeemed_by
+from dialects.native.fields import LearnerField
 from licensing.models import License, Seat
 from redemptions import selectors, services
-from redemptions.api.common import CodeCsvExportMixin, CSVRenderer, redeemed_by
 from redemptions.codes import Alphabet, default_length, normalize_code
 from redemptions.models import (
     MAX_CODES_PER_CALL,
