@@ -2,7 +2,9 @@
 
 `problems_from_exception` turns anything a view may raise (a `DomainError`, DRF's and Django's
 exceptions, a stray `IntegrityError`) into a status, a list of `Problem`s and headers; each
-dialect only decides how a list of problems looks on the wire. A new dialect is a renderer.
+dialect (`dialects/<name>/errors.py`) only decides how a list of problems looks on the wire and
+builds its handler with `make_exception_handler`. `config/urls.py` says which envelope answers
+which path prefix outside DRF (404 and 500 pages), so core names no dialect.
 """
 
 from __future__ import annotations
@@ -124,61 +126,21 @@ def make_exception_handler(render: Renderer):
             response.setdefault("WWW-Authenticate", 'Bearer realm="entitle"')
         return response
 
-    handler.render = render  # the envelope, for views outside DRF (404 pages, streaming)
     return handler
 
 
-def render_native(status: int, problems: list[Problem]) -> dict:
-    return {"errors": [{"code": p.code, "message": p.message, "field": p.field}
-                       for p in problems]}
-
-
-def _with_field(problem: Problem) -> str:
+def message_with_field(problem: Problem) -> str:
+    """The problem's message, led by its field name unless the message already names it."""
     if problem.field and not problem.message.startswith(problem.field):
         return f"{problem.field}: {problem.message}"
     return problem.message
 
 
-def render_thought_industries(status: int, problems: list[Problem]) -> dict:
-    return {"errors": [_with_field(p) for p in problems]}
-
-
-def render_zype(status: int, problems: list[Problem]) -> dict:
-    return {"message": " ".join(_with_field(p) for p in problems)}
-
-
-def render_tizra(status: int, problems: list[Problem]) -> dict:
-    return {"error": " ".join(_with_field(p) for p in problems)}
-
-
-native_exception_handler = make_exception_handler(render_native)
-thought_industries_exception_handler = make_exception_handler(render_thought_industries)
-zype_exception_handler = make_exception_handler(render_zype)
-tizra_exception_handler = make_exception_handler(render_tizra)
-
-# Which envelope a request outside DRF (an unmatched URL, a crash) is answered in, by path.
-_PREFIX_RENDERERS: list[tuple[str, Renderer]] = [
-    ("/api/", render_native),
-    ("/incoming/", render_thought_industries),
-    ("/redemption_codes", render_zype),
-    ("/admin-api/", render_tizra),
-]
-
-
-def register_prefix(prefix: str, render: Renderer) -> None:
-    """Let a dialect that lives elsewhere (EduBrite) claim its paths for 404/500 pages."""
-    _PREFIX_RENDERERS.insert(0, (prefix, render))
-
-
-def renderer_for_path(path: str) -> Renderer | None:
-    for prefix, render in _PREFIX_RENDERERS:
-        if path.startswith(prefix):
-            return render
-    return None
-
-
-def json_problem_response(path: str, status: int, code: str, message: str) -> JsonResponse | None:
-    render = renderer_for_path(path)
+def json_problem_response(renderers: list[tuple[str, Renderer]], path: str, status: int,
+                          code: str, message: str) -> JsonResponse | None:
+    """A refusal outside DRF (an unmatched URL, a crash) in the envelope of the first
+    `(path prefix, renderer)` of `renderers` that `path` starts with; None for other paths."""
+    render = next((render for prefix, render in renderers if path.startswith(prefix)), None)
     if render is None:
         return None
     body = render(status, [Problem(code, message)])

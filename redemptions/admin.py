@@ -30,9 +30,9 @@ from django.utils.html import format_html
 from catalog.models import CatalogItem
 from core.admin import HistoryProtectedAdmin, ReadOnlyInline, action_form_page
 from core.errors import DomainError
-from dialects.common.csv import codes_csv_response
 from redemptions import selectors, services
 from redemptions.codes import Alphabet, check_code_space, default_length, normalize_code
+from redemptions.exports import codes_csv_response
 from redemptions.models import GENERATOR_BATCH, Code, CodeGroup, Offer, Redemption
 
 ADMIN_MAX_CODES = 100_000

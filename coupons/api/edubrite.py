@@ -98,7 +98,7 @@ from accounts.permissions import IsApiClientStaffOrLearner, is_api_client, is_st
 from accounts.selectors import resolve_group_path
 from accounts.throttles import client_ip, login_throttle, redeem_guard
 from catalog.models import CatalogItem, ItemKind
-from core.envelopes import Problem, make_exception_handler, register_prefix
+from core.envelopes import Problem, make_exception_handler
 from core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from core.filters import ZypeFilterBackend, ZypeFilters, is_uuid
 from core.pagination import PagePagination
@@ -150,8 +150,6 @@ def render_edubrite(status: int, problems: list[Problem]) -> dict:
 
 
 edubrite_exception_handler = make_exception_handler(render_edubrite)
-for _prefix in ("/couponService.do", "/eventService.do", "/oltpublish/"):
-    register_prefix(_prefix, render_edubrite)
 
 
 def ok(code: str | None = None, message: str | None = None, *, extra_msgs=(),

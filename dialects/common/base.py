@@ -1,66 +1,23 @@
-"""Base views for each API dialect: its credentials, its error envelope, its pagination.
+"""What every dialect's base view shares: the dialect picks its own exception handler.
 
-A dialect module subclasses one of these and stays thin (parse, call a service, render).
+Each dialect's `base.py` subclasses `DialectMixin` with its credentials, envelope and
+pagination; its views stay thin (parse, call a service, render).
 """
 
 from rest_framework import authentication
-from rest_framework.views import APIView
 
-from accounts.authentication import (
-    AccessTokenParameterAuthentication,
-    AuthCodeAuthentication,
-    BearerAuthentication,
-    StaffBasicAuthentication,
-    ZypeApiKeyAuthentication,
-)
+from accounts.authentication import AuthCodeAuthentication
 from accounts.permissions import IsApiClientOrStaff
-from core import envelopes
-from core.pagination import NativePagination, PagePagination, ZypePagination
 
 
 class DialectMixin:
-    """Picks the dialect's exception handler (DRF asks the view for it)."""
+    """Picks the dialect's exception handler (DRF asks the view for it); a view that names
+    none falls back to the project's default (`REST_FRAMEWORK["EXCEPTION_HANDLER"]`)."""
 
-    exception_handler = staticmethod(envelopes.native_exception_handler)
+    exception_handler = None
 
     def get_exception_handler(self):
-        return self.exception_handler
-
-
-class NativeView(DialectMixin):
-    authentication_classes = [BearerAuthentication, authentication.SessionAuthentication]
-    permission_classes = [IsApiClientOrStaff]
-    pagination_class = NativePagination
-
-
-class ThoughtIndustriesView(DialectMixin):
-    authentication_classes = [BearerAuthentication, authentication.SessionAuthentication]
-    permission_classes = [IsApiClientOrStaff]
-    exception_handler = staticmethod(envelopes.thought_industries_exception_handler)
-    pagination_class = PagePagination
-
-
-class ZypeView(DialectMixin):
-    authentication_classes = [ZypeApiKeyAuthentication, BearerAuthentication,
-                              authentication.SessionAuthentication]
-    permission_classes = [IsApiClientOrStaff]
-    exception_handler = staticmethod(envelopes.zype_exception_handler)
-    pagination_class = ZypePagination
-
-
-class ZypeLearnerView(ZypeView):
-    """Zype's consumer endpoints: the learner's `access_token` parameter comes first."""
-
-    authentication_classes = [AccessTokenParameterAuthentication, BearerAuthentication,
-                              authentication.SessionAuthentication]
-
-
-class TizraView(DialectMixin):
-    authentication_classes = [BearerAuthentication, StaffBasicAuthentication,
-                              authentication.SessionAuthentication]
-    permission_classes = [IsApiClientOrStaff]
-    exception_handler = staticmethod(envelopes.tizra_exception_handler)
-    pagination_class = PagePagination
+        return self.exception_handler or super().get_exception_handler()
 
 
 class EduBriteView(DialectMixin):
@@ -68,7 +25,3 @@ class EduBriteView(DialectMixin):
 
     authentication_classes = [AuthCodeAuthentication, authentication.SessionAuthentication]
     permission_classes = [IsApiClientOrStaff]
-
-
-class NativeAPIView(NativeView, APIView):
-    pass

@@ -1,26 +1,17 @@
-"""What the redemption APIs (and the admin) share that is not a dialect: the streamed CSV
-export of codes.
+"""`?format=csv` on the APIs that export codes (the rows: `redemptions.exports`).
 
-`?format=csv` goes through DRF's content negotiation (`format` is its override parameter), so a
-view that exports lists `CSVRenderer` among its renderers; the rows themselves are streamed
-from a chunked iterator, never built in memory. Errors on such a view still render as JSON in
-the view's own envelope.
+`format` is DRF's content-negotiation override, so a view that exports lists `CSVRenderer`
+among its renderers and streams its own rows. Errors on such a view still render as JSON in the
+view's own envelope.
 """
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
-
 from django.http import StreamingHttpResponse
-from django.utils.text import slugify
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
-from core.time import iso_millis_z
-from redemptions.models import Code, CodeGroup
-
-CSV_COLUMNS = ["code", "redeemed", "redeemedBy", "redeemedAt"]
-CSV_CHUNK = 2000
+from redemptions.exports import codes_csv_response
+from redemptions.models import CodeGroup
 
 
 class CSVRenderer(BaseRenderer):
@@ -30,37 +21,6 @@ class CSVRenderer(BaseRenderer):
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         return data  # the view streams its own rows; only errors pass here (and go as JSON)
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def redeemed_by(code: Code) -> list[str]:
-    """Emails of the learners holding a standing redemption of `code` (prefetched)."""
-    return [r.user.email for r in getattr(code, "standing_redemptions", [])]
-
-
-def code_csv_rows(codes) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(CSV_COLUMNS)
-    for code in codes.iterator(chunk_size=CSV_CHUNK):
-        yield writer.writerow([
-            code.display_code(),
-            "true" if code.redemptions_count else "false",
-            ";".join(redeemed_by(code)),
-            iso_millis_z(code.last_redeemed_at) or "",
-        ])
-
-
-def codes_csv_response(codes, group: CodeGroup | None) -> StreamingHttpResponse:
-    """`codes` (with their redeemers: `selectors.codes_with_redeemers`) as a streamed CSV
-    download named after the group (the APIs and the admin)."""
-    name = slugify(group.label)[:50] if group is not None else ""
-    response = StreamingHttpResponse(code_csv_rows(codes), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="{name or "codes"}-codes.csv"'
-    return response
 
 
 class CodeCsvExportMixin:

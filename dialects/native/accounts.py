@@ -7,7 +7,7 @@ from rest_framework import serializers, viewsets
 from accounts import services
 from accounts.models import LearnerGroup, Membership
 from core.filters import ZypeFilters
-from dialects.common.base import NativeView
+from dialects.native.base import NativeView
 from dialects.native.fields import LearnerField
 
 

@@ -15,7 +15,7 @@ from catalog.access import has_access
 from catalog.models import CatalogItem, Client, Entitlement, ItemKind
 from core.errors import Conflict, InvalidInput, NotFound
 from core.filters import ZypeFilters
-from dialects.common.base import NativeAPIView, NativeView
+from dialects.native.base import NativeAPIView, NativeView
 from dialects.native.fields import LearnerField
 
 ERRORS = {400: None, 401: None, 403: None, 404: None}

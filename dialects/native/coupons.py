@@ -27,7 +27,7 @@ from core.filters import ZypeFilters, is_uuid
 from coupons import services
 from coupons.errors import CouponNotFound
 from coupons.models import Coupon, CouponUsage, GroupOffering
-from dialects.common.base import NativeView
+from dialects.native.base import NativeView
 from dialects.native.fields import LearnerField
 
 ERRORS = {400: None, 401: None, 403: None, 404: None, 409: None, 422: None}

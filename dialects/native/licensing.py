@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from catalog.models import CatalogItem, Client, ItemKind
 from core.filters import StrictBooleanFilter, ZypeFilters
-from dialects.common.base import NativeView
+from dialects.native.base import NativeView
 from licensing import selectors, services
 from licensing.errors import LicenseExpired
 from licensing.models import MAX_ACCESS_DAYS, MAX_SEATS, License, Seat

@@ -10,7 +10,6 @@ API-key server), and too many answer 429 with `Retry-After`.
 
 from __future__ import annotations
 
-import django_filters
 from django import forms
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -24,12 +23,13 @@ from accounts.throttles import client_ip, redeem_guard
 from catalog.models import CatalogItem, Entitlement
 from core.errors import InvalidInput, NotAllowed
 from core.filters import StrictBooleanFilter, ZypeFilters
-from dialects.common.base import NativeAPIView, NativeView
-from dialects.common.csv import CodeCsvExportMixin, CSVRenderer, redeemed_by
+from dialects.common.csv import CodeCsvExportMixin, CSVRenderer
+from dialects.common.filters import CodeTextFilter
+from dialects.native.base import NativeAPIView, NativeView
 from dialects.native.fields import LearnerField
 from licensing.models import License, Seat
 from redemptions import selectors, services
-from redemptions.codes import Alphabet, default_length, normalize_code
+from redemptions.codes import Alphabet, default_length
 from redemptions.models import (
     MAX_CODES_PER_CALL,
     Code,
@@ -43,17 +43,6 @@ UPDATE_ONLY = ["get", "post", "patch", "delete", "head", "options"]  # no PUT: P
 
 
 # --- filters ----------------------------------------------------------------------------------
-
-class CodeTextFilter(django_filters.CharFilter):
-    """`code=`: the code as anyone may type it (any case, dashes and spaces ignored)."""
-
-    def __init__(self, *args, path: str = "code", **kwargs):
-        self.path = path
-        super().__init__(*args, **kwargs)
-
-    def filter(self, qs, value):
-        return qs.filter(**{self.path: normalize_code(value)}) if value else qs
-
 
 @extend_schema_field(OpenApiTypes.BOOL)
 class NonZeroFilter(StrictBooleanFilter):
@@ -157,7 +146,7 @@ class CodeSerializer(serializers.ModelSerializer):
 
     def get_redeemed_by(self, code) -> list[str]:
         """Emails of the learners holding a standing redemption (in code-group listings)."""
-        return redeemed_by(code)
+        return selectors.redeemed_by(code)
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

@@ -24,7 +24,7 @@ from catalog.models import CatalogItem, Client, ItemKind
 from core.fields import ExpiryField
 from core.filters import ZypeFilters
 from core.time import iso_millis_z
-from dialects.common.base import ThoughtIndustriesView
+from dialects.thought_industries.base import ThoughtIndustriesView
 from licensing import selectors, services
 from licensing.models import MAX_ACCESS_DAYS, MAX_SEATS, License
 

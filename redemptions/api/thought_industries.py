@@ -35,12 +35,13 @@ from core.fields import ExpiryField
 from core.filters import StrictBooleanFilter, ZypeFilters, is_uuid
 from core.pagination import MAX_PER_PAGE
 from core.time import iso_millis_z
-from dialects.common.base import ThoughtIndustriesView
-from dialects.common.csv import CodeCsvExportMixin, CSVRenderer, redeemed_by
+from dialects.common.csv import CodeCsvExportMixin, CSVRenderer
+from dialects.thought_industries.base import ThoughtIndustriesView
 from licensing.models import License
 from redemptions import selectors, services
 from redemptions.codes import normalize_code
 from redemptions.models import Code, CodeGroup
+from redemptions.selectors import redeemed_by
 
 NO_ITEMS = "Please choose at least one item to give access to, or select a license."
 NO_SIZE = "Generated Redemption Code Groups must have a value for code length and total codes."

@@ -33,11 +33,11 @@ from core.fields import ExpiryField
 from core.filters import ZypeFilters
 from core.pagination import PagePagination
 from core.time import tizra_time
-from dialects.common.base import TizraView
-from dialects.common.csv import redeemed_by
-from dialects.native.redemptions import CodeTextFilter
+from dialects.common.filters import CodeTextFilter
+from dialects.tizra.base import TizraView
 from redemptions import selectors, services
 from redemptions.models import MAX_CODES_PER_CALL, ActionType, Code
+from redemptions.selectors import redeemed_by
 
 STREAM_CHUNK = 2000
 

@@ -37,12 +37,12 @@ from rest_framework.views import APIView
 from accounts.permissions import IsLearner
 from accounts.throttles import client_ip, redeem_guard
 from catalog.models import CatalogItem, ItemKind
-from core import envelopes
 from core.errors import DomainError, InvalidInput, NotFound, RuleRefused
 from core.fields import ExpiryField
 from core.filters import InstantFilter, ZypeFilters
 from core.time import iso_millis_offset
-from dialects.common.base import ZypeLearnerView, ZypeView
+from dialects.zype.base import ZypeLearnerView, ZypeView
+from dialects.zype.errors import zype_exception_handler
 from redemptions import selectors, services
 from redemptions.codes import normalize_code
 from redemptions.models import Code
@@ -67,7 +67,7 @@ ERRORS = {400: None, 401: None, 403: None}
 def zype_codes_exception_handler(exc, context):
     if isinstance(exc, DomainError) and exc.code in UNPROCESSABLE:
         exc.http_status = 422
-    return envelopes.zype_exception_handler(exc, context)
+    return zype_exception_handler(exc, context)
 
 
 class ZypeCodesView(ZypeView):
