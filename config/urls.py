@@ -20,12 +20,12 @@ from dialects.native import coupons as coupons_v1
 from dialects.native import licensing as licensing_v1
 from dialects.native import redemptions as redemptions_v1
 from dialects.native.errors import render_native
+from dialects.thought_industries import codes as redemptions_ti
+from dialects.thought_industries import licenses as licensing_ti
 from dialects.thought_industries.errors import render_thought_industries
 from dialects.tizra.errors import render_tizra
 from dialects.zype.errors import render_zype
-from licensing.api import thought_industries as licensing_ti
 from redemptions import views as redemptions_views
-from redemptions.api import thought_industries as redemptions_ti
 from redemptions.api import tizra as redemptions_tizra
 from redemptions.api import zype as redemptions_zype
 

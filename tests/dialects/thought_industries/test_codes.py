@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from catalog.models import ItemKind
 from core.time import iso_millis_z
+from dialects.thought_industries.codes import in_ti_terms
 from licensing.models import License
 from redemptions import services
-from redemptions.api.thought_industries import in_ti_terms
 from redemptions.errors import CodeGroupError, OfferError
 from redemptions.models import Code, CodeGroup, Offer
 from tests.factories import CatalogItemFactory, ClientFactory, UserFactory
