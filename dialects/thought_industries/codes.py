@@ -9,23 +9,15 @@ service, render.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import datetime as dt
-import json
 import uuid
 
-import django_filters
 from django import forms
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404  # a malformed id is a 404 too
-from rest_framework.pagination import BasePagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -33,10 +25,12 @@ from catalog.models import CatalogItem, Client, ItemKind
 from core.errors import DomainError
 from core.fields import ExpiryField
 from core.filters import StrictBooleanFilter, ZypeFilters, is_uuid
-from core.pagination import MAX_PER_PAGE
-from core.time import iso_millis_z
 from dialects.common.csv import CodeCsvExportMixin, CSVRenderer
+from dialects.common.filters import CodeTextFilter
 from dialects.thought_industries.base import ThoughtIndustriesView
+from dialects.thought_industries.errors import in_ti_terms
+from dialects.thought_industries.fields import IdListField, TimeField
+from dialects.thought_industries.pagination import CodeGroupPagination, CodePagination
 from licensing.models import License
 from redemptions import selectors, services
 from redemptions.codes import normalize_code
@@ -46,32 +40,8 @@ from redemptions.selectors import redeemed_by
 NO_ITEMS = "Please choose at least one item to give access to, or select a license."
 NO_SIZE = "Generated Redemption Code Groups must have a value for code length and total codes."
 ERRORS = {400: None, 401: None, 403: None, 404: None}
-INVALID_CURSOR = "This cursor is not valid."
-
-# Service fields as this dialect names them, for the refusals the services raise.
-TI_FIELDS = {"code_length": "codeLength", "count": "totalCodesCount",
-             "access_days": "accessDays", "access_expiration_date": "accessExpirationDate",
-             "redemptions_per_code": "redemptionsPerCode"}
-# The services' refusals in the words this dialect's clients know, by stable code (filled
-# from the refusal's data); the rules themselves are checked by the services only.
-TI_MESSAGES = {
-    "access_days_and_expiration": ("accessDays and accessExpirationDate are mutually "
-                                   "exclusive: set one or the other, not both."),
-    "too_many_codes": "totalCodesCount cannot exceed {limit:,} (asked for {count:,}).",
-}
-
 
 # --- input ------------------------------------------------------------------------------------
-
-@extend_schema_field({"type": "array", "items": {"type": "string", "format": "uuid"}})
-class IdListField(serializers.ListField):
-    child = serializers.CharField(max_length=100)
-
-    def to_internal_value(self, data):
-        if isinstance(data, str):  # one id alone, as some clients send it
-            data = [data]
-        return [value.strip() for value in super().to_internal_value(data) if value.strip()]
-
 
 class TICodeGroupCreateSerializer(serializers.Serializer):
     label = serializers.CharField(max_length=200)
@@ -131,13 +101,6 @@ def _resolve(queryset, ids: list[str]) -> tuple[list, list[str]]:
 
 
 # --- output -----------------------------------------------------------------------------------
-
-@extend_schema_field({"type": "string", "format": "date-time", "nullable": True,
-                      "example": "2024-01-01T00:00:00.000Z"})
-class TimeField(serializers.Field):
-    def to_representation(self, value):
-        return iso_millis_z(value)
-
 
 class TINamedRefSerializer(serializers.Serializer):
     id = serializers.UUIDField()
@@ -207,148 +170,6 @@ class TICodeSerializer(serializers.Serializer):
         return redeemed_by(code)
 
 
-# --- cursor pagination ------------------------------------------------------------------------
-
-class CursorPagination(BasePagination):
-    """Thought Industries' lists: `sort=field:asc|desc`, an opaque `cursor` from the last page
-    (base64 of the sort, the last row's sort value and id), `per_page` (50, at most 500), and
-    `page` when no cursor is given. Answers `{<envelope>: [...], "pageInfo": {"total",
-    "hasMore", "cursor"}}`."""
-
-    envelope = "results"
-    sort_fields: dict[str, str] = {}
-    default_sort = "createdAt:desc"
-    default_per_page = 50
-
-    def paginate_queryset(self, queryset, request, view=None):
-        params = request.query_params
-        per_page = min(_whole(params, "per_page", self.default_per_page), MAX_PER_PAGE)
-        self._model = queryset.model
-        cursor = self._read_cursor(params["cursor"], params.get("sort")) \
-            if params.get("cursor") else None
-        sort = params.get("sort") or (cursor[0] if cursor else self.default_sort)
-        field, descending = self._parse_sort(sort)
-        self.total = queryset.count()
-        rows = queryset.order_by(*((f"-{field}", "-id") if descending else (field, "id")))
-        start = 0
-        if cursor is not None:
-            _, value, last = cursor
-            op = "lt" if descending else "gt"
-            rows = rows.filter(Q(**{f"{field}__{op}": value})
-                               | Q(**{field: value, f"id__{op}": last}))
-        else:
-            start = (_whole(params, "page", 1) - 1) * per_page
-        page = list(rows[start:start + per_page + 1])
-        self.has_more = len(page) > per_page
-        page = page[:per_page]
-        self.cursor = (_encode_cursor(sort, getattr(page[-1], field), page[-1].pk)
-                       if self.has_more else None)
-        return page
-
-    def _parse_sort(self, sort: str) -> tuple[str, bool]:
-        name, _, direction = sort.partition(":")
-        direction = direction.lower() or "asc"
-        if name not in self.sort_fields or direction not in ("asc", "desc"):
-            choices = ", ".join(f"{n}:asc|desc" for n in self.sort_fields)
-            raise ValidationError({"sort": [f"Sort by one of {choices}."]})
-        return self.sort_fields[name], direction == "desc"
-
-    def _read_cursor(self, text: str, sort: str | None) -> tuple[str, object, object]:
-        """The cursor's sort, last sort value and last id, each checked against its column:
-        anything this class did not write is a 400 naming the cursor, never a 500."""
-        cursor = _decode_cursor(text)
-        if sort and cursor.get("sort") != sort:
-            raise ValidationError({"cursor": ["This cursor belongs to another sort order."]})
-        try:
-            field, _ = self._parse_sort(cursor["sort"])
-            meta = self._model._meta
-            return (cursor["sort"], _column_value(meta.get_field(field), cursor["value"]),
-                    _column_value(meta.pk, cursor["id"]))
-        except (KeyError, TypeError, ValueError, OverflowError, DjangoValidationError,
-                ValidationError) as exc:
-            raise ValidationError({"cursor": [INVALID_CURSOR]}) from exc
-
-    def get_paginated_response(self, data):
-        return Response({self.envelope: data, "pageInfo": {
-            "total": self.total, "hasMore": self.has_more, "cursor": self.cursor}})
-
-    def get_paginated_response_schema(self, schema):
-        return {"type": "object", "properties": {
-            self.envelope: schema,
-            "pageInfo": {"type": "object", "properties": {
-                "total": {"type": "integer"}, "hasMore": {"type": "boolean"},
-                "cursor": {"type": "string", "nullable": True}}},
-        }}
-
-    def get_schema_operation_parameters(self, view):
-        sorts = ", ".join(f"`{n}:asc`" for n in self.sort_fields)
-        return [
-            {"name": "sort", "in": "query", "required": False, "schema": {"type": "string"},
-             "description": f"Sort order: {sorts} (or `:desc`); default `{self.default_sort}`."},
-            {"name": "cursor", "in": "query", "required": False, "schema": {"type": "string"},
-             "description": "Opaque: the previous page's `pageInfo.cursor`."},
-            {"name": "per_page", "in": "query", "required": False,
-             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
-             "description": f"Results per page (default {self.default_per_page})."},
-            {"name": "page", "in": "query", "required": False,
-             "schema": {"type": "integer", "minimum": 1},
-             "description": "Page number from 1, when no cursor is given."},
-        ]
-
-
-def _whole(params, name: str, default: int) -> int:
-    raw = params.get(name)
-    if raw in (None, ""):
-        return default
-    if not (str(raw).isascii() and str(raw).isdigit()) or int(raw) < 1:  # "²" is a digit
-        raise ValidationError({name: [f"{name} must be a whole number from 1 up."]})
-    return int(raw)
-
-
-def _column_value(model_field, raw: object):
-    """A cursor's value as `model_field` stores it (ValueError/ValidationError if it cannot
-    be: the cursor only ever holds non-null strings and whole numbers)."""
-    if raw is None or isinstance(raw, bool) or not isinstance(raw, str | int):
-        raise ValueError("not a value this cursor could hold")
-    value = model_field.to_python(raw)
-    if value is None:
-        raise ValueError("empty")
-    model_field.run_validators(value)  # lengths and the column's integer range
-    if isinstance(value, dt.datetime) and timezone.is_naive(value):
-        value = timezone.make_aware(value, dt.UTC)
-    return value
-
-
-def _encode_cursor(sort: str, value, pk) -> str:
-    if isinstance(value, dt.datetime):
-        value = value.isoformat()
-    raw = json.dumps({"sort": sort, "value": value, "id": str(pk)}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _decode_cursor(text: str) -> dict:
-    try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        cursor = json.loads(raw)
-    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
-        raise ValidationError({"cursor": [INVALID_CURSOR]}) from exc
-    if not isinstance(cursor, dict) or not isinstance(cursor.get("sort"), str):
-        raise ValidationError({"cursor": [INVALID_CURSOR]})
-    return cursor
-
-
-class CodeGroupPagination(CursorPagination):
-    envelope = "redemptionCodeGroups"
-    sort_fields = {"label": "label", "createdAt": "created_at", "updatedAt": "updated_at",
-                   "totalCodesCount": "total_codes_count"}
-
-
-class CodePagination(CursorPagination):
-    envelope = "codes"
-    sort_fields = {"id": "id"}
-    default_sort = "id:asc"
-
-
 # --- views ------------------------------------------------------------------------------------
 
 @extend_schema_field(OpenApiTypes.BOOL)
@@ -359,22 +180,6 @@ class RedeemedFilter(StrictBooleanFilter):
         if value is None:
             return qs
         return qs.filter(redemptions_count__gt=0) if value else qs.filter(redemptions_count=0)
-
-
-class CodeTextFilter(django_filters.CharFilter):
-    """`code=`: the code as anyone may type it."""
-
-    def filter(self, qs, value):
-        return qs.filter(code=normalize_code(value)) if value else qs
-
-
-def in_ti_terms(exc: DomainError) -> DomainError:
-    """A service's refusal with this dialect's field names and, where the seed has its own
-    words for it, those words."""
-    exc.field = TI_FIELDS.get(exc.field, exc.field)
-    if exc.code in TI_MESSAGES:
-        exc.message = TI_MESSAGES[exc.code].format(**exc.data)
-    return exc
 
 
 class RedemptionCodeGroupListView(ThoughtIndustriesView, generics.ListCreateAPIView):

@@ -8,10 +8,7 @@ parse, call `licensing.services`, render.
 
 from __future__ import annotations
 
-import uuid
-
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.generics import (
@@ -23,8 +20,8 @@ from rest_framework.response import Response
 from catalog.models import CatalogItem, Client, ItemKind
 from core.fields import ExpiryField
 from core.filters import ZypeFilters
-from core.time import iso_millis_z
 from dialects.thought_industries.base import ThoughtIndustriesView
+from dialects.thought_industries.fields import TimeField, UuidListField
 from licensing import selectors, services
 from licensing.models import MAX_ACCESS_DAYS, MAX_SEATS, License
 
@@ -42,36 +39,6 @@ PLAIN = {"name": "name", "label": "label", "sku": "sku", "seatsLimit": "seats_li
 
 
 # --- input ------------------------------------------------------------------------------------
-
-@extend_schema_field({"oneOf": [
-    {"type": "string", "format": "uuid"},
-    {"type": "array", "items": {"type": "string", "format": "uuid"}},
-]})
-class UuidListField(serializers.Field):
-    """One UUID string (or a comma-separated few) or an array of them."""
-
-    default_error_messages = {"invalid": "Give a UUID or an array of UUIDs.",
-                              "bad_uuid": "{value!r} is not a valid UUID."}
-
-    def to_internal_value(self, data):
-        if data in (None, ""):
-            return []
-        if isinstance(data, str):
-            data = [part for part in data.split(",") if part.strip()]
-        if not isinstance(data, list):
-            self.fail("invalid")
-        ids = []
-        for value in data:
-            try:
-                ids.append(uuid.UUID(str(value).strip()) if isinstance(value, str) else
-                           uuid.UUID(value))
-            except (TypeError, ValueError, AttributeError):
-                self.fail("bad_uuid", value=str(value)[:80])
-        return list(dict.fromkeys(ids))
-
-    def to_representation(self, value):
-        return [str(v) for v in value]
-
 
 class LicenseInput(serializers.Serializer):
     """The body of POST (every seed parameter) and PATCH (any of them)."""
@@ -145,14 +112,6 @@ def _items(field: str, kind: str, ids: list) -> list[CatalogItem]:
 
 
 # --- output -----------------------------------------------------------------------------------
-
-@extend_schema_field(OpenApiTypes.DATETIME)
-class TimeField(serializers.ReadOnlyField):
-    """`2024-01-01T00:00:00.000Z`, as Thought Industries writes times."""
-
-    def to_representation(self, value):
-        return iso_millis_z(value)
-
 
 def _status(item: CatalogItem) -> str:
     return "published" if item.is_active else "archived"

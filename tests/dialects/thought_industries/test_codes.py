@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from catalog.models import ItemKind
 from core.time import iso_millis_z
-from dialects.thought_industries.codes import in_ti_terms
+from dialects.thought_industries.errors import in_ti_terms
 from licensing.models import License
 from redemptions import services
 from redemptions.errors import CodeGroupError, OfferError
