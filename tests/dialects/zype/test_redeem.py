@@ -12,14 +12,14 @@ from catalog.access import has_access
 from catalog.models import Entitlement
 from redemptions import services
 from redemptions.models import Redemption
-from tests.factories import UserFactory
-from tests.redemptions.zype_support import (
+from tests.dialects.zype.support import (
     URL,
     access_token,
     item,
     oauth_application,
     standalone_code,
 )
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 REDEEM = f"{URL}/redeem"

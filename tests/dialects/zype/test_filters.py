@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from catalog.models import ItemKind
 from redemptions import services
 from redemptions.models import Code
+from tests.dialects.zype.support import FIELD_KINDS, Zype, item, standalone_code
 from tests.factories import UserFactory
-from tests.redemptions.zype_support import FIELD_KINDS, Zype, item, standalone_code
 
 pytestmark = pytest.mark.django_db
 UTC = dt.UTC

@@ -10,12 +10,11 @@ from django.conf import settings
 from django.utils import timezone
 
 from catalog.models import ItemKind
+from dialects.zype.codes import NO_TARGET, QR_MASK, nice_code
 from redemptions import services
-from redemptions.api.zype import NO_TARGET, QR_MASK, nice_code
 from redemptions.codes import ALPHABET_CHARACTERS, Alphabet
 from redemptions.models import Code, CodeGroup, Offer
-from tests.factories import UserFactory
-from tests.redemptions.zype_support import (
+from tests.dialects.zype.support import (
     FIELD_KINDS,
     SEED_KEYS,
     URL,
@@ -23,6 +22,7 @@ from tests.redemptions.zype_support import (
     item,
     standalone_code,
 )
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 ZYPE_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d$")

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from redemptions import services
-from tests.redemptions.zype_support import Zype, item
+from tests.dialects.zype.support import Zype, item
 
 # Committed rows, so VACUUM can mark them all-visible as autovacuum does in production (an
 # index-only count needs the visibility map).
