@@ -37,14 +37,14 @@ from rest_framework.views import APIView
 from accounts.permissions import IsLearner
 from accounts.throttles import client_ip, redeem_guard
 from catalog.models import CatalogItem, ItemKind
-from core.errors import DomainError, InvalidInput, NotFound, RuleRefused
+from core.errors import InvalidInput, NotFound, RuleRefused
 from core.fields import ExpiryField
 from core.filters import InstantFilter, ZypeFilters
 from core.time import iso_millis_offset
-from dialects.zype.base import ZypeLearnerView, ZypeView
-from dialects.zype.errors import zype_exception_handler
+from dialects.common.filters import CodeTextFilter
+from dialects.zype.base import ZypeCodesView, ZypeLearnerView
+from dialects.zype.errors import zype_codes_exception_handler
 from redemptions import selectors, services
-from redemptions.codes import normalize_code
 from redemptions.models import Code
 
 ZYPE_CODE_LENGTH = 16  # as Zype's own codes (RQMJQJB5JX5V6JQ5)
@@ -58,20 +58,7 @@ TARGET_PARAMS = {kind: param for param, kind in TARGETS.items()}
 # penalty score costs four times the whole encoding (~5 ms a code instead of ~1.3 ms).
 QR_LARGE, QR_SMALL, QR_MASK = 6, 2, 0
 QR_CACHE = 1024  # symbols kept per worker (~4 KB each): pages viewed again cost no encoding
-# Service refusals Zype answers with 422 (its validation errors) where others say 400/409.
-UNPROCESSABLE = {"duplicate_code", "invalid_code", "code_redeemed", "too_many_codes",
-                 "invalid_count"}
 ERRORS = {400: None, 401: None, 403: None}
-
-
-def zype_codes_exception_handler(exc, context):
-    if isinstance(exc, DomainError) and exc.code in UNPROCESSABLE:
-        exc.http_status = 422
-    return zype_exception_handler(exc, context)
-
-
-class ZypeCodesView(ZypeView):
-    exception_handler = staticmethod(zype_codes_exception_handler)
 
 
 # --- the code object --------------------------------------------------------------------------
@@ -319,14 +306,6 @@ class TargetFilter(django_filters.CharFilter):
         ids = list(CatalogItem.objects.by_id_or_external(self.kind, value)
                    .values_list("pk", flat=True)[:2])
         return selectors.codes_granting(qs, ids)
-
-
-@extend_schema_field(OpenApiTypes.STR)
-class CodeTextFilter(django_filters.CharFilter):
-    """`code=`: as anyone may type it (any case, dashes and spaces ignored)."""
-
-    def filter(self, qs, value):
-        return qs.filter(code=normalize_code(value)) if value else qs
 
 
 @extend_schema_field(OpenApiTypes.STR)
