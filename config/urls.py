@@ -23,11 +23,11 @@ from dialects.native.errors import render_native
 from dialects.thought_industries import codes as redemptions_ti
 from dialects.thought_industries import licenses as licensing_ti
 from dialects.thought_industries.errors import render_thought_industries
+from dialects.tizra import views as redemptions_tizra
 from dialects.tizra.errors import render_tizra
 from dialects.zype import codes as redemptions_zype
 from dialects.zype.errors import render_zype
 from redemptions import views as redemptions_views
-from redemptions.api import tizra as redemptions_tizra
 
 
 class OptionalSlashRouter(SimpleRouter):

@@ -1,5 +1,5 @@
 """Tizra's `/admin-api/<site>/redemptions`: wire format against seed 003, sites, credentials,
-lists, filters, POST, PUT and DELETE that succeed (refusals: test_tizra_bad_input.py)."""
+lists, filters, POST, PUT and DELETE that succeed (refusals: test_bad_input.py)."""
 
 import base64
 import json
