@@ -74,8 +74,6 @@ class OfferTerms:
 
 
 def clean_user_tags(tags: object) -> list[str]:
-    if isinstance(tags, str):
-        tags = tags.split(";")  # Tizra writes them `a;b`
     if not isinstance(tags, list | tuple):
         raise OfferError("invalid_user_tags", "user_tags must be a list of strings.",
                          field="user_tags")
@@ -264,30 +262,55 @@ def update_code_group(group: CodeGroup, **changes: object) -> CodeGroup:
 
 
 _CODE_CHANGES = ("is_active", "starts_at", "expiration_date", "max_redemptions",
-                 "transaction_id", "code", "target_item")
+                 "remaining_uses", "transaction_id", "code", "target_item", "user_tags")
 
 
 @transaction.atomic
 def update_code(code: Code, /, **changes: object) -> Code:
-    """Change a code's settings under its row lock (max_redemptions never below its uses).
+    """Change a code's settings under its row lock, the lock redeem takes (max_redemptions
+    never below its uses).
 
-    `code` (its text, normalised) and `target_item` (the one item it grants: see
-    `retarget_code`) may change only while it was never redeemed — a redemption names the
-    text the learner typed and what it granted (409 `code_redeemed`); a text another code has
-    is 409 `duplicate_code`. All or nothing.
+    `remaining_uses` sets the uses left: `max_redemptions` becomes the uses counted under the
+    lock plus that many (0: used up from now on). `user_tags` (an add-user-tag code only)
+    moves the code to the offer of exactly those tags; codes sharing the old one keep it.
+    `code` (its text, normalised) and `target_item` (the one item it grants: a code alone on
+    its offer changes the offer, a shared one gets its own) may change only while it was never
+    redeemed — a redemption names the text the learner typed and what it granted (409
+    `code_redeemed`); a text another code has is 409 `duplicate_code`. All or nothing.
     """
     unknown = set(changes) - set(_CODE_CHANGES)
     if unknown:
         raise ValueError(f"update_code cannot change {', '.join(sorted(unknown))}")
     locked = _lock_offer_then_code(code) if "target_item" in changes \
         else Code.objects.select_for_update().get(pk=code.pk)
-    limit = changes.get("max_redemptions")
-    if limit is not None and int(limit) < max(locked.redemptions_count, 1):
+    if "remaining_uses" in changes:
+        remaining = changes.pop("remaining_uses")
+        if not isinstance(remaining, int) or isinstance(remaining, bool) \
+                or not 0 <= remaining <= MAX_REDEMPTIONS_PER_CODE:
+            raise CodeGroupError("invalid_remaining_redemptions",
+                                 f"Remaining redemptions must be a whole number from 0 to "
+                                 f"{MAX_REDEMPTIONS_PER_CODE:,}.",
+                                 field="remaining_redemptions")
+        locked.max_redemptions = locked.redemptions_count + remaining
+        changes["max_redemptions"] = locked.max_redemptions
+    elif changes.get("max_redemptions") is not None \
+            and int(changes["max_redemptions"]) < max(locked.redemptions_count, 1):
         raise CodeGroupError(
             "invalid_max_redemptions",
             f"max_redemptions cannot go below {max(locked.redemptions_count, 1)} "
             f"(the code has been used {locked.redemptions_count} time(s)).",
             field="max_redemptions")
+    if "user_tags" in changes:
+        tags = changes.pop("user_tags")
+        if locked.offer.action_type != ActionType.ADD_USER_TAG:
+            raise OfferError("not_applicable",
+                             f"Only add-user-tag codes have user tags; this is an "
+                             f"{locked.offer.action_type} code.", field="user_tags")
+        locked.offer = _tag_offer(tags)
+        locked.target_item_id = locked.offer.single_item_id()  # none: tags grant no item
+        moved = ["offer", "target_item"]
+    else:
+        moved = []
     if "code" in changes:
         changes["code"] = clean_code(changes["code"])
         if changes["code"] == locked.code:
@@ -302,7 +325,7 @@ def update_code(code: Code, /, **changes: object) -> Code:
         setattr(locked, name, value)
     try:
         with transaction.atomic():
-            locked.save(update_fields=[*changes, "updated_at"])
+            locked.save(update_fields=[*changes, *moved, "updated_at"])
     except IntegrityError as exc:
         if "code" in changes:  # the only unique constraint a change can hit: code_unique
             raise CodeInUse("duplicate_code", "This code exists already.",
@@ -422,9 +445,8 @@ def _delete_unredeemed_group(group: CodeGroup) -> int:
     return deleted
 
 
-# --- batches by name (Tizra): codes with their own action, amended one by one -----------------
+# --- codes that say what redeeming does (their own action), added to groups by label ---------
 
-DEFAULT_BATCH_CODE_LENGTH = 16  # Tizra's codes: 16 hex digits, shown in lower case
 MAX_REDEMPTIONS_PER_CODE = 1_000_000_000  # fits the column with room for the uses so far
 _UNSET: Any = object()
 
@@ -446,14 +468,14 @@ def _refuse_unless_none(value: object, *, field_name: str, message: str) -> None
 
 def offer_for_code(*, action_type: str, offer: Offer | None = None, user_tags: object = None,
                    match_specification: object = None) -> Offer:
-    """The offer a code applies when the code, not its offer, says what redeeming does (a
-    Tizra code's action-type). Joins the caller's transaction.
+    """The offer a code applies when the code, not its offer, says what redeeming does (its
+    own action type). Joins the caller's transaction.
 
     - `apply-offer`: `offer` itself, which must be an apply-offer offer;
     - `session-license-match`: `offer`'s terms (access days or end) with the code's match
       specification — `offer` itself when it already is exactly that, else a variant based on
       it, found or made once;
-    - `add-user-tag`: the offer of exactly these tags (`a;b` or a list), found or made once.
+    - `add-user-tag`: the offer of exactly these tags, found or made once.
     """
     if action_type == ActionType.APPLY_OFFER:
         _refuse_unless_none(user_tags, field_name="user_tags",
@@ -526,43 +548,37 @@ def _tag_offer(user_tags: object) -> Offer:
 
 
 @dataclass
-class BatchCodes:
-    """Codes to add to a batch, named by its label (a Tizra code object)."""
+class NewCodes:
+    """Codes to add to the code group labelled `label` (the oldest group of that label; a new
+    one of `alphabet` codes, `default_code_length` long, when no group has it), each saying
+    what redeeming it does: its action type, with the offer applied (or whose terms apply)
+    and its tags or match specification (`offer_for_code`)."""
 
-    batch: str
+    label: str
     action_type: str
     offer_id: object = None  # the offer applied (apply-offer) or whose terms apply (-match)
-    user_tags: object = None  # add-user-tag: `a;b` or a list
+    user_tags: list[str] | None = None  # add-user-tag
     match_specification: object = None  # session-license-match
     code: str | None = None  # given by hand; None: `count` generated
     count: int | None = None  # None: one
-    code_length: int | None = None
+    code_length: int | None = None  # generated codes; None: the group's
     max_redemptions: int = 1
     is_active: bool = True
     expiration_date: dt.datetime | None = None
+    alphabet: str = Alphabet.UNAMBIGUOUS  # of a group this starts
+    default_code_length: int = SINGLE_CODE_LENGTH  # of a group this starts
 
     @property
     def how_many(self) -> int:
         return 1 if self.count is None else self.count
 
 
-def clean_batch_name(value: object) -> str:
-    name = value.strip() if isinstance(value, str) else ""
-    if not name:
-        raise CodeGroupError("invalid_batch", "A batch needs a name.", field="batch")
-    if len(name) > 200:
-        raise CodeGroupError("invalid_batch", "A batch name has at most 200 characters.",
-                             field="batch")
-    return name
-
-
 @transaction.atomic
-def add_batch_codes(requests: Sequence[BatchCodes]) -> list[Code]:
-    """Add codes to batches by name, all or none (one transaction); the new codes in order.
+def add_codes(requests: Sequence[NewCodes]) -> list[Code]:
+    """Add codes to groups by label, all or none (one transaction); the new codes in order.
 
-    A batch is every group with that label; codes join the oldest (locked, so its count
-    stays right), and a new name starts a group of hex codes (16 digits unless
-    `code_length` says). Each code carries its own offer (`offer_for_code`), uses
+    Codes join the oldest group of their label (locked, so its count stays right); a new
+    label starts a group. Each code carries its own offer (`offer_for_code`), uses
     (`max_redemptions`, 0 allowed: a code born used up), validity and expiry. A refusal
     names the request it concerns in `data["index"]`.
     """
@@ -577,30 +593,22 @@ def add_batch_codes(requests: Sequence[BatchCodes]) -> list[Code]:
             raise
         total += request.how_many
     _check_count(total, MAX_CODES_PER_CALL)
-    labels = []
-    for index, request in enumerate(requests):
-        try:
-            labels.append(clean_batch_name(request.batch))
-        except CodeGroupError as exc:
-            exc.data.setdefault("index", index)
-            raise
     groups: dict[str, CodeGroup | None] = {
         label: CodeGroup.objects.select_for_update().filter(label=label)
         .order_by("created_at", "pk").first()
-        for label in sorted(set(labels))  # one lock order for every caller
+        for label in sorted({request.label for request in requests})  # one lock order
     }
     made: list[Code] = []
-    for index, (label, request) in enumerate(zip(labels, requests, strict=True)):
+    for index, request in enumerate(requests):
         try:
-            made.extend(_add_to_batch(label, request, groups))
+            made.extend(_add_to_group(request, groups))
         except DomainError as exc:
             exc.data.setdefault("index", index)
             raise
     return made
 
 
-def _add_to_batch(label: str, request: BatchCodes,
-                  groups: dict[str, CodeGroup | None]) -> list[Code]:
+def _add_to_group(request: NewCodes, groups: dict[str, CodeGroup | None]) -> list[Code]:
     if request.code is not None and request.count not in (None, 1):
         raise CodeGroupError("invalid_count", "A code given by hand is one code; leave count "
                                               "out (or give no code).", field="count")
@@ -615,12 +623,12 @@ def _add_to_batch(label: str, request: BatchCodes,
     offer = offer_for_code(action_type=request.action_type,
                            offer=_offer_by_id(request.offer_id), user_tags=request.user_tags,
                            match_specification=request.match_specification)
-    group = groups[label]
+    group = groups[request.label]
     if group is None:
-        length = request.code_length or DEFAULT_BATCH_CODE_LENGTH
-        check_code_space(count=request.how_many, length=length, alphabet=Alphabet.HEX)
-        group = groups[label] = CodeGroup.objects.create(
-            label=label, offer=offer, code_length=length, alphabet=Alphabet.HEX,
+        length = request.code_length or request.default_code_length
+        check_code_space(count=request.how_many, length=length, alphabet=request.alphabet)
+        group = groups[request.label] = CodeGroup.objects.create(
+            label=request.label, offer=offer, code_length=length, alphabet=request.alphabet,
             uploaded=request.code is not None)
     if request.code is not None:
         texts = [clean_code(request.code)]
@@ -646,46 +654,6 @@ def _add_to_batch(label: str, request: BatchCodes,
     CodeGroup.objects.filter(pk=group.pk).update(
         total_codes_count=F("total_codes_count") + len(codes), updated_at=timezone.now())
     return codes
-
-
-@transaction.atomic
-def amend_code(code: Code, *, is_active: bool = _UNSET, remaining_redemptions: int = _UNSET,
-               expiration_date: dt.datetime | None = _UNSET, user_tags: object = _UNSET) -> Code:
-    """Change one code under its row lock (the lock redeem takes), each argument optional:
-    validity; uses left (`max_redemptions` becomes the uses so far plus `remaining`, so it
-    never falls below them); its own expiry (None clears it); and, for an add-user-tag code,
-    its tags (the code moves to the offer of those tags; codes sharing the old one keep it).
-    """
-    locked = Code.objects.select_for_update(of=("self",)).select_related("offer")\
-        .get(pk=code.pk)
-    changed = []
-    if is_active is not _UNSET:
-        locked.is_active = bool(is_active)
-        changed.append("is_active")
-    if remaining_redemptions is not _UNSET:
-        if not isinstance(remaining_redemptions, int) or isinstance(remaining_redemptions, bool) \
-                or not 0 <= remaining_redemptions <= MAX_REDEMPTIONS_PER_CODE:
-            raise CodeGroupError("invalid_remaining_redemptions",
-                                 f"Remaining redemptions must be a whole number from 0 to "
-                                 f"{MAX_REDEMPTIONS_PER_CODE:,}.",
-                                 field="remaining_redemptions")
-        locked.max_redemptions = locked.redemptions_count + remaining_redemptions
-        changed.append("max_redemptions")
-    if expiration_date is not _UNSET:
-        locked.expiration_date = expiration_date
-        changed.append("expiration_date")
-    if user_tags is not _UNSET:
-        if locked.offer.action_type != ActionType.ADD_USER_TAG:
-            raise OfferError("not_applicable",
-                             f"Only add-user-tag codes have user tags; this is an "
-                             f"{locked.offer.action_type} code.", field="user_tags")
-        locked.offer = _tag_offer(user_tags)
-        locked.target_item_id = locked.offer.single_item_id()  # none: tags grant no item
-        changed.extend(["offer", "target_item"])
-    if not changed:
-        raise CodeGroupError("nothing_to_change", "Nothing to change was given.")
-    locked.save(update_fields=[*changed, "updated_at"])
-    return locked
 
 
 @transaction.atomic

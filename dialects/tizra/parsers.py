@@ -8,8 +8,8 @@ from rest_framework.parsers import JSONParser
 
 from core.errors import DomainError, InvalidInput
 from core.fields import ExpiryField
+from dialects.tizra import batches
 from dialects.tizra.errors import at_index
-from redemptions import services
 from redemptions.models import MAX_CODES_PER_CALL, ActionType
 
 CREATE_KEYS = ("batch", "action-type", "access-control-id", "user-tags", "match-specification",
@@ -78,7 +78,7 @@ def _check_keys(body: dict, allowed: tuple[str, ...]) -> None:
                                             f"{', '.join(allowed)}.", field=key)
 
 
-def parse_code_object(body: object, url_batch: str | None) -> services.BatchCodes:
+def parse_code_object(body: object, url_batch: str | None) -> batches.BatchCodes:
     """One code object of Tizra's POST as the service's request."""
     if not isinstance(body, dict):
         raise InvalidInput("invalid_body", "Each code must be a JSON object.")
@@ -109,7 +109,7 @@ def parse_code_object(body: object, url_batch: str | None) -> services.BatchCode
     if action == ActionType.ADD_USER_TAG and body.get("user-tags") in (None, "", []):
         raise InvalidInput("required", "is required for add-user-tag codes (\"a;b\" or a "
                                        "list).", field="user-tags")
-    return services.BatchCodes(
+    return batches.BatchCodes(
         batch=batch, action_type=action, offer_id=_string(body, "access-control-id"),
         user_tags=body.get("user-tags"), match_specification=body.get("match-specification"),
         code=_string(body, "access-code"), count=_integer(body, "count", None),
@@ -120,7 +120,7 @@ def parse_code_object(body: object, url_batch: str | None) -> services.BatchCode
     )
 
 
-def parse_code_objects(data: object, url_batch: str | None) -> list[services.BatchCodes]:
+def parse_code_objects(data: object, url_batch: str | None) -> list[batches.BatchCodes]:
     """A code object or a JSON array of them; a bad one names its place (`[2].batch`)."""
     if isinstance(data, dict):
         return [parse_code_object(data, url_batch)]
@@ -143,7 +143,7 @@ def parse_code_objects(data: object, url_batch: str | None) -> list[services.Bat
 
 
 def parse_changes(data: object) -> dict:
-    """PUT's body as `services.amend_code`'s keyword arguments."""
+    """PUT's body as `batches.amend_code`'s keyword arguments."""
     if not isinstance(data, dict):
         raise InvalidInput("invalid_body", "The body must be a JSON object.")
     _check_keys(data, UPDATE_KEYS)

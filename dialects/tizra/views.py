@@ -32,6 +32,7 @@ from core.filters import ZypeFilters
 from core.pagination import PagePagination
 from core.time import tizra_time
 from dialects.common.filters import CodeTextFilter
+from dialects.tizra import batches
 from dialects.tizra.base import TizraView
 from dialects.tizra.errors import at_index, in_tizra_terms
 from dialects.tizra.parsers import AnyJSONParser, parse_changes, parse_code_objects
@@ -205,7 +206,7 @@ class TizraSiteView(TizraView, generics.GenericAPIView):
         return target
 
     def create_codes(self, request, url_batch: str | None) -> Response:
-        codes = services.add_batch_codes(parse_code_objects(request.data, url_batch))
+        codes = batches.add_batch_codes(parse_code_objects(request.data, url_batch))
         return Response([code.display_code() for code in codes],
                         status=status.HTTP_201_CREATED)
 
@@ -312,6 +313,6 @@ class BatchCodeView(TizraSiteView):
                    responses={200: OpenApiResponse(CODE_RECORD_SCHEMA), **ERRORS})
     def put(self, request, *args, **kwargs):
         code = self.get_object()
-        services.amend_code(code, **parse_changes(request.data))
+        batches.amend_code(code, **parse_changes(request.data))
         return Response(code_record(self.get_object()))
 

@@ -8,6 +8,7 @@ import pytest
 from django.apps import apps
 
 from catalog.models import ItemKind
+from dialects.tizra import batches
 from redemptions import services
 from redemptions.errors import CodeGroupError, CodeInUse
 from redemptions.models import ActionType, Code, Offer
@@ -47,10 +48,10 @@ def test_generated_group_codes_target_the_offers_one_item():
 def test_tizra_batch_codes_applying_a_one_item_offer_target_that_item():
     item = video()
     offer = OfferFactory(items=[item])
-    codes = services.add_batch_codes([services.BatchCodes(
+    codes = batches.add_batch_codes([batches.BatchCodes(
         batch="Spring", action_type=ActionType.APPLY_OFFER, offer_id=str(offer.pk), count=3)])
     assert {c.target_item_id for c in codes} == {item.pk}
-    tagged = services.add_batch_codes([services.BatchCodes(
+    tagged = batches.add_batch_codes([batches.BatchCodes(
         batch="Tags", action_type=ActionType.ADD_USER_TAG, user_tags="vip")])
     assert tagged[0].target_item_id is None
 

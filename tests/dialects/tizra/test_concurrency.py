@@ -6,6 +6,7 @@ import json
 import pytest
 
 from core.errors import DomainError
+from dialects.tizra import batches
 from redemptions import services
 from redemptions.models import ActionType, Code, CodeGroup, Redemption
 from tests.factories import UserFactory
@@ -46,7 +47,7 @@ def test_remaining_redemptions_set_while_learners_redeem_counts_from_the_uses_un
 
     def act(i):
         if i == 0:
-            return outcome(lambda: services.amend_code(code, remaining_redemptions=0))
+            return outcome(lambda: batches.amend_code(code, remaining_redemptions=0))
         return outcome(lambda: services.redeem(code.code, users[i]))
 
     results, _ = race(12, act)
@@ -59,9 +60,9 @@ def test_remaining_redemptions_set_while_learners_redeem_counts_from_the_uses_un
 
 def test_codes_posted_at_once_to_one_new_batch_all_land_in_that_batch():
     offer = OfferFactory()
-    requests = [services.BatchCodes(batch="rush", action_type=ActionType.APPLY_OFFER,
+    requests = [batches.BatchCodes(batch="rush", action_type=ActionType.APPLY_OFFER,
                                     offer_id=str(offer.pk), count=5) for _ in range(8)]
-    results, refusals = race(8, lambda i: services.add_batch_codes([requests[i]]))
+    results, refusals = race(8, lambda i: batches.add_batch_codes([requests[i]]))
     assert refusals == [] and len(results) == 8
     codes = Code.objects.filter(group__label="rush")
     assert codes.count() == 40
@@ -71,9 +72,9 @@ def test_codes_posted_at_once_to_one_new_batch_all_land_in_that_batch():
 
 def test_codes_posted_at_once_to_an_existing_batch_keep_its_count_right():
     group = CodeGroupFactory(label="busy")
-    requests = [services.BatchCodes(batch="busy", action_type=ActionType.APPLY_OFFER,
+    requests = [batches.BatchCodes(batch="busy", action_type=ActionType.APPLY_OFFER,
                                     offer_id=str(group.offer_id), count=3) for _ in range(8)]
-    race(8, lambda i: services.add_batch_codes([requests[i]]))
+    race(8, lambda i: batches.add_batch_codes([requests[i]]))
     group.refresh_from_db()
     assert group.total_codes_count == Code.objects.filter(group=group).count() == 24
     assert CodeGroup.objects.filter(label="busy").count() == 1

@@ -7,6 +7,7 @@ import json
 import pytest
 from django.utils import timezone
 
+from dialects.tizra import batches
 from redemptions import services
 from redemptions.models import ActionType, Code, CodeGroup, Redemption
 from tests.factories import CatalogItemFactory, UserFactory
@@ -247,7 +248,7 @@ def test_two_groups_with_one_label_are_one_batch(api):
 
 def test_codes_filter_by_validity_action_type_and_use(api, learner):
     make_test_batch(api, learner)
-    services.amend_code(Code.objects.get(code="A4EFE57EF94ED379"), is_active=False)
+    batches.amend_code(Code.objects.get(code="A4EFE57EF94ED379"), is_active=False)
 
     def codes(query):
         response = api.get(f"/admin-api/redemptions/test%20batch?{query}")

@@ -1,5 +1,5 @@
 """What redeeming does for each Tizra action type, codes made through the Tizra API; the
-offers those codes get (`services.offer_for_code`), and the services PUT and DELETE call."""
+offers those codes get (`services.offer_for_code`), and what PUT and DELETE call."""
 
 import datetime as dt
 
@@ -7,6 +7,7 @@ import pytest
 
 from catalog.access import has_access
 from catalog.models import Entitlement
+from dialects.tizra import batches
 from redemptions import services
 from redemptions.errors import CodeInUse, OfferError, RedemptionError
 from redemptions.models import ActionType, Code, CodeGroup, Offer
@@ -63,9 +64,11 @@ def test_a_tag_the_learner_has_already_is_kept_once(api, learner):
 
 
 def test_codes_with_the_same_tags_share_one_offer():
-    first = services.offer_for_code(action_type=ActionType.ADD_USER_TAG, user_tags="a;b")
+    first = services.offer_for_code(action_type=ActionType.ADD_USER_TAG,
+                                    user_tags=batches.tag_list("a;b"))
     again = services.offer_for_code(action_type=ActionType.ADD_USER_TAG, user_tags=["a", "b"])
-    other = services.offer_for_code(action_type=ActionType.ADD_USER_TAG, user_tags="b;a")
+    other = services.offer_for_code(action_type=ActionType.ADD_USER_TAG,
+                                    user_tags=batches.tag_list("b;a"))
     assert first == again != other
 
 
@@ -210,12 +213,12 @@ def test_an_expired_code_is_refused(api, learner):
 
 def test_amend_code_refuses_user_tags_on_a_code_that_adds_none():
     with pytest.raises(OfferError):
-        services.amend_code(CodeFactory(), user_tags="a")
+        batches.amend_code(CodeFactory(), user_tags="a")
 
 
 def test_amend_code_with_nothing_to_change_is_refused():
     with pytest.raises(services.CodeGroupError):
-        services.amend_code(CodeFactory())
+        batches.amend_code(CodeFactory())
 
 
 def test_delete_batch_deletes_every_group_of_the_name_or_none(learner):
