@@ -37,6 +37,55 @@ class Problem:
     field: str | None = None
 
 
+@dataclass(frozen=True)
+class Wording:
+    """How a dialect says one refusal: its own status, and its own words (a template filled
+    from the refusal's data); None keeps the domain's."""
+
+    status: int | None = None
+    message: str | None = None
+
+
+AS_THE_DOMAIN_SAYS = Wording()
+
+
+class Refusals:
+    """One dialect's declarative table from domain error class to its status, wording and
+    field names. Every `DomainError` class is listed, in `same` (the domain's status and
+    words) or in `own` (the dialect's), so a new refusal cannot reach a dialect unmapped (a
+    test checks it); `fields` renames the domain's field names. Nothing edits the exception."""
+
+    def __init__(self, *, same: Iterable[type[DomainError]] = (),
+                 own: dict[type[DomainError], Wording] | None = None,
+                 fields: dict[str, str] | None = None) -> None:
+        self.table: dict[type[DomainError], Wording] = dict.fromkeys(same, AS_THE_DOMAIN_SAYS)
+        self.table.update(own or {})
+        self.fields = fields or {}
+
+    def wording(self, error_class: type[DomainError]) -> Wording:
+        """The class's entry, else its nearest listed base's (the test keeps that rare)."""
+        for klass in error_class.__mro__:
+            if klass in self.table:
+                return self.table[klass]
+        return AS_THE_DOMAIN_SAYS
+
+    def field(self, exc: DomainError, context: dict) -> str | None:
+        return self.fields.get(exc.field, exc.field)
+
+    def message(self, exc: DomainError) -> str:
+        template = self.wording(type(exc)).message
+        return template.format(**exc.data) if template else exc.message
+
+    def status(self, exc: DomainError) -> int:
+        return self.wording(type(exc)).status or exc.http_status
+
+    def problem(self, exc: DomainError, context: dict) -> tuple[int, Problem]:
+        return self.status(exc), Problem(exc.code, self.message(exc), self.field(exc, context))
+
+
+DOMAIN_TERMS = Refusals()  # for a handler with no table of its own: the domain's words
+
+
 def _flatten(detail: object, field: str | None = None) -> Iterable[Problem]:
     """DRF's nested error details as flat problems, each naming its field path."""
     if isinstance(detail, dict):
@@ -55,14 +104,18 @@ def _flatten(detail: object, field: str | None = None) -> Iterable[Problem]:
         yield Problem(str(code), str(detail), field)
 
 
-def problems_from_exception(exc: Exception) -> tuple[int, list[Problem], dict[str, str]] | None:
-    """Status, problems and headers for an exception; None for a genuine server error."""
+def problems_from_exception(exc: Exception, refusals: Refusals = DOMAIN_TERMS,
+                            context: dict | None = None,
+                            ) -> tuple[int, list[Problem], dict[str, str]] | None:
+    """Status, problems and headers for an exception (a domain refusal in the words of
+    `refusals`, a dialect's table); None for a genuine server error."""
     headers: dict[str, str] = {}
     if isinstance(exc, DomainError):
         retry_after = exc.data.get("retry_after")
         if retry_after is not None:  # a throttled refusal says when to come back
             headers["Retry-After"] = str(max(1, math.ceil(float(retry_after))))
-        return exc.http_status, [Problem(exc.code, exc.message, exc.field)], headers
+        status, problem = refusals.problem(exc, context or {})
+        return status, [problem], headers
     if isinstance(exc, drf.NotAuthenticated | drf.AuthenticationFailed):
         return 401, [Problem("not_authenticated", str(exc.detail))], headers
     if isinstance(exc, drf.Throttled):
@@ -109,11 +162,12 @@ def problems_from_exception(exc: Exception) -> tuple[int, list[Problem], dict[st
 Renderer = Callable[[int, list[Problem]], object]
 
 
-def make_exception_handler(render: Renderer):
-    """A DRF exception handler that renders problems with `render(status, problems)`."""
+def make_exception_handler(render: Renderer, refusals: Refusals = DOMAIN_TERMS):
+    """A DRF exception handler that words domain refusals by `refusals` (the dialect's
+    table) and renders problems with `render(status, problems)`."""
 
     def handler(exc: Exception, context: dict) -> Response | None:
-        outcome = problems_from_exception(exc)
+        outcome = problems_from_exception(exc, refusals, context)
         if outcome is None:
             return None
         status, problems, headers = outcome

@@ -37,7 +37,23 @@ from redemptions.codes import (
     is_canonical,
     normalize_code,
 )
-from redemptions.errors import CodeGroupError, CodeInUse, OfferError, RedemptionError
+from redemptions.errors import (
+    AccessEnded,
+    AccessTermsExclusive,
+    AlreadyRedeemed,
+    AlreadyRolledBack,
+    CodeGroupError,
+    CodeInUse,
+    CodeNotFound,
+    CodeRedeemed,
+    DuplicateCode,
+    InvalidCount,
+    NothingToGrant,
+    OfferError,
+    RedemptionError,
+    SeatLicenseExpired,
+    SeatLicenseFull,
+)
 from redemptions.models import (
     MAX_CODES_PER_CALL,
     ActionType,
@@ -107,9 +123,7 @@ def clean_match_specification(value: object) -> dict:
 
 def check_offer_terms(terms: OfferTerms) -> None:
     if terms.access_days is not None and terms.access_expiration_date is not None:
-        raise OfferError("access_days_and_expiration",
-                         "Give access_days or access_expiration_date, not both.",
-                         field="access_days")
+        raise AccessTermsExclusive(field="access_days")
     if terms.access_days is not None and not 1 <= terms.access_days <= MAX_ACCESS_DAYS:
         raise OfferError("invalid_access_days",
                          f"access_days must be from 1 to {MAX_ACCESS_DAYS:,}.",
@@ -237,7 +251,7 @@ def create_code(
                 expiration_date=expiration_date, is_active=is_active,
                 transaction_id=transaction_id)
     except IntegrityError as exc:
-        raise CodeInUse("duplicate_code", "This code exists already.", field="code") from exc
+        raise DuplicateCode(field="code") from exc
     if group is not None:
         CodeGroup.objects.filter(pk=group.pk).update(
             total_codes_count=group.total_codes_count + 1, updated_at=timezone.now())
@@ -316,7 +330,7 @@ def update_code(code: Code, /, **changes: object) -> Code:
         if changes["code"] == locked.code:
             del changes["code"]
         elif locked.redemptions.exists():
-            raise CodeInUse("code_redeemed", "This code has been redeemed, so its text can no "
+            raise CodeRedeemed(message="This code has been redeemed, so its text can no "
                                              "longer change.", field="code")
     item = changes.pop("target_item", None)
     if item is not None:
@@ -328,8 +342,7 @@ def update_code(code: Code, /, **changes: object) -> Code:
             locked.save(update_fields=[*changes, *moved, "updated_at"])
     except IntegrityError as exc:
         if "code" in changes:  # the only unique constraint a change can hit: code_unique
-            raise CodeInUse("duplicate_code", "This code exists already.",
-                            field="code") from exc
+            raise DuplicateCode(field="code") from exc
         raise
     return locked
 
@@ -368,7 +381,7 @@ def _retarget_locked(locked: Code, item: CatalogItem) -> None:
     if locked.target_item_id == item.pk:
         return
     if locked.redemptions.exists():
-        raise CodeInUse("code_redeemed", "This code has been redeemed, so what it grants can no "
+        raise CodeRedeemed(message="This code has been redeemed, so what it grants can no "
                                          "longer change.", field="target_item")
     offer = locked.offer
     shared = (offer.code_groups.exists()
@@ -610,7 +623,7 @@ def add_codes(requests: Sequence[NewCodes]) -> list[Code]:
 
 def _add_to_group(request: NewCodes, groups: dict[str, CodeGroup | None]) -> list[Code]:
     if request.code is not None and request.count not in (None, 1):
-        raise CodeGroupError("invalid_count", "A code given by hand is one code; leave count "
+        raise InvalidCount(message="A code given by hand is one code; leave count "
                                               "out (or give no code).", field="count")
     if request.code is not None and request.code_length is not None:
         raise CodeGroupError("invalid_code_length", "code_length is for generated codes; "
@@ -633,7 +646,7 @@ def _add_to_group(request: NewCodes, groups: dict[str, CodeGroup | None]) -> lis
     if request.code is not None:
         texts = [clean_code(request.code)]
         if Code.objects.taken(texts):
-            raise CodeInUse("duplicate_code", "This code exists already (codes are unique "
+            raise DuplicateCode(message="This code exists already (codes are unique "
                                               "across every batch).", field="code")
     else:
         count, length = request.how_many, request.code_length or group.code_length
@@ -649,7 +662,7 @@ def _add_to_group(request: NewCodes, groups: dict[str, CodeGroup | None]) -> lis
                      expiration_date=request.expiration_date)
                 for text in texts])
     except IntegrityError as exc:  # a concurrent request took the same code first
-        raise CodeInUse("duplicate_code", "This code exists already.", field="code") from exc
+        raise DuplicateCode(field="code") from exc
     group.total_codes_count += len(codes)
     CodeGroup.objects.filter(pk=group.pk).update(
         total_codes_count=F("total_codes_count") + len(codes), updated_at=timezone.now())
@@ -693,7 +706,7 @@ class RedemptionCheck:
 
 
 def _not_found() -> RedemptionError:
-    return RedemptionError("not_found", "There is no such code; check it and try again.")
+    return CodeNotFound()
 
 
 def _grant_for(offer: Offer, at: dt.datetime) -> Grant:
@@ -710,11 +723,9 @@ def _grant_for(offer: Offer, at: dt.datetime) -> Grant:
     tags = list(offer.user_tags or []) if action != ActionType.SESSION_LICENSE_MATCH else []
     expires_at = offer.access_expires_at(at)
     if (items or licenses) and expires_at is not None and expires_at <= at:
-        raise RedemptionError("access_ended",
-                              "The access this code grants has already ended.")
+        raise AccessEnded()
     if not (items or licenses or tags):
-        raise RedemptionError("nothing_to_grant",
-                              "This code grants nothing at the moment (no matching items).")
+        raise NothingToGrant()
     return Grant(items=items, licenses=licenses, user_tags=tags, expires_at=expires_at)
 
 
@@ -725,11 +736,10 @@ def _refuse(code: Code, user: User, at: dt.datetime) -> None:
     code's lock), so a code nobody holds needs no look-up for "already redeemed by you"."""
     if code.redemptions_count and Redemption.objects.active().filter(code=code,
                                                                      user=user).exists():
-        raise RedemptionError("already_redeemed", "This code has already been redeemed by "
-                                                  "this learner.")
-    reason = code.refusal(at)
-    if reason is not None:
-        raise RedemptionError(*reason)
+        raise AlreadyRedeemed()
+    refusal = code.refusal(at)
+    if refusal is not None:
+        raise refusal
 
 
 def _take_seats(*, licenses: list[License], user: User, redemption: Redemption | None,
@@ -753,7 +763,8 @@ def _take_seats(*, licenses: list[License], user: User, redemption: Redemption |
         return assign_seats(licenses=licenses, user=user, source=SOURCE,
                             source_ref=str(redemption.pk), at=at, ends_by=ends_by)
     except (LicenseFull, LicenseExpired) as refusal:
-        raise RedemptionError(refusal.code, refusal.message) from refusal
+        seat_error = SeatLicenseFull if isinstance(refusal, LicenseFull) else SeatLicenseExpired
+        raise seat_error(message=refusal.message) from refusal
 
 
 def _release_seats(redemption: Redemption, offer: Offer, *, reason: str) -> int:
@@ -841,9 +852,9 @@ def redeem(code_text: str, user: User, *, ip: str | None = None, transaction_id:
                 add_tags(user, grant.user_tags)
     except IntegrityError as exc:
         # The lock makes this unreachable; the constraint is the last guard all the same.
-        if "one_redemption_per_code_and_user" in str(exc):
-            raise RedemptionError("already_redeemed", "This code has already been redeemed "
-                                                      "by this learner.") from exc
+        if getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None) \
+                == "one_redemption_per_code_and_user":
+            raise AlreadyRedeemed() from exc
         raise
     return redemption
 
@@ -855,8 +866,7 @@ def rollback(redemption: Redemption, reason: str = "", *, by: str = "") -> Redem
         code = Code.objects.select_for_update().get(pk=redemption.code_id)  # redeem's lock
         locked = Redemption.objects.select_for_update().get(pk=redemption.pk)
         if locked.rolled_back_at is not None:
-            raise RedemptionError("already_rolled_back",
-                                  "This redemption has already been rolled back.")
+            raise AlreadyRolledBack()
         now = timezone.now()
         note = reason.strip()[:300] or "Rolled back"
         locked.rolled_back_at = now

@@ -30,6 +30,7 @@ from accounts.throttles import TooManyAttempts, client_ip, redeem_guard
 from catalog.selectors import holdings
 from core.errors import DomainError
 from redemptions import selectors, services
+from redemptions.errors import AlreadyRedeemed
 
 
 class RedeemForm(forms.Form):
@@ -96,7 +97,7 @@ class RedeemPageView(View):
     @staticmethod
     def explain(exc: DomainError, code: str, user) -> str:
         """The service's words, and for "already redeemed" when (the learner's own)."""
-        if exc.code == "already_redeemed":
+        if isinstance(exc, AlreadyRedeemed):
             earlier = selectors.standing_redemption(code, user)
             if earlier is not None:
                 return (f"You already redeemed this code on "

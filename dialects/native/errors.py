@@ -1,6 +1,78 @@
-"""The native envelope: `{"errors": [{"code", "message", "field"}]}`."""
+"""The native envelope (`{"errors": [{"code", "message", "field"}]}`) and its table of
+refusals: the domain's own codes, statuses and words, every one."""
 
-from core.envelopes import Problem, make_exception_handler
+from accounts.errors import AccountsError, GroupNotFound, GroupPathAmbiguous, GroupPathInvalid
+from accounts.services import EmailTaken
+from accounts.throttles import TooManyAttempts
+from catalog.errors import CatalogError, EntitlementError, IncludesCycle, ItemInUse
+from core.envelopes import Problem, Refusals, make_exception_handler
+from core.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound, RuleRefused
+from coupons.errors import (
+    CouponConflict,
+    CouponError,
+    CouponInvalid,
+    CouponNotAllowed,
+    CouponNotFound,
+    CouponRefused,
+    UsageNotFound,
+)
+from licensing.errors import (
+    AlreadySeated,
+    ClientChangeRefused,
+    LicenseCycle,
+    LicenseExpired,
+    LicenseFull,
+    LicenseInUse,
+    LicensingError,
+    ParentOfAnotherClient,
+    SeatsLimitBelowUse,
+)
+from redemptions.errors import (
+    AccessEnded,
+    AccessTermsExclusive,
+    AlreadyRedeemed,
+    AlreadyRolledBack,
+    CodeExpired,
+    CodeGroupError,
+    CodeInactive,
+    CodeInUse,
+    CodeNotFound,
+    CodeNotStarted,
+    CodeRedeemed,
+    CodeUsedUp,
+    DuplicateCode,
+    InvalidCodeText,
+    InvalidCount,
+    NothingToGrant,
+    OfferError,
+    RedemptionError,
+    SeatLicenseExpired,
+    SeatLicenseFull,
+    TooManyCodes,
+)
+
+REFUSALS = Refusals(
+    same=[
+        # core
+        DomainError, InvalidInput, NotFound, Conflict, RuleRefused, NotAllowed,
+        # accounts
+        AccountsError, GroupPathInvalid, GroupNotFound, GroupPathAmbiguous, EmailTaken,
+        TooManyAttempts,
+        # catalog
+        CatalogError, IncludesCycle, EntitlementError, ItemInUse,
+        # licensing
+        LicensingError, LicenseFull, AlreadySeated, LicenseExpired, LicenseCycle,
+        ParentOfAnotherClient, SeatsLimitBelowUse, LicenseInUse, ClientChangeRefused,
+        # coupons
+        CouponError, CouponInvalid, CouponNotFound, UsageNotFound, CouponRefused, CouponConflict,
+        CouponNotAllowed,
+        # redemptions
+        RedemptionError, CodeNotFound, CodeInactive, CodeNotStarted, CodeExpired, CodeUsedUp,
+        AlreadyRedeemed, AccessEnded, NothingToGrant, SeatLicenseFull, SeatLicenseExpired,
+        AlreadyRolledBack, CodeGroupError, InvalidCodeText, InvalidCount, TooManyCodes, CodeInUse,
+        DuplicateCode, CodeRedeemed, OfferError, AccessTermsExclusive,
+    ],
+)
 
 
 def render_native(status: int, problems: list[Problem]) -> dict:
@@ -8,4 +80,4 @@ def render_native(status: int, problems: list[Problem]) -> dict:
                        for p in problems]}
 
 
-native_exception_handler = make_exception_handler(render_native)
+native_exception_handler = make_exception_handler(render_native, REFUSALS)

@@ -22,13 +22,11 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from catalog.models import CatalogItem, Client, ItemKind
-from core.errors import DomainError
 from core.fields import ExpiryField
 from core.filters import StrictBooleanFilter, ZypeFilters, is_uuid
 from dialects.common.csv import CodeCsvExportMixin, CSVRenderer
 from dialects.common.filters import CodeTextFilter
 from dialects.thought_industries.base import ThoughtIndustriesView
-from dialects.thought_industries.errors import in_ti_terms
 from dialects.thought_industries.fields import IdListField, TimeField
 from dialects.thought_industries.pagination import CodeGroupPagination, CodePagination
 from licensing.models import License
@@ -226,18 +224,15 @@ class RedemptionCodeGroupListView(ThoughtIndustriesView, generics.ListCreateAPIV
         body.is_valid(raise_exception=True)
         data = body.validated_data
         label = data["label"]
-        try:
-            group = services.create_code_group(
-                label=label,
-                offer=services.OfferTerms(
-                    name=label, items=data["items"], licenses=data["license_objects"],
-                    access_days=data.get("accessDays"),
-                    access_expiration_date=data.get("accessExpirationDate")),
-                count=data["totalCodesCount"], code_length=data["codeLength"],
-                client=data["client_object"], expiration_date=data.get("expirationDate"),
-            )
-        except DomainError as exc:
-            raise in_ti_terms(exc) from exc.__cause__
+        group = services.create_code_group(
+            label=label,
+            offer=services.OfferTerms(
+                name=label, items=data["items"], licenses=data["license_objects"],
+                access_days=data.get("accessDays"),
+                access_expiration_date=data.get("accessExpirationDate")),
+            count=data["totalCodesCount"], code_length=data["codeLength"],
+            client=data["client_object"], expiration_date=data.get("expirationDate"),
+        )
         group = selectors.code_groups().get(pk=group.pk)
         return Response(TICodeGroupSerializer(group).data, status=status.HTTP_201_CREATED)
 

@@ -1,33 +1,97 @@
-"""Thought Industries' envelope (`{"errors": ["field: message", ...]}`) and its names and
-words for the services' refusals."""
+"""Thought Industries' envelope (`{"errors": ["field: message", ...]}`) and its one table of
+refusals, for codes and licenses alike: TI's camelCase field names, and the seed's words where
+it has its own."""
 
-from core.envelopes import Problem, make_exception_handler, message_with_field
-from core.errors import DomainError
+from accounts.errors import AccountsError, GroupNotFound, GroupPathAmbiguous, GroupPathInvalid
+from accounts.services import EmailTaken
+from accounts.throttles import TooManyAttempts
+from catalog.errors import CatalogError, EntitlementError, IncludesCycle, ItemInUse
+from core.envelopes import Problem, Refusals, Wording, make_exception_handler, message_with_field
+from core.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound, RuleRefused
+from coupons.errors import (
+    CouponConflict,
+    CouponError,
+    CouponInvalid,
+    CouponNotAllowed,
+    CouponNotFound,
+    CouponRefused,
+    UsageNotFound,
+)
+from licensing.errors import (
+    AlreadySeated,
+    ClientChangeRefused,
+    LicenseCycle,
+    LicenseExpired,
+    LicenseFull,
+    LicenseInUse,
+    LicensingError,
+    ParentOfAnotherClient,
+    SeatsLimitBelowUse,
+)
+from redemptions.errors import (
+    AccessEnded,
+    AccessTermsExclusive,
+    AlreadyRedeemed,
+    AlreadyRolledBack,
+    CodeExpired,
+    CodeGroupError,
+    CodeInactive,
+    CodeInUse,
+    CodeNotFound,
+    CodeNotStarted,
+    CodeRedeemed,
+    CodeUsedUp,
+    DuplicateCode,
+    InvalidCodeText,
+    InvalidCount,
+    NothingToGrant,
+    OfferError,
+    RedemptionError,
+    SeatLicenseExpired,
+    SeatLicenseFull,
+    TooManyCodes,
+)
+
+# Service fields as this dialect names them.
+TI_FIELDS = {"code_length": "codeLength", "count": "totalCodesCount",
+             "access_days": "accessDays", "access_expiration_date": "accessExpirationDate",
+             "redemptions_per_code": "redemptionsPerCode"}
+REFUSALS = Refusals(
+    same=[
+        # core
+        DomainError, InvalidInput, NotFound, Conflict, RuleRefused, NotAllowed,
+        # accounts
+        AccountsError, GroupPathInvalid, GroupNotFound, GroupPathAmbiguous, EmailTaken,
+        TooManyAttempts,
+        # catalog
+        CatalogError, IncludesCycle, EntitlementError, ItemInUse,
+        # licensing
+        LicensingError, LicenseFull, AlreadySeated, LicenseExpired, LicenseCycle,
+        ParentOfAnotherClient, SeatsLimitBelowUse, LicenseInUse, ClientChangeRefused,
+        # coupons
+        CouponError, CouponInvalid, CouponNotFound, UsageNotFound, CouponRefused, CouponConflict,
+        CouponNotAllowed,
+        # redemptions
+        RedemptionError, CodeNotFound, CodeInactive, CodeNotStarted, CodeExpired, CodeUsedUp,
+        AlreadyRedeemed, AccessEnded, NothingToGrant, SeatLicenseFull, SeatLicenseExpired,
+        AlreadyRolledBack, CodeGroupError, InvalidCodeText, InvalidCount, CodeInUse,
+        DuplicateCode, CodeRedeemed, OfferError,
+    ],
+    own={
+        # the seed's own words for these
+        AccessTermsExclusive: Wording(message=(
+            "accessDays and accessExpirationDate are mutually exclusive: set one or the "
+            "other, not both.")),
+        TooManyCodes: Wording(
+            message="totalCodesCount cannot exceed {limit:,} (asked for {count:,})."),
+    },
+    fields=TI_FIELDS,
+)
 
 
 def render_thought_industries(status: int, problems: list[Problem]) -> dict:
     return {"errors": [message_with_field(p) for p in problems]}
 
 
-thought_industries_exception_handler = make_exception_handler(render_thought_industries)
-
-# Service fields as this dialect names them, for the refusals the services raise.
-TI_FIELDS = {"code_length": "codeLength", "count": "totalCodesCount",
-             "access_days": "accessDays", "access_expiration_date": "accessExpirationDate",
-             "redemptions_per_code": "redemptionsPerCode"}
-# The services' refusals in the words this dialect's clients know, by stable code (filled
-# from the refusal's data); the rules themselves are checked by the services only.
-TI_MESSAGES = {
-    "access_days_and_expiration": ("accessDays and accessExpirationDate are mutually "
-                                   "exclusive: set one or the other, not both."),
-    "too_many_codes": "totalCodesCount cannot exceed {limit:,} (asked for {count:,}).",
-}
-
-
-def in_ti_terms(exc: DomainError) -> DomainError:
-    """A service's refusal with this dialect's field names and, where the seed has its own
-    words for it, those words."""
-    exc.field = TI_FIELDS.get(exc.field, exc.field)
-    if exc.code in TI_MESSAGES:
-        exc.message = TI_MESSAGES[exc.code].format(**exc.data)
-    return exc
+thought_industries_exception_handler = make_exception_handler(render_thought_industries,
+                                                              REFUSALS)

@@ -1,17 +1,58 @@
-"""Tizra's envelope (`{"error": "..."}`, every problem in one sentence) and its names for
-the services' fields."""
+"""Tizra's envelope (`{"error": "..."}`, every problem in one sentence) and its table of
+refusals: the domain's statuses and words, in Tizra's field names (kebab-case), a refusal
+about one code object of an array naming its place (`[2].batch`)."""
 
-from core.envelopes import Problem, make_exception_handler, message_with_field
-from core.errors import DomainError
+from accounts.errors import AccountsError, GroupNotFound, GroupPathAmbiguous, GroupPathInvalid
+from accounts.services import EmailTaken
+from accounts.throttles import TooManyAttempts
+from catalog.errors import CatalogError, EntitlementError, IncludesCycle, ItemInUse
+from core.envelopes import Problem, Refusals, make_exception_handler, message_with_field
+from core.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound, RuleRefused
+from coupons.errors import (
+    CouponConflict,
+    CouponError,
+    CouponInvalid,
+    CouponNotAllowed,
+    CouponNotFound,
+    CouponRefused,
+    UsageNotFound,
+)
+from licensing.errors import (
+    AlreadySeated,
+    ClientChangeRefused,
+    LicenseCycle,
+    LicenseExpired,
+    LicenseFull,
+    LicenseInUse,
+    LicensingError,
+    ParentOfAnotherClient,
+    SeatsLimitBelowUse,
+)
+from redemptions.errors import (
+    AccessEnded,
+    AccessTermsExclusive,
+    AlreadyRedeemed,
+    AlreadyRolledBack,
+    CodeExpired,
+    CodeGroupError,
+    CodeInactive,
+    CodeInUse,
+    CodeNotFound,
+    CodeNotStarted,
+    CodeRedeemed,
+    CodeUsedUp,
+    DuplicateCode,
+    InvalidCodeText,
+    InvalidCount,
+    NothingToGrant,
+    OfferError,
+    RedemptionError,
+    SeatLicenseExpired,
+    SeatLicenseFull,
+    TooManyCodes,
+)
 
-
-def render_tizra(status: int, problems: list[Problem]) -> dict:
-    return {"error": " ".join(message_with_field(p) for p in problems)}
-
-
-tizra_exception_handler = make_exception_handler(render_tizra)
-
-# Service fields as Tizra names them, for the refusals the services raise.
+# Service fields as Tizra names them.
 TIZRA_FIELDS = {
     "batch": "batch", "label": "batch", "action_type": "action-type",
     "offer": "access-control-id", "user_tags": "user-tags",
@@ -22,15 +63,52 @@ TIZRA_FIELDS = {
 }
 
 
-def in_tizra_terms(exc: DomainError) -> DomainError:
-    """A service's refusal with Tizra's field names (in the field and in the message)."""
-    exc.field = TIZRA_FIELDS.get(exc.field, exc.field)
-    for name, tizra in TIZRA_FIELDS.items():
-        if "_" in name:
-            exc.message = exc.message.replace(name, tizra)
-    return exc
+class TizraRefusals(Refusals):
+    def field(self, exc: DomainError, context: dict) -> str | None:
+        """A refusal about one code object of an array (`data["index"]`) names its place."""
+        field = super().field(exc, context)
+        index = exc.data.get("index")
+        request = context.get("request")
+        if index is None or not isinstance(getattr(request, "data", None), list):
+            return field
+        return f"[{index}].{field}" if field else f"[{index}]"
+
+    def message(self, exc: DomainError) -> str:
+        """The domain's words, with the service field names they mention in Tizra's."""
+        message = super().message(exc)
+        for name, tizra in self.fields.items():
+            if "_" in name:
+                message = message.replace(name, tizra)
+        return message
 
 
-def at_index(exc: DomainError, index: int) -> DomainError:
-    exc.field = f"[{index}].{exc.field}" if exc.field else f"[{index}]"
-    return exc
+REFUSALS = TizraRefusals(
+    same=[
+        # core
+        DomainError, InvalidInput, NotFound, Conflict, RuleRefused, NotAllowed,
+        # accounts
+        AccountsError, GroupPathInvalid, GroupNotFound, GroupPathAmbiguous, EmailTaken,
+        TooManyAttempts,
+        # catalog
+        CatalogError, IncludesCycle, EntitlementError, ItemInUse,
+        # licensing
+        LicensingError, LicenseFull, AlreadySeated, LicenseExpired, LicenseCycle,
+        ParentOfAnotherClient, SeatsLimitBelowUse, LicenseInUse, ClientChangeRefused,
+        # coupons
+        CouponError, CouponInvalid, CouponNotFound, UsageNotFound, CouponRefused, CouponConflict,
+        CouponNotAllowed,
+        # redemptions
+        RedemptionError, CodeNotFound, CodeInactive, CodeNotStarted, CodeExpired, CodeUsedUp,
+        AlreadyRedeemed, AccessEnded, NothingToGrant, SeatLicenseFull, SeatLicenseExpired,
+        AlreadyRolledBack, CodeGroupError, InvalidCodeText, InvalidCount, TooManyCodes, CodeInUse,
+        DuplicateCode, CodeRedeemed, OfferError, AccessTermsExclusive,
+    ],
+    fields=TIZRA_FIELDS,
+)
+
+
+def render_tizra(status: int, problems: list[Problem]) -> dict:
+    return {"error": " ".join(message_with_field(p) for p in problems)}
+
+
+tizra_exception_handler = make_exception_handler(render_tizra, REFUSALS)

@@ -9,7 +9,6 @@ from rest_framework.parsers import JSONParser
 from core.errors import DomainError, InvalidInput
 from core.fields import ExpiryField
 from dialects.tizra import batches
-from dialects.tizra.errors import at_index
 from redemptions.models import MAX_CODES_PER_CALL, ActionType
 
 CREATE_KEYS = ("batch", "action-type", "access-control-id", "user-tags", "match-specification",
@@ -138,7 +137,8 @@ def parse_code_objects(data: object, url_batch: str | None) -> list[batches.Batc
         try:
             requests.append(parse_code_object(element, url_batch))
         except DomainError as exc:
-            raise at_index(exc, index) from None
+            exc.data.setdefault("index", index)  # Tizra's table names its place
+            raise
     return requests
 
 

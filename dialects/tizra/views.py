@@ -27,14 +27,13 @@ from rest_framework import generics, status
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
-from core.errors import DomainError, InvalidInput, NotFound
+from core.errors import InvalidInput, NotFound
 from core.filters import ZypeFilters
 from core.pagination import PagePagination
 from core.time import tizra_time
 from dialects.common.filters import CodeTextFilter
 from dialects.tizra import batches
 from dialects.tizra.base import TizraView
-from dialects.tizra.errors import at_index, in_tizra_terms
 from dialects.tizra.parsers import AnyJSONParser, parse_changes, parse_code_objects
 from redemptions import selectors, services
 from redemptions.models import MAX_CODES_PER_CALL, ActionType, Code
@@ -182,19 +181,6 @@ class TizraSiteView(TizraView, generics.GenericAPIView):
         site = kwargs.get("site")
         if site is not None and site != settings.SITE_SLUG:
             raise NotFound("unknown_site", f"There is no site {site!r} here.")
-
-    def get_exception_handler(self):
-        handler = super().get_exception_handler()
-
-        def tizra_terms(exc, context):
-            if isinstance(exc, DomainError):
-                index = exc.data.pop("index", None)
-                exc = in_tizra_terms(exc)
-                if index is not None and isinstance(self.request.data, list):
-                    exc = at_index(exc, index)
-            return handler(exc, context)
-
-        return tizra_terms
 
     def target_url(self) -> str | None:
         target = self.request.query_params.get("target-url")

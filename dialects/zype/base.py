@@ -12,7 +12,7 @@ from accounts.authentication import (
 from accounts.permissions import IsApiClientOrStaff
 from core.pagination import PagePagination
 from dialects.common.base import DialectMixin
-from dialects.zype.errors import zype_codes_exception_handler, zype_exception_handler
+from dialects.zype.errors import zype_exception_handler
 
 
 class ZypePagination(PagePagination):
@@ -39,9 +39,3 @@ class ZypeLearnerView(ZypeView):
 
     authentication_classes = [AccessTokenParameterAuthentication, BearerAuthentication,
                               authentication.SessionAuthentication]
-
-
-class ZypeCodesView(ZypeView):
-    """The code endpoints: the refusals Zype calls validation errors answer 422."""
-
-    exception_handler = staticmethod(zype_codes_exception_handler)

@@ -42,8 +42,7 @@ from core.fields import ExpiryField
 from core.filters import InstantFilter, ZypeFilters
 from core.time import iso_millis_offset
 from dialects.common.filters import CodeTextFilter
-from dialects.zype.base import ZypeCodesView, ZypeLearnerView
-from dialects.zype.errors import zype_codes_exception_handler
+from dialects.zype.base import ZypeLearnerView, ZypeView
 from redemptions import selectors, services
 from redemptions.models import Code
 
@@ -366,7 +365,7 @@ CODE_FILTERS = ZypeFilters(
 
 # --- views ------------------------------------------------------------------------------------
 
-class RedemptionCodeListView(ZypeCodesView, generics.GenericAPIView):
+class RedemptionCodeListView(ZypeView, generics.GenericAPIView):
     """List redemption codes (every filter of seed 002) and create one."""
 
     serializer_class = ZypeCodeSerializer
@@ -403,7 +402,7 @@ class RedemptionCodeCreateAliasView(RedemptionCodeListView):
     http_method_names = ["post", "options"]
 
 
-class RedemptionCodeBulkCreateView(ZypeCodesView, APIView):
+class RedemptionCodeBulkCreateView(ZypeView, APIView):
     """Generate up to 10,000 codes for one item (one code group), answered as a list."""
 
     @extend_schema(summary="Bulk Create Redemption Codes", request=ZypeBulkRequestSerializer,
@@ -434,7 +433,7 @@ ID_PARAMETER = OpenApiParameter("id", OpenApiTypes.STR, OpenApiParameter.PATH,
                                 description="The code's `_id`.")
 
 
-class RedemptionCodeDetailView(ZypeCodesView, APIView):
+class RedemptionCodeDetailView(ZypeView, APIView):
     """One redemption code: retrieve, update (its text and target only until redeemed),
     delete (409 once redeemed)."""
 
@@ -479,7 +478,6 @@ class RedeemView(ZypeLearnerView, APIView):
     """A consumer redeems a code with their OAuth2 access token."""
 
     permission_classes = [IsLearner]
-    exception_handler = staticmethod(zype_codes_exception_handler)
 
     @extend_schema(summary="Redeem a Redemption Code", request=ZypeRedeemRequestSerializer,
                    parameters=[OpenApiParameter("access_token", str, required=False,

@@ -1,21 +1,87 @@
-"""Zype's envelope: `{"message": "..."}`, every problem in one sentence."""
+"""Zype's envelope (`{"message": "..."}`, every problem in one sentence) and its table of
+refusals: the domain's words, with Zype's statuses where they differ."""
 
-from core.envelopes import Problem, make_exception_handler, message_with_field
-from core.errors import DomainError
+from accounts.errors import AccountsError, GroupNotFound, GroupPathAmbiguous, GroupPathInvalid
+from accounts.services import EmailTaken
+from accounts.throttles import TooManyAttempts
+from catalog.errors import CatalogError, EntitlementError, IncludesCycle, ItemInUse
+from core.envelopes import Problem, Refusals, Wording, make_exception_handler, message_with_field
+from core.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound, RuleRefused
+from coupons.errors import (
+    CouponConflict,
+    CouponError,
+    CouponInvalid,
+    CouponNotAllowed,
+    CouponNotFound,
+    CouponRefused,
+    UsageNotFound,
+)
+from licensing.errors import (
+    AlreadySeated,
+    ClientChangeRefused,
+    LicenseCycle,
+    LicenseExpired,
+    LicenseFull,
+    LicenseInUse,
+    LicensingError,
+    ParentOfAnotherClient,
+    SeatsLimitBelowUse,
+)
+from redemptions.errors import (
+    AccessEnded,
+    AccessTermsExclusive,
+    AlreadyRedeemed,
+    AlreadyRolledBack,
+    CodeExpired,
+    CodeGroupError,
+    CodeInactive,
+    CodeInUse,
+    CodeNotFound,
+    CodeNotStarted,
+    CodeRedeemed,
+    CodeUsedUp,
+    DuplicateCode,
+    InvalidCodeText,
+    InvalidCount,
+    NothingToGrant,
+    OfferError,
+    RedemptionError,
+    SeatLicenseExpired,
+    SeatLicenseFull,
+    TooManyCodes,
+)
+
+UNPROCESSABLE = Wording(status=422)
+REFUSALS = Refusals(
+    same=[
+        # core
+        DomainError, InvalidInput, NotFound, Conflict, RuleRefused, NotAllowed,
+        # accounts
+        AccountsError, GroupPathInvalid, GroupNotFound, GroupPathAmbiguous, EmailTaken,
+        TooManyAttempts,
+        # catalog
+        CatalogError, IncludesCycle, EntitlementError, ItemInUse,
+        # licensing
+        LicensingError, LicenseFull, AlreadySeated, LicenseExpired, LicenseCycle,
+        ParentOfAnotherClient, SeatsLimitBelowUse, LicenseInUse, ClientChangeRefused,
+        # coupons
+        CouponError, CouponInvalid, CouponNotFound, UsageNotFound, CouponRefused, CouponConflict,
+        CouponNotAllowed,
+        # redemptions
+        RedemptionError, CodeNotFound, CodeInactive, CodeNotStarted, CodeExpired, CodeUsedUp,
+        AlreadyRedeemed, AccessEnded, NothingToGrant, SeatLicenseFull, SeatLicenseExpired,
+        AlreadyRolledBack, CodeGroupError, CodeInUse, OfferError, AccessTermsExclusive,
+    ],
+    own={
+        # Zype answers these as its validation errors (422) where others say 400/409
+        DuplicateCode: UNPROCESSABLE, InvalidCodeText: UNPROCESSABLE,
+        CodeRedeemed: UNPROCESSABLE, TooManyCodes: UNPROCESSABLE, InvalidCount: UNPROCESSABLE,
+    },
+)
 
 
 def render_zype(status: int, problems: list[Problem]) -> dict:
     return {"message": " ".join(message_with_field(p) for p in problems)}
 
 
-zype_exception_handler = make_exception_handler(render_zype)
-
-# Service refusals Zype answers with 422 (its validation errors) where others say 400/409.
-UNPROCESSABLE = {"duplicate_code", "invalid_code", "code_redeemed", "too_many_codes",
-                 "invalid_count"}
-
-
-def zype_codes_exception_handler(exc, context):
-    if isinstance(exc, DomainError) and exc.code in UNPROCESSABLE:
-        exc.http_status = 422
-    return zype_exception_handler(exc, context)
+zype_exception_handler = make_exception_handler(render_zype, REFUSALS)

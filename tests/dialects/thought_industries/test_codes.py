@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from catalog.models import ItemKind
 from core.time import iso_millis_z
-from dialects.thought_industries.errors import in_ti_terms
+from dialects.thought_industries.errors import REFUSALS
 from licensing.models import License
 from redemptions import services
-from redemptions.errors import CodeGroupError, OfferError
+from redemptions.errors import AccessTermsExclusive, TooManyCodes
 from redemptions.models import Code, CodeGroup, Offer
 from tests.factories import CatalogItemFactory, ClientFactory, UserFactory
 from tests.redemptions.factories import CodeFactory, CodeGroupFactory, OfferFactory
@@ -150,14 +150,14 @@ def test_more_than_ten_thousand_codes_are_refused(api):
 
 
 @pytest.mark.parametrize(("refusal", "wording"), [
-    (OfferError("access_days_and_expiration", "Give one.", field="access_days"),
+    (AccessTermsExclusive(message="Give one.", field="access_days"),
      "accessDays and accessExpirationDate are mutually exclusive: set one or the other, "
      "not both."),
-    (CodeGroupError("too_many_codes", "Too many.", field="count", count=12, limit=10),
+    (TooManyCodes(message="Too many.", field="count", count=12, limit=10),
      "totalCodesCount cannot exceed 10 (asked for 12)."),
 ])
-def test_the_seeds_wording_comes_from_the_services_refusal_code(refusal, wording):
-    assert (in_ti_terms(refusal).message, refusal.field) == (wording, refusal.field)
+def test_the_seeds_wording_comes_from_the_refusals_class(refusal, wording):
+    assert REFUSALS.message(refusal) == wording
 
 
 def test_unknown_ids_are_named(api):
