@@ -35,10 +35,6 @@ class Alphabet(models.TextChoices):
     def characters(self) -> str:
         return ALPHABET_CHARACTERS[self]
 
-    def display(self, code: str) -> str:
-        """How a canonical code of this alphabet is shown (hex codes in lower case)."""
-        return code.lower() if self == Alphabet.HEX else code
-
 
 ALPHABET_CHARACTERS: dict[str, str] = {
     # No vowels (no words), none of 0/O, 1/I/L, 5/S (look-alikes): 19 letters, 7 digits.

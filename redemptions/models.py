@@ -484,10 +484,6 @@ class Redemption(TimeStamped):
     def __str__(self) -> str:
         return f"{self.user} redeemed {self.code}"
 
-    @property
-    def is_rolled_back(self) -> bool:
-        return self.rolled_back_at is not None
-
     def granted_entitlements(self) -> models.QuerySet[Entitlement]:
         """The grants this redemption made (revoked ones too: they are history)."""
         return Entitlement.objects.from_source(EntitlementSource.REDEMPTION, self.pk)\

@@ -350,20 +350,6 @@ def update_code(code: Code, /, **changes: object) -> Code:
 def _code_ids(codes: Iterable[Code]):
     """The codes' keys: a subquery for a queryset (a million codes stay in the database)."""
     return codes.values("pk") if isinstance(codes, QuerySet) else [c.pk for c in codes]
-@transaction.atomic
-def retarget_code(code: Code, *, item: CatalogItem) -> Code:
-    """Make a never-redeemed code grant `item` instead (Zype's PUT with another video_id…).
-
-    Under the code's row lock: refused once redeemed (409 `code_redeemed`: what it granted is
-    history). An offer only this code uses is changed in place; a shared one (a group's) is
-    left alone and the code gets its own offer with the same access terms.
-    """
-    locked = _lock_offer_then_code(code)
-    _retarget_locked(locked, item)
-    locked.save(update_fields=["updated_at"])
-    return locked
-
-
 def _lock_offer_then_code(code: Code) -> Code:
     """Lock the code's offer, then the code: `update_offer`'s order (an offer, then its
     codes), so retargeting a code while its offer changes waits instead of deadlocking.
