@@ -43,6 +43,8 @@ from redemptions.errors import (
     DuplicateCode,
     InvalidCodeText,
     InvalidCount,
+    InvalidMaxUses,
+    InvalidRemainingUses,
     NothingToGrant,
     OfferError,
     RedemptionError,
@@ -71,6 +73,7 @@ REFUSALS = Refusals(
         AlreadyRedeemed, AccessEnded, NothingToGrant, SeatLicenseFull, SeatLicenseExpired,
         AlreadyRolledBack, CodeGroupError, InvalidCodeText, InvalidCount, TooManyCodes, CodeInUse,
         DuplicateCode, CodeRedeemed, OfferError, AccessTermsExclusive,
+        InvalidMaxUses, InvalidRemainingUses,
     ],
 )
 

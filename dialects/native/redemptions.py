@@ -125,7 +125,7 @@ class CodeSerializer(serializers.ModelSerializer):
                                                help_text="Defaults to the group's offer.")
     group = serializers.PrimaryKeyRelatedField(queryset=CodeGroup.objects.all(),
                                                required=False, allow_null=True)
-    max_redemptions = serializers.IntegerField(required=False, min_value=1)
+    max_redemptions = serializers.IntegerField(required=False, min_value=0)
     remaining_redemptions = serializers.IntegerField(read_only=True)
     effective_expiration = serializers.DateTimeField(read_only=True, allow_null=True)
     is_expired = serializers.SerializerMethodField()

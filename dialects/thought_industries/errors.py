@@ -44,6 +44,8 @@ from redemptions.errors import (
     DuplicateCode,
     InvalidCodeText,
     InvalidCount,
+    InvalidMaxUses,
+    InvalidRemainingUses,
     NothingToGrant,
     OfferError,
     RedemptionError,
@@ -76,6 +78,7 @@ REFUSALS = Refusals(
         AlreadyRedeemed, AccessEnded, NothingToGrant, SeatLicenseFull, SeatLicenseExpired,
         AlreadyRolledBack, CodeGroupError, InvalidCodeText, InvalidCount, CodeInUse,
         DuplicateCode, CodeRedeemed, OfferError,
+        InvalidMaxUses, InvalidRemainingUses,
     ],
     own={
         # the seed's own words for these

@@ -44,6 +44,8 @@ from redemptions.errors import (
     DuplicateCode,
     InvalidCodeText,
     InvalidCount,
+    InvalidMaxUses,
+    InvalidRemainingUses,
     NothingToGrant,
     OfferError,
     RedemptionError,
@@ -102,6 +104,7 @@ REFUSALS = TizraRefusals(
         AlreadyRedeemed, AccessEnded, NothingToGrant, SeatLicenseFull, SeatLicenseExpired,
         AlreadyRolledBack, CodeGroupError, InvalidCodeText, InvalidCount, TooManyCodes, CodeInUse,
         DuplicateCode, CodeRedeemed, OfferError, AccessTermsExclusive,
+        InvalidMaxUses, InvalidRemainingUses,
     ],
     fields=TIZRA_FIELDS,
 )

@@ -43,6 +43,8 @@ from redemptions.errors import (
     DuplicateCode,
     InvalidCodeText,
     InvalidCount,
+    InvalidMaxUses,
+    InvalidRemainingUses,
     NothingToGrant,
     OfferError,
     RedemptionError,
@@ -70,7 +72,8 @@ REFUSALS = Refusals(
         # redemptions
         RedemptionError, CodeNotFound, CodeInactive, CodeNotStarted, CodeExpired, CodeUsedUp,
         AlreadyRedeemed, AccessEnded, NothingToGrant, SeatLicenseFull, SeatLicenseExpired,
-        AlreadyRolledBack, CodeGroupError, CodeInUse, OfferError, AccessTermsExclusive,
+        AlreadyRolledBack, CodeGroupError, InvalidMaxUses, InvalidRemainingUses, CodeInUse,
+        OfferError, AccessTermsExclusive,
     ],
     own={
         # Zype answers these as its validation errors (422) where others say 400/409

@@ -209,6 +209,14 @@ def test_max_redemptions_cannot_go_below_the_uses(api):
     assert errors(response) == [("invalid_max_redemptions", "max_redemptions")]
 
 
+def test_a_never_used_code_may_be_set_to_no_uses_as_tizra_may(api):
+    code = CodeFactory(max_redemptions=3)
+    response = api.patch(f"/api/v1/codes/{code.pk}", {"max_redemptions": 0}, format="json")
+    assert response.status_code == 200
+    code.refresh_from_db()
+    assert code.max_redemptions == 0
+
+
 def test_deactivating_a_code_makes_it_refused(api, learner):
     code = CodeFactory()
     assert api.patch(f"/api/v1/codes/{code.pk}", {"is_active": False},
