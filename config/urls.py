@@ -92,6 +92,9 @@ edubrite_paths = [
     path("couponService.do", edubrite.CouponServiceView.as_view(),
          name="edubrite-coupon-service"),
     path("eventService.do", edubrite.EventServiceView.as_view(), name="edubrite-event-service"),
+    path("connect.do", edubrite.ConnectView.as_view(), name="edubrite-connect"),
+    path("home.do", edubrite.ConnectView.as_view(), name="edubrite-home"),
+    re_path(r"^(?P<service>[^/]+\.do)$", edubrite.UnknownServiceView.as_view()),
 ]
 
 
@@ -122,7 +125,6 @@ urlpatterns = [
          name="ti-client-licenses"),
     path("", include(edubrite_paths)),
     path("oltpublish/site/", include(edubrite_paths)),
-    path("oltpublish/site/connect.do", edubrite.ConnectView.as_view(), name="edubrite-connect"),
     path("incoming/v2/", include(thought_industries)),
     # Learner web (templates/): landing, account pages, what I hold.
     path("", TemplateView.as_view(template_name="home.html"), name="home"),

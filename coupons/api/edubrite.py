@@ -15,10 +15,12 @@ A refusal is `<response code="-1">` with one `<msg>` per problem and a 4xx statu
 are CDATA (a `]]>` inside is split across two sections), attributes are escaped, and
 characters XML cannot carry are dropped.
 
-Credentials: `authCode=<API key>`; or the handshake (`coupons.sessions`): `connect.do` sets a
-`SESSION_ID` cookie (storing nothing), called again with that cookie and `username` +
-`password` it sets `SESSION_INFO`, and later calls carrying both cookies are that user. Failed
-sign-ins are throttled like the web login's (`accounts.throttles.login_throttle`): 429, 0962.
+Credentials: `authCode=<API key>`; or the handshake (`coupons.sessions`): `connect.do` (or its
+alias `home.do`) sets a `SESSION_ID` cookie (storing nothing), called again with that cookie
+and `username` + `password` it sets `SESSION_INFO` and `SESSION_ID` again, and later calls
+carrying both cookies are that user — in one Cookie header or in two (`session_cookies`).
+Failed sign-ins are throttled like the web login's (`accounts.throttles.login_throttle`): 429,
+0962. Any other `*.do` is a 404 in this envelope (`UnknownServiceView`).
 Coupon administration (create, update, get, list, delete) needs an API key or a staff user;
 approving or rejecting a usage also suits an admin member of the coupon's owner group;
 `subscribeByAuthCode` suits any signed-in user for themselves (API keys and staff name the
@@ -414,12 +416,35 @@ def _back_office(request) -> None:
 
 # --- authentication --------------------------------------------------------------------------
 
+SESSION_COOKIES = ("SESSION_ID", "SESSION_INFO")
+
+
+def session_cookies(request) -> dict[str, str]:
+    """`SESSION_ID` and `SESSION_INFO` from the Cookie header, as EduBrite's clients send them.
+
+    EduBrite's Java client (commons-httpclient) sends each cookie in its own header, led by
+    RFC 2109's `$Version` (others add `$Path`/`$Domain` after a value), and a WSGI server
+    joins repeated headers with a comma: `$Version=0; SESSION_ID=a, $Version=0; SESSION_INFO=b`.
+    Django's cookie parser splits on `;` only (SESSION_ID would be `a, $Version=0`), so these
+    two are read here: pairs split on `;` and `,`, `$` attributes skipped, quotes dropped, the
+    first of a name kept. Our values are signed tokens without either separator; other cookies
+    (and Django's `request.COOKIES`) are left as Django reads them.
+    """
+    found: dict[str, str] = {}
+    for pair in re.split(r"[;,]", request.META.get("HTTP_COOKIE", "")):
+        name, _, value = pair.partition("=")
+        name = name.strip()
+        if name in SESSION_COOKIES and name not in found:
+            found[name] = value.strip().strip('"')
+    return found
+
+
 class EduBriteSessionAuthentication(authentication.BaseAuthentication):
     """The `SESSION_ID` + `SESSION_INFO` cookies that `connect.do` sets (`coupons.sessions`)."""
 
     def authenticate(self, request):
-        id_cookie = request.COOKIES.get("SESSION_ID")
-        info_cookie = request.COOKIES.get("SESSION_INFO")
+        cookies = session_cookies(request)
+        id_cookie, info_cookie = cookies.get("SESSION_ID"), cookies.get("SESSION_INFO")
         if not (id_cookie and info_cookie):
             return None
         try:
@@ -738,8 +763,9 @@ CONNECT_SCHEMA = extend_schema(
 
 
 class ConnectView(EduBriteAPIView):
-    """`/oltpublish/site/connect.do`: first call sets SESSION_ID; with it plus username and
-    password, a second call sets SESSION_INFO (see `coupons.sessions`)."""
+    """`connect.do` (and its alias `home.do`, where EduBrite's Java client signs in): the first
+    call sets SESSION_ID; with it plus username and password (query or form), a second call
+    sets SESSION_INFO and SESSION_ID again (see `coupons.sessions`)."""
 
     authentication_classes = []
     permission_classes = [AllowAny]
@@ -756,8 +782,8 @@ class ConnectView(EduBriteAPIView):
         from django.contrib.auth import authenticate
 
         p = Params(request)
-        session_id = sessions.handshake_id(request.COOKIES.get("SESSION_ID"))
-        id_cookie = None  # set only when a new handshake starts
+        id_cookie = session_cookies(request).get("SESSION_ID")
+        session_id = sessions.handshake_id(id_cookie)
         if session_id is None:
             session_id, id_cookie = sessions.open_session()  # stores nothing
         username, password = p.text("username"), p.data.get("password")
@@ -773,6 +799,8 @@ class ConnectView(EduBriteAPIView):
                                   http_status=401, field="username")
         _, info = sessions.sign_in(session_id=session_id, user=user)
         response = ok("0952", f"Signed in as {user.email}.")
+        # SESSION_ID again beside SESSION_INFO: a client that keeps no cookie jar (EduBrite's
+        # PHP sample) takes both from this response.
         return self._cookies(request, response, id_cookie, info)
 
     def _cookies(self, request, response, id_cookie, info_cookie):
@@ -781,3 +809,21 @@ class ConnectView(EduBriteAPIView):
                 response.set_cookie(name, value, max_age=sessions.SESSION_SECONDS, path="/",
                                     secure=request.is_secure(), httponly=True, samesite="Strict")
         return response
+
+
+SERVED = ("couponService.do", "eventService.do", "connect.do", "home.do")
+
+
+@extend_schema(exclude=True)
+class UnknownServiceView(EduBriteAPIView):
+    """Any other `*.do` (`catalogService.do`, `userService.do`…): EduBrite's own 404 envelope,
+    which its clients parse as a business error, never Django's HTML page."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    def not_served(self, request, service: str):
+        raise NotFound("not_found", f"{service} is not served here; Entitle answers "
+                                    f"{', '.join(SERVED)}.")
+
+    get = post = put = patch = delete = options = not_served

@@ -550,4 +550,6 @@ def test_attributes_are_escaped():
 def test_an_unknown_path_under_edubrites_prefix_answers_in_its_envelope():
     response = Client().get("/oltpublish/site/nothing.do")
     assert response.status_code == 404
-    assert response.json() == {"code": -1, "msgs": [{"code": "0900", "value": "Not found."}]}
+    assert response.json() == {"code": -1, "msgs": [{"code": "0900", "value": (
+        "nothing.do is not served here; Entitle answers couponService.do, eventService.do, "
+        "connect.do, home.do.")}]}
