@@ -13,7 +13,7 @@ from rest_framework.routers import SimpleRouter
 from accounts import views as accounts_views
 from catalog import views as catalog_views
 from core.views import error_handlers
-from coupons.api import edubrite
+from dialects.edubrite import views as edubrite
 from dialects.native import accounts as accounts_v1
 from dialects.native import catalog as catalog_v1
 from dialects.native import coupons as coupons_v1

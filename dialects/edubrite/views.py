@@ -457,7 +457,7 @@ class EduBriteSessionAuthentication(authentication.BaseAuthentication):
 
 
 class EduBriteSessionScheme(OpenApiAuthenticationExtension):
-    target_class = "coupons.api.edubrite.EduBriteSessionAuthentication"
+    target_class = "dialects.edubrite.views.EduBriteSessionAuthentication"
     name = "EduBriteSession"
 
     def get_security_definition(self, auto_schema):

@@ -13,7 +13,6 @@ from accounts.models import Membership
 from catalog.models import Entitlement, ItemKind
 from core.envelopes import Problem
 from coupons import services, sessions
-from coupons.api.edubrite import render_edubrite, to_xml
 from coupons.models import (
     Coupon,
     CouponStatus,
@@ -23,6 +22,7 @@ from coupons.models import (
     EntityType,
     UsageStatus,
 )
+from dialects.edubrite.views import render_edubrite, to_xml
 from tests.coupons.factories import CouponFactory, SessionFactory
 from tests.factories import (
     ApiKeyFactory,
