@@ -14,6 +14,7 @@ from accounts import views as accounts_views
 from catalog import views as catalog_views
 from core.views import error_handlers
 from dialects.edubrite import views as edubrite
+from dialects.edubrite.errors import render_edubrite
 from dialects.native import accounts as accounts_v1
 from dialects.native import catalog as catalog_v1
 from dialects.native import coupons as coupons_v1
@@ -141,9 +142,9 @@ urlpatterns = [
 # Which envelope a request outside DRF (an unmatched URL, a crash) is answered in, by path:
 # the first prefix that matches wins.
 ENVELOPES_BY_PREFIX = [
-    ("/couponService.do", edubrite.render_edubrite),
-    ("/eventService.do", edubrite.render_edubrite),
-    ("/oltpublish/", edubrite.render_edubrite),
+    ("/couponService.do", render_edubrite),
+    ("/eventService.do", render_edubrite),
+    ("/oltpublish/", render_edubrite),
     ("/api/", render_native),
     ("/incoming/", render_thought_industries),
     ("/redemption_codes", render_zype),

@@ -22,7 +22,8 @@ from coupons.models import (
     EntityType,
     UsageStatus,
 )
-from dialects.edubrite.views import render_edubrite, to_xml
+from dialects.edubrite.envelope import to_xml
+from dialects.edubrite.errors import render_edubrite
 from tests.coupons.factories import CouponFactory, SessionFactory
 from tests.factories import (
     ApiKeyFactory,
