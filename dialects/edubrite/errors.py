@@ -1,12 +1,63 @@
 """EduBrite's refusals: `{"code": -1, "msgs": [...]}` with one 4-digit message code per
-problem. `CODES` is the one table from the domain's refusal codes to EduBrite's message codes
-(the README lists them with their statuses)."""
+problem. `REFUSALS` lists every domain refusal (EduBrite keeps the domain's statuses and words);
+`CODES` is the one table from refusal codes to EduBrite's message codes (the README lists them
+with their statuses)."""
 
 from __future__ import annotations
 
 import re
 
-from core.envelopes import Problem, make_exception_handler
+from accounts.errors import AccountsError, GroupNotFound, GroupPathAmbiguous, GroupPathInvalid
+from accounts.services import EmailTaken
+from accounts.throttles import TooManyAttempts
+from catalog.errors import CatalogError, EntitlementError, IncludesCycle, ItemInUse
+from core.envelopes import Problem, Refusals, make_exception_handler
+from core.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound, RuleRefused
+from coupons.errors import (
+    CouponConflict,
+    CouponError,
+    CouponInvalid,
+    CouponNotAllowed,
+    CouponNotFound,
+    CouponRefused,
+    UsageNotFound,
+)
+from licensing.errors import (
+    AlreadySeated,
+    ClientChangeRefused,
+    LicenseCycle,
+    LicenseExpired,
+    LicenseFull,
+    LicenseInUse,
+    LicensingError,
+    ParentOfAnotherClient,
+    SeatsLimitBelowUse,
+)
+from redemptions.errors import (
+    AccessEnded,
+    AccessTermsExclusive,
+    AlreadyRedeemed,
+    AlreadyRolledBack,
+    CodeExpired,
+    CodeGroupError,
+    CodeInactive,
+    CodeInUse,
+    CodeNotFound,
+    CodeNotStarted,
+    CodeRedeemed,
+    CodeUsedUp,
+    DuplicateCode,
+    InvalidCodeText,
+    InvalidCount,
+    InvalidMaxUses,
+    InvalidRemainingUses,
+    NothingToGrant,
+    OfferError,
+    RedemptionError,
+    SeatLicenseExpired,
+    SeatLicenseFull,
+    TooManyCodes,
+)
 
 NOT_ALLOWED = "You are not allowed to perform this action."
 
@@ -29,6 +80,30 @@ BY_STATUS = {400: "0902", 401: "0005", 403: "0005", 404: "0900", 409: "0960", 42
              429: "0962"}
 FIXED_MESSAGES = {"0005": NOT_ALLOWED, "0026": "Invalid auth code"}
 
+REFUSALS = Refusals(
+    same=[
+        # core
+        DomainError, InvalidInput, NotFound, Conflict, RuleRefused, NotAllowed,
+        # accounts
+        AccountsError, GroupPathInvalid, GroupNotFound, GroupPathAmbiguous, EmailTaken,
+        TooManyAttempts,
+        # catalog
+        CatalogError, IncludesCycle, EntitlementError, ItemInUse,
+        # licensing
+        LicensingError, LicenseFull, AlreadySeated, LicenseExpired, LicenseCycle,
+        ParentOfAnotherClient, SeatsLimitBelowUse, LicenseInUse, ClientChangeRefused,
+        # coupons
+        CouponError, CouponInvalid, CouponNotFound, UsageNotFound, CouponRefused, CouponConflict,
+        CouponNotAllowed,
+        # redemptions
+        RedemptionError, CodeNotFound, CodeInactive, CodeNotStarted, CodeExpired, CodeUsedUp,
+        AlreadyRedeemed, AccessEnded, NothingToGrant, SeatLicenseFull, SeatLicenseExpired,
+        AlreadyRolledBack, CodeGroupError, InvalidCodeText, InvalidCount, TooManyCodes, CodeInUse,
+        DuplicateCode, CodeRedeemed, OfferError, AccessTermsExclusive,
+        InvalidMaxUses, InvalidRemainingUses,
+    ],
+)
+
 
 def edubrite_code(problem: Problem, status: int) -> str:
     if re.fullmatch(r"\d{4}", problem.code):
@@ -45,4 +120,4 @@ def render_edubrite(status: int, problems: list[Problem]) -> dict:
     return {"code": -1, "msgs": msgs}
 
 
-edubrite_exception_handler = make_exception_handler(render_edubrite)
+edubrite_exception_handler = make_exception_handler(render_edubrite, REFUSALS)
