@@ -7,11 +7,19 @@ from __future__ import annotations
 
 import re
 
-from accounts.errors import AccountsError, GroupNotFound, GroupPathAmbiguous, GroupPathInvalid
+from accounts.errors import (
+    AccountsError,
+    GroupNotFound,
+    GroupPathAmbiguous,
+    GroupPathInvalid,
+    LearnerNotFound,
+    LearnerRequired,
+    NotYourself,
+)
 from accounts.services import EmailTaken
 from accounts.throttles import TooManyAttempts
 from catalog.errors import CatalogError, EntitlementError, IncludesCycle, ItemInUse
-from core.envelopes import Problem, Refusals, make_exception_handler
+from core.envelopes import Problem, Refusals, Wording, make_exception_handler
 from core.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound, RuleRefused
 from coupons.errors import (
     CouponConflict,
@@ -63,7 +71,7 @@ NOT_ALLOWED = "You are not allowed to perform this action."
 
 CODES = {
     "not_authenticated": "0005", "authentication_failed": "0005", "permission_denied": "0005",
-    "forbidden": "0005", "not_allowed": "0005",
+    "forbidden": "0005", "not_allowed": "0005", "not_yourself": "0005",
     "coupon_code_unknown": "0026",
     "not_found": "0900", "required": "0901", "invalid": "0902", "unknown_dispatch": "0903",
     "coupon_not_found": "0904", "group_not_found": "0905", "group_path_ambiguous": "0906",
@@ -87,6 +95,7 @@ REFUSALS = Refusals(
         # accounts
         AccountsError, GroupPathInvalid, GroupNotFound, GroupPathAmbiguous, EmailTaken,
         TooManyAttempts,
+        LearnerNotFound, NotYourself,
         # catalog
         CatalogError, IncludesCycle, EntitlementError, ItemInUse,
         # licensing
@@ -102,6 +111,9 @@ REFUSALS = Refusals(
         DuplicateCode, CodeRedeemed, OfferError, AccessTermsExclusive,
         InvalidMaxUses, InvalidRemainingUses,
     ],
+    own={
+        LearnerRequired: Wording(message="userName is required with an authCode."),
+    },
 )
 
 

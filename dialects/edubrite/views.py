@@ -44,18 +44,19 @@ from rest_framework.views import APIView
 
 from accounts.authentication import AuthCodeAuthentication
 from accounts.models import User
-from accounts.permissions import IsApiClientStaffOrLearner, is_api_client, is_staff_user
+from accounts.permissions import IsApiClientStaffOrLearner
 from accounts.selectors import resolve_group_path
 from accounts.throttles import client_ip, login_throttle, redeem_guard
+from accounts.validators import acting_for
 from catalog.models import ItemKind
-from core.errors import DomainError, InvalidInput, NotAllowed, NotFound
+from core.errors import DomainError, InvalidInput, NotFound
 from core.filters import ZypeFilters
 from coupons import services, sessions
 from coupons.models import ENTITY_ITEM_KINDS, Coupon, EntityType
 from coupons.selectors import is_our_site
 from dialects.edubrite.auth import EduBriteSessionAuthentication, EduBriteView, session_cookies
 from dialects.edubrite.envelope import EduBriteNegotiation, EduBriteXMLRenderer, ok
-from dialects.edubrite.errors import NOT_ALLOWED, edubrite_exception_handler
+from dialects.edubrite.errors import edubrite_exception_handler
 from dialects.edubrite.lookups import (
     back_office,
     catalog_item,
@@ -239,19 +240,7 @@ class EventServiceView(EduBriteAPIView):
                   usage=usage_dict(usage))
 
     def _learner(self, request, p: Params) -> User:
-        ref = p.text("userName")
-        back_office = is_api_client(request.user) or is_staff_user(request.user)
-        if not ref:
-            if is_api_client(request.user):
-                raise InvalidInput("required", "userName is required with an authCode.",
-                                   field="userName")
-            return request.user
-        if not back_office and ref.lower() not in (request.user.email, str(request.user.pk)):
-            raise NotAllowed(message=NOT_ALLOWED)
-        try:
-            return User.objects.by_id_or_email(ref)
-        except User.DoesNotExist:
-            raise NotFound("user_not_found", f"No learner {ref!r}.", field="userName") from None
+        return acting_for(request.user, p.text("userName") or None, field="userName")
 
 
 class ConnectView(EduBriteAPIView):

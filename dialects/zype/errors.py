@@ -1,7 +1,15 @@
 """Zype's envelope (`{"message": "..."}`, every problem in one sentence) and its table of
 refusals: the domain's words, with Zype's statuses where they differ."""
 
-from accounts.errors import AccountsError, GroupNotFound, GroupPathAmbiguous, GroupPathInvalid
+from accounts.errors import (
+    AccountsError,
+    GroupNotFound,
+    GroupPathAmbiguous,
+    GroupPathInvalid,
+    LearnerNotFound,
+    LearnerRequired,
+    NotYourself,
+)
 from accounts.services import EmailTaken
 from accounts.throttles import TooManyAttempts
 from catalog.errors import CatalogError, EntitlementError, IncludesCycle, ItemInUse
@@ -61,6 +69,7 @@ REFUSALS = Refusals(
         # accounts
         AccountsError, GroupPathInvalid, GroupNotFound, GroupPathAmbiguous, EmailTaken,
         TooManyAttempts,
+        LearnerRequired, LearnerNotFound, NotYourself,
         # catalog
         CatalogError, IncludesCycle, EntitlementError, ItemInUse,
         # licensing
