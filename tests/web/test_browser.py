@@ -189,17 +189,55 @@ def test_staff_generate_a_code_group_in_the_admin_and_download_its_csv(live_serv
     page.get_by_role("button", name="Save", exact=True).click()
 
     expect(page.locator(".messagelist")).to_contain_text("Generated 25 codes of 8 characters")
-    page.locator("#result_list").get_by_role("link", name="Spring 2025 campaign").click()
-    expect(page.get_by_role("link", name="25 codes")).to_be_visible()
+    expect(page.get_by_role("link", name="25 codes")).to_be_visible()  # on the group's page
     screenshot("admin-code-group")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the codes (CSV)").click()
     assert download.value.suggested_filename == "spring-2025-campaign-codes.csv"
     rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text())))
     group = CodeGroup.objects.get(label="Spring 2025 campaign")
-    assert rows[0] == ["code", "redeemed", "redeemedBy", "redeemedAt"]
+    assert rows[0] == ["code", "redeemed", "redeemedBy", "redeemedAt", "niceCode",
+                       "redemptionUrl"]
     assert sorted(r[0] for r in rows[1:]) == sorted(group.codes.values_list("code", flat=True))
     assert {r[1] for r in rows[1:]} == {"false"} and len(rows) == 26
+
+
+def test_a_double_submitted_generate_form_makes_one_group_and_lands_on_it(live_server, page,
+                                                                           screenshot):
+    from redemptions.models import CodeGroup
+    from tests.redemptions.factories import OfferFactory
+
+    base = live_server.url
+    offer = OfferFactory(name="Autumn offer")
+    log_in_to_the_admin(page, base)
+    page.goto(f"{base}/admin/redemptions/codegroup/add/")
+    page.get_by_label("Label").fill("Autumn 2025")
+    page.locator("#id_offer").evaluate(  # the autocomplete's <select>, set as select2 would
+        "(select, [id, name]) => select.add(new Option(name, id, true, true))",
+        [str(offer.pk), offer.name])
+    page.get_by_label("Count").fill("3000")
+    expect(page.locator("#count-estimate")).to_contain_text("Estimate: 3,000 codes take")
+    screenshot("admin-generate-estimate")
+    # Two copies of this form sent at once (a double click on a slow line), then Save.
+    landed = page.evaluate("""async () => {
+        const form = document.getElementById("codegroup_form");
+        const send = () => {
+            const data = new FormData(form);
+            data.append("_save", "Save");
+            return fetch(form.action || location.href, {method: "POST", body: data})
+                .then(response => response.url);
+        };
+        return Promise.all([send(), send()]);
+    }""")
+    page.get_by_role("button", name="Save", exact=True).click()
+
+    group = CodeGroup.objects.get()
+    assert group.label == "Autumn 2025" and group.codes.count() == 3000
+    group_page = f"{base}/admin/redemptions/codegroup/{group.pk}/change/"
+    assert page.url == landed[0] == landed[1] == group_page
+    expect(page.locator(".messagelist")).to_contain_text("had been submitted already")
+    expect(page.get_by_role("link", name="3,000 codes")).to_be_visible()
+    screenshot("admin-generate-double-submit")
 
 
 def test_staff_find_a_learner_and_see_what_they_hold_and_why(live_server, page, screenshot):
