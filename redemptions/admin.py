@@ -10,7 +10,8 @@ as a streamed CSV (each code also dashed, as learners see it, with its redemptio
 The add form carries a token (`GenerationRequest`): submitting it twice makes one group, and
 both submits land on its page; the form estimates how long the count takes, from this
 server's recent generations. Codes are deactivated, reactivated or given a new expiry in bulk;
-redemptions are rolled back. History is read-only, and nothing that was redeemed is deleted:
+redemptions are rolled back (from the list, or one with its reason from the learner's page:
+`rollback_redemption` permission). History is read-only, and nothing that was redeemed is deleted:
 the delete pages say why (`core.admin.HistoryProtectedAdmin`).
 """
 
@@ -33,7 +34,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from catalog.models import CatalogItem
-from core.admin import HistoryProtectedAdmin, ReadOnlyInline, action_form_page
+from core.admin import HistoryProtectedAdmin, ReadOnlyInline, action_form_page, support_tool
 from core.errors import DomainError
 from redemptions import selectors, services
 from redemptions.api.common import codes_csv_response
@@ -486,6 +487,13 @@ class CodeAdmin(CodeSearchMixin, HistoryProtectedAdmin):
                            apply=apply)
 
 
+class RollbackForm(forms.Form):
+    reason = forms.CharField(
+        max_length=300, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Why (a refund, a mistake…): recorded on the redemption and shown in its "
+                  "history.")
+
+
 @admin.register(Redemption)
 class RedemptionAdmin(CodeSearchMixin, HistoryProtectedAdmin):
     always_history = ("A redemption is history and is never deleted. Roll it back instead "
@@ -511,8 +519,36 @@ class RedemptionAdmin(CodeSearchMixin, HistoryProtectedAdmin):
     def granted(self, redemption):
         return granted_items(redemption)
 
+    def has_rollback_permission(self, request):
+        return request.user.has_perm("redemptions.rollback_redemption")
+
+    def get_urls(self):
+        return [path("<path:object_id>/rollback/",
+                     self.admin_site.admin_view(self.rollback_view),
+                     name="redemptions_redemption_rollback"), *super().get_urls()]
+
+    def rollback_view(self, request, object_id):
+        """Support tool (the learner's page): roll back one redemption, with its reason."""
+        redemption = self.get_object(request, object_id)
+        if redemption is None:
+            raise Http404("No such redemption.")
+
+        def apply(data):
+            done = services.rollback(redemption, data["reason"], by=request.user.email)
+            return done, f"Rolled back for {redemption.user.email}: {done.rolled_back_reason}"
+
+        return support_tool(
+            self, request, permission="redemptions.rollback_redemption",
+            form_class=RollbackForm, title=f"Roll back a redemption of {redemption.user.email}",
+            intro=f"Redeemed {redemption.redeemed_at:%Y-%m-%d %H:%M} UTC; it granted: "
+                  f"{granted_items(redemption)}. Rolling back revokes those now, gives the use "
+                  "back to the code and keeps the redemption, marked with when, by whom and "
+                  "why.",
+            submit="Roll back", apply=apply,
+            back_to=reverse("admin:accounts_user_change", args=[redemption.user_id]))
+
     @admin.action(description="Roll back the selected redemptions (grants revoked, use given "
-                              "back)")
+                              "back)", permissions=["rollback"])
     def roll_back(self, request, queryset):
         done = 0
         for redemption in queryset.filter(rolled_back_at__isnull=True):
