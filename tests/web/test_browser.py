@@ -256,3 +256,37 @@ def test_staff_find_a_learner_and_see_what_they_hold_and_why(live_server, page, 
     expect(panel).to_contain_text("Redeemed code, in “Starter Bundle”")
     expect(panel).to_contain_text("Redemptions (1)")
     screenshot("admin-learner", of=page.locator("#content-main form fieldset").nth(1))
+
+
+def test_staff_roll_back_a_redemption_from_the_learners_page_with_a_reason(live_server, page,
+                                                                           screenshot):
+    from redemptions import services
+    from redemptions.models import Redemption
+
+    learner = UserFactory(email="refund@example.com")
+    services.redeem(generated_code(CatalogItemFactory(title="Refunded Course"),
+                                   label="Winter 2025"), learner)
+    log_in_to_the_admin(page, live_server.url)
+    page.goto(f"{live_server.url}/admin/accounts/user/{learner.pk}/change/")
+    panel = page.locator(".what-they-hold")
+    expect(panel).to_contain_text("Refunded Course")
+    screenshot("admin-learner-tools", of=page.locator(".what-they-hold-module"))
+    panel.get_by_role("link", name="Roll back…").click()
+
+    expect(page.get_by_role("heading", name="Roll back a redemption of refund@example.com"))\
+        .to_be_visible()
+    page.get_by_role("button", name="Roll back").click()  # no reason: the browser refuses
+    expect(page.get_by_label("Reason")).to_have_attribute("required", "")
+    assert Redemption.objects.get(user=learner).rolled_back_at is None
+    page.get_by_label("Reason").fill("Refunded: order 1234")
+    screenshot("admin-rollback-confirm")
+    page.get_by_role("button", name="Roll back").click()
+
+    expect(page.locator(".messagelist")).to_contain_text(
+        "Rolled back for refund@example.com: Refunded: order 1234")
+    expect(panel).to_contain_text("Redemptions (1)")
+    expect(panel).to_contain_text("Refunded: order 1234")
+    expect(panel.get_by_role("link", name="Roll back…")).to_have_count(0)
+    expect(panel).to_contain_text("May open now (0)")
+    assert Redemption.objects.get(user=learner).rolled_back_reason == "Refunded: order 1234"
+    screenshot("admin-learner-rolled-back", of=page.locator(".what-they-hold-module"))

@@ -14,8 +14,8 @@ window.addEventListener("DOMContentLoaded", function () {
   count.closest(".form-row").appendChild(line);
 
   function inWords(seconds) {
-    if (seconds < 1) { return "under a second"; }
-    if (seconds < 90) { return "about " + Math.round(seconds) + " s"; }
+    if (seconds < 0.5) { return "under a second"; }
+    if (seconds < 90) { return "about " + Math.max(1, Math.round(seconds)) + " s"; }
     return "about " + Math.round(seconds / 60) + " min";
   }
 
