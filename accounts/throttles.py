@@ -131,6 +131,12 @@ class FailureThrottle:
         cache.delete_many([f"{key}:{part}" for key, _ in self._keys(user=user, ip=ip)
                            for part in ("count", "since")])
 
+    def failures(self, *, user=None, ip: str | None = None) -> int:
+        """The failures counted in the open window: the highest of the learner's and the
+        IP's counts (0 when none is open)."""
+        counts = cache.get_many([f"{key}:count" for key, _ in self._keys(user=user, ip=ip)])
+        return max((int(value or 0) for value in counts.values()), default=0)
+
     def record_refusal(self, refusal: DomainError, *, user=None,
                        ip: str | None = None) -> bool:
         """Count `refusal` as a failure unless its code is one of `not_failures`; True when
@@ -207,6 +213,15 @@ def check_redeem_allowed(*, user=None, ip: str | None = None) -> None:
 def record_redeem_failure(*, user=None, ip: str | None = None) -> None:
     """Count one refused redemption against the learner and the IP."""
     redeem_throttle().record_failure(user=user, ip=ip)
+
+
+def clear_redeem_throttle(*, user) -> int:
+    """Forget the learner's failed redemption attempts (staff unlocking them); the number
+    that were counted. What their IP address counted stays: others may share it."""
+    throttle = redeem_throttle()
+    counted = throttle.failures(user=user)
+    throttle.reset(user=user)
+    return counted
 
 
 def client_ip(request) -> str | None:

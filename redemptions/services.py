@@ -13,6 +13,8 @@ or batch deletes wait for each other instead of deadlocking).
 from __future__ import annotations
 
 import datetime as dt
+import time
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,12 +39,19 @@ from redemptions.codes import (
     is_canonical,
     normalize_code,
 )
-from redemptions.errors import CodeGroupError, CodeInUse, OfferError, RedemptionError
+from redemptions.errors import (
+    CodeGroupError,
+    CodeInUse,
+    GenerationRequestSpent,
+    OfferError,
+    RedemptionError,
+)
 from redemptions.models import (
     MAX_CODES_PER_CALL,
     ActionType,
     Code,
     CodeGroup,
+    GenerationRequest,
     Offer,
     Redemption,
     _check_count,
@@ -192,6 +201,33 @@ def create_code_group(*, offer: Offer | OfferTerms, **group: Any) -> CodeGroup:
     if isinstance(offer, OfferTerms):
         offer = create_offer(offer)
     return CodeGroup.objects.create_with_codes(offer=offer, **group)
+
+
+def create_code_group_once(*, token: uuid.UUID, requested_by: str = "",
+                           offer: Offer | OfferTerms, **group: Any) -> tuple[CodeGroup, bool]:
+    """`create_code_group` for one submitted form, claimed by its `token`: (the group, True)
+    the first time; (the group that call made, False) on any later call with the same token.
+
+    The token's row is inserted first, in the transaction that makes the group: a second
+    submit racing the first waits on its primary key until the first commits (then finds
+    its group) or rolls back (then makes the group itself). A token whose group was deleted
+    since is refused (`GenerationRequestSpent`) rather than used again.
+    """
+    started = time.monotonic()
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                claim = GenerationRequest.objects.create(
+                    token=token, requested_by=requested_by[:200], count=group.get("count", 0))
+        except IntegrityError:
+            claim = GenerationRequest.objects.select_related("group").get(token=token)
+            if claim.group is None:
+                raise GenerationRequestSpent() from None
+            return claim.group, False
+        created = create_code_group(offer=offer, **group)
+        claim.group, claim.seconds = created, time.monotonic() - started
+        claim.save(update_fields=["group", "seconds", "updated_at"])
+    return created, True
 
 
 @transaction.atomic

@@ -1,5 +1,5 @@
 """What the redemption APIs (and the admin) share that is not a dialect: the streamed CSV
-export of codes.
+export of codes (each code as stored, and as learners see it with its redemption link).
 
 `?format=csv` goes through DRF's content negotiation (`format` is its override parameter), so a
 view that exports lists `CSVRenderer` among its renderers; the rows themselves are streamed
@@ -17,9 +17,11 @@ from django.utils.text import slugify
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 from core.time import iso_millis_z
+from redemptions.codes import nice_code
 from redemptions.models import Code, CodeGroup
+from redemptions.selectors import redemption_url
 
-CSV_COLUMNS = ["code", "redeemed", "redeemedBy", "redeemedAt"]
+CSV_COLUMNS = ["code", "redeemed", "redeemedBy", "redeemedAt", "niceCode", "redemptionUrl"]
 CSV_CHUNK = 2000
 
 
@@ -51,6 +53,8 @@ def code_csv_rows(codes) -> Iterator[str]:
             "true" if code.redemptions_count else "false",
             ";".join(redeemed_by(code)),
             iso_millis_z(code.last_redeemed_at) or "",
+            nice_code(code.display_code()),
+            redemption_url(code),
         ])
 
 

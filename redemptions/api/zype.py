@@ -44,7 +44,7 @@ from core.fields import ExpiryField
 from core.filters import InstantFilter, ZypeFilters
 from core.time import iso_millis_offset
 from redemptions import selectors, services
-from redemptions.codes import normalize_code
+from redemptions.codes import nice_code, normalize_code
 from redemptions.models import Code
 
 ZYPE_CODE_LENGTH = 16  # as Zype's own codes (RQMJQJB5JX5V6JQ5)
@@ -75,13 +75,6 @@ class ZypeCodesView(ZypeView):
 
 
 # --- the code object --------------------------------------------------------------------------
-
-def nice_code(code: str) -> str:
-    """`RQMJ-QJB5-JX5V-6JQ5`: groups of 4, or of 3 when the length is a multiple of 3 but
-    not of 4 (`123-456`); a shorter last group otherwise."""
-    size = 3 if len(code) % 3 == 0 and len(code) % 4 else 4
-    return "-".join(code[i:i + size] for i in range(0, len(code), size))
-
 
 @functools.lru_cache(maxsize=QR_CACHE)
 def qr_svgs(url: str) -> tuple[str, str]:

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from catalog.models import ItemKind
 from redemptions import services
-from redemptions.api.zype import NO_TARGET, QR_MASK, nice_code
-from redemptions.codes import ALPHABET_CHARACTERS, Alphabet
+from redemptions.api.zype import NO_TARGET, QR_MASK
+from redemptions.codes import ALPHABET_CHARACTERS, Alphabet, nice_code
 from redemptions.models import Code, CodeGroup, Offer
 from tests.factories import UserFactory
 from tests.redemptions.zype_support import (
