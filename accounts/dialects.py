@@ -16,15 +16,22 @@ from accounts.authentication import (
 from accounts.permissions import IsApiClientOrStaff
 from core import envelopes
 from core.pagination import NativePagination, PagePagination, ZypePagination
+from core.parsers import check_request
 
 
 class DialectMixin:
-    """Picks the dialect's exception handler (DRF asks the view for it)."""
+    """Picks the dialect's exception handler (DRF asks the view for it), and refuses unreadable
+    input before content negotiation, credentials or throttles (`core.parsers`)."""
 
     exception_handler = staticmethod(envelopes.native_exception_handler)
 
     def get_exception_handler(self):
         return self.exception_handler
+
+    def initial(self, request, *args, **kwargs):
+        self.format_kwarg = self.get_format_suffix(**kwargs)  # a refusal's renderer needs it
+        check_request(request, kwargs)
+        super().initial(request, *args, **kwargs)
 
 
 class NativeView(DialectMixin):

@@ -31,10 +31,11 @@ from rest_framework.response import Response
 
 from accounts.dialects import ThoughtIndustriesView
 from catalog.models import CatalogItem, Client, ItemKind
-from core.errors import DomainError
+from core.errors import DomainError, InvalidInput
 from core.fields import ExpiryField
 from core.filters import StrictBooleanFilter, ZypeFilters, is_uuid
 from core.pagination import MAX_PER_PAGE
+from core.parsers import load_json, refuse_unstorable
 from core.time import iso_millis_z
 from licensing.models import License
 from redemptions import selectors, services
@@ -328,8 +329,9 @@ def _encode_cursor(sort: str, value, pk) -> str:
 def _decode_cursor(text: str) -> dict:
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        cursor = json.loads(raw)
-    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        cursor = load_json(raw.decode())  # a client's text: bounded like a body
+        refuse_unstorable(cursor)
+    except (binascii.Error, ValueError, InvalidInput) as exc:
         raise ValidationError({"cursor": [INVALID_CURSOR]}) from exc
     if not isinstance(cursor, dict) or not isinstance(cursor.get("sort"), str):
         raise ValidationError({"cursor": [INVALID_CURSOR]})

@@ -25,7 +25,6 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from accounts.dialects import TizraView
@@ -33,6 +32,7 @@ from core.errors import DomainError, InvalidInput, NotFound
 from core.fields import ExpiryField
 from core.filters import ZypeFilters
 from core.pagination import PagePagination
+from core.parsers import JSONParser
 from core.time import tizra_time
 from redemptions import selectors, services
 from redemptions.api.common import redeemed_by
