@@ -7,6 +7,7 @@ refused and the HTTPS settings are on unless the environment turns them off.
 
 import os
 from pathlib import Path
+from string import Formatter
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -44,6 +45,31 @@ REDIRECT_HOSTS = env_list("REDIRECT_HOSTS")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_SLUG = os.environ.get("SITE_SLUG", "entitle")
 SITE_ID_TEXT = os.environ.get("SITE_ID", "5468fd6569702d17ee500000")
+
+# Where learners open an item that has no `url` of its own (`CatalogItem.content_url`):
+# e.g. https://learn.example.com/courses/{slug}; placeholders {slug} {id} {external_id} {kind}.
+CONTENT_URL_TEMPLATE = os.environ.get("CONTENT_URL_TEMPLATE", "").strip()
+CONTENT_URL_PLACEHOLDERS = {"slug", "id", "external_id", "kind"}
+
+
+def _check_content_url_template(template: str) -> None:
+    if not template:
+        return
+    if not template.lower().startswith(("https://", "http://", "/")):
+        raise ImproperlyConfigured("CONTENT_URL_TEMPLATE must be an http(s) URL or a path.")
+    try:
+        fields = [(name, spec, conv) for _, name, spec, conv in Formatter().parse(template)
+                  if name is not None]
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"CONTENT_URL_TEMPLATE cannot be read: {exc}") from exc
+    for name, spec, conv in fields:
+        if name not in CONTENT_URL_PLACEHOLDERS or spec or conv:
+            raise ImproperlyConfigured(
+                f"CONTENT_URL_TEMPLATE may name only {{slug}}, {{id}}, {{external_id}} and "
+                f"{{kind}}, not {{{name}}}.")
+
+
+_check_content_url_template(CONTENT_URL_TEMPLATE)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -29,6 +29,7 @@ from accounts.redirects import safe_redirect_url
 from accounts.throttles import TooManyAttempts, client_ip, redeem_guard
 from catalog.selectors import holdings
 from core.errors import DomainError
+from licensing.selectors import with_contents
 from redemptions import selectors, services
 
 
@@ -91,7 +92,7 @@ class RedeemPageView(View):
         unlocked = [row for row in holdings(user)
                     if row.item.pk not in before or before[row.item.pk] != row.expires_at]
         return render(request, self.success_template_name, {
-            "code": code, "unlocked": unlocked, "seats": redemption.seats})
+            "code": code, "unlocked": unlocked, "seats": with_contents(redemption.seats)})
 
     @staticmethod
     def explain(exc: DomainError, code: str, user) -> str:
