@@ -31,6 +31,7 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.views import View
 
+from accounts.code_kinds import CodeDescription, CodeKind, code_kind, describe_code
 from accounts.pending import pop_pending_redemption, remember_pending_redemption
 from accounts.redirects import safe_redirect_url
 from accounts.throttles import TooManyAttempts, client_ip, redeem_guard
@@ -49,12 +50,15 @@ class RedeemForm(forms.Form):
     success_url = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
     # Set by the preview's "Redeem" button: the learner has seen what they already hold.
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    # Set by the button that uses a code of another kind (a coupon: `accounts.code_kinds`).
+    kind = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
 
 
 class RedeemPageView(View):
     template_name = "redemptions/redeem.html"
     success_template_name = "redemptions/redeemed.html"
     preview_template_name = "redemptions/preview.html"
+    other_kind_template_name = "redemptions/other_kind.html"
 
     def dispatch(self, request, *args, site: str | None = None, **kwargs):
         if site is not None and site != settings.SITE_SLUG:
@@ -82,21 +86,32 @@ class RedeemPageView(View):
             here = request.get_full_path()
             remember_pending_redemption(request, code, success_url, resume_url=here)
             return redirect(f"{settings.LOGIN_URL}?{urlencode({'next': here})}")
-        return self.attempt(request, code, success_url,
-                            confirmed=form.cleaned_data["confirm"])
+        return self.attempt(request, code, success_url, confirmed=form.cleaned_data["confirm"],
+                            kind=code_kind(form.cleaned_data["kind"]))
 
     def attempt(self, request, code: str, success_url: str, *, confirmed: bool = False,
-                preview_only: bool = False):
+                preview_only: bool = False, kind: CodeKind | None = None):
         """Preview `code` unless `confirmed`, and redeem it unless the preview must be shown
-        (`preview_only`, or the learner holds some of it already)."""
+        (`preview_only`, or the learner holds some of it already). A code that is no
+        redemption code but another registered kind's (a coupon) is described instead, and
+        used when the learner asks (`kind`)."""
         user = request.user
         before = {row.item.pk: row.expires_at for row in holdings(user)}
         try:
             with redeem_guard(request, user=user):
+                if kind is not None:
+                    used = kind.use(code, user)
+                    return self.show_success(request, code, before, heading="Coupon applied",
+                                             message=used.message, pending=used.pending)
                 if not confirmed:
                     preview = services.preview(code, user)
-                    if preview.refusal is not None:  # counted, as a check is
-                        raise preview.refusal
+                    refusal = preview.refusal
+                    if refusal is not None and refusal.code == "not_found":
+                        other = describe_code(code, user)
+                        if other is not None:  # a code, only not one of ours: no guess
+                            return self.show_other_kind(request, code, success_url, other)
+                    if refusal is not None:  # counted, as a check is
+                        raise refusal
                     if preview_only or preview.already_held:
                         return self.show_preview(request, code, success_url, preview)
                 redemption = services.redeem(code, user, ip=client_ip(request))
@@ -110,10 +125,22 @@ class RedeemPageView(View):
         target = safe_redirect_url(request, success_url)
         if target:
             return redirect(target)
-        unlocked = [row for row in holdings(user)
+        return self.show_success(request, code, before, seats=with_contents(redemption.seats))
+
+    def show_success(self, request, code: str, before: dict, **context):
+        """What was unlocked: the learner's holdings that are new or last longer than
+        `before` (item id → expiry)."""
+        unlocked = [row for row in holdings(request.user)
                     if row.item.pk not in before or before[row.item.pk] != row.expires_at]
-        return render(request, self.success_template_name, {
-            "code": code, "unlocked": unlocked, "seats": with_contents(redemption.seats)})
+        return render(request, self.success_template_name,
+                      {"code": code, "unlocked": unlocked, **context})
+
+    def show_other_kind(self, request, code: str, success_url: str,
+                        description: CodeDescription):
+        form = RedeemForm(initial={"code": code, "success_url": success_url,
+                                   "kind": description.kind})
+        return render(request, self.other_kind_template_name, {
+            "form": form, "code": code, "description": description})
 
     @staticmethod
     def explain(exc: DomainError, code: str, user) -> str:
