@@ -143,3 +143,4 @@ urlpatterns = [
 handler404 = "core.views.page_not_found"
 handler500 = "core.views.server_error"
 handler400 = "core.views.bad_request"
+handler403 = "core.views.permission_denied"

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
@@ -62,8 +61,16 @@ class RedeemPageView(View):
 
     def dispatch(self, request, *args, site: str | None = None, **kwargs):
         if site is not None and site != settings.SITE_SLUG:
-            raise Http404("No such site.")
+            return self.wrong_site(request, site)
         return super().dispatch(request, *args, **kwargs)
+
+    def wrong_site(self, request, site: str):
+        """A link naming another site: a 404, in words, with the way to this site's page."""
+        code = (request.GET.get("redemptionCode") or request.GET.get("code") or "")[:64]
+        query = f"?{urlencode({'code': code})}" if code else ""
+        return render(request, "redemptions/wrong_site.html", {
+            "site": site[:100], "redeem_here": f"{reverse('redeem')}{query}", "code": code},
+            status=404)
 
     def get(self, request):
         if request.user.is_authenticated:
