@@ -60,6 +60,7 @@ def test_a_learner_resets_a_forgotten_password_from_the_emailed_link(
     page.get_by_role("button", name="Set my password").click()
     # The rule's error sits under the new password, where it was typed.
     expect(page.locator("#id_new_password1_error")).to_contain_text("too short")
+    screenshot(f"password-reset-confirm-{width}")
     page.get_by_label("New password", exact=True).fill(NEW)
     page.get_by_label("Confirm the new password").fill(NEW)
     page.get_by_role("button", name="Set my password").click()
