@@ -834,6 +834,11 @@ def check(code_text: str, user: User, *, at: dt.datetime | None = None) -> Redem
     return RedemptionCheck(code=code, grant=grant)
 
 
+# Lasting less than this much longer is nothing new to a learner (two codes for a year,
+# redeemed minutes apart): the preview says "less than a day" and asks to confirm.
+LEAST_GAIN = dt.timedelta(days=1)
+
+
 @dataclass(frozen=True)
 class PreviewLine:
     """One thing a code gives (an item, a seat on a license, a tag), until when, and whether
@@ -848,9 +853,16 @@ class PreviewLine:
 
     @property
     def extends(self) -> bool:
-        """Held already, and redeeming makes it last longer."""
+        """Held already, and redeeming makes it last at least `LEAST_GAIN` longer."""
         return self.held and self.held_until is not None and (
-            self.expires_at is None or self.expires_at > self.held_until)
+            self.expires_at is None or self.expires_at - self.held_until >= LEAST_GAIN)
+
+    @property
+    def adds_a_little(self) -> bool:
+        """Held already, and redeeming makes it last longer, but by less than a day."""
+        return (self.held and not self.extends and None not in (self.held_until,
+                                                                self.expires_at)
+                and self.expires_at > self.held_until)
 
     @property
     def adds_nothing(self) -> bool:

@@ -64,6 +64,21 @@ def test_an_item_held_for_longer_gains_nothing(learner, code, bundle):
     assert preview.lines[0].adds_nothing and preview.grants_nothing_new
 
 
+def test_an_item_lasting_less_than_a_day_longer_is_nothing_new(learner, code, bundle):
+    grant_entitlement(user=learner, item=bundle, expires_at=days(40) - dt.timedelta(minutes=5))
+    preview = services.preview(code.code, learner)
+    assert preview.lines[0].adds_a_little and not preview.lines[0].extends
+    assert preview.grants_nothing_new
+
+
+def test_the_page_says_less_than_a_day_for_a_few_minutes_more(client, learner, code, bundle):
+    grant_entitlement(user=learner, item=bundle, expires_at=days(40) - dt.timedelta(minutes=5))
+    client.force_login(learner)
+    body = client.post("/redeem/", {"code": "GIFT2345"}).content.decode()
+    assert "redeeming adds less than a day." in body and "0\xa0minutes" not in body
+    assert not Redemption.objects.exists()
+
+
 def test_an_item_held_through_a_container_counts_as_held(learner):
     course = CatalogItemFactory(title="Course")
     grant_entitlement(user=learner, item=CatalogItemFactory(kind=ItemKind.BUNDLE,
