@@ -31,6 +31,7 @@ class CodeDescription:
 
 @dataclass(frozen=True)
 class CodeUse:
+    heading: str  # "Coupon applied"
     message: str  # "Coupon FREEWORK is applied."
     pending: bool = False  # waits for someone's approval: nothing is granted yet
 

@@ -77,9 +77,10 @@ def use(text: str, user) -> CodeUse:
             "coupon_not_for_item", "This coupon is used when you pay for an item.")
     usage = services.apply_coupon(coupon=coupon, user=user, item=coupon.item)
     if usage.status == UsageStatus.PENDING:
-        return CodeUse(message=f"Coupon {coupon.code} is applied to “{coupon.item.title}”; "
+        return CodeUse(heading="Coupon applied",
+                       message=f"Coupon {coupon.code} is applied to “{coupon.item.title}”; "
                                "the access waits for approval.", pending=True)
-    return CodeUse(message=f"Coupon {coupon.code} is applied.")
+    return CodeUse(heading="Coupon applied", message=f"Coupon {coupon.code} is applied.")
 
 
 CODE_KINDS = [CodeKind(key=KEY, order=10, describe=describe, use=use)]

@@ -15,6 +15,8 @@ The page parses, throttles, calls `redemptions.services.redeem` and renders:
   until when; when the learner already holds any of it ("you already have Starter Bundle
   until 2 December 2027; redeeming adds 4 days") the code is not spent until they confirm;
   a code whose every part is new to them is redeemed at once;
+- a code that is no redemption code but another app's (a coupon, `accounts.code_kinds`) is
+  described in words instead of "no such code", and used here when it can be;
 - success redirects to `successUrl` when it is on an allowed host, else lists what was
   unlocked and until when: the learner's holdings that are new or last longer than before
   (so a bundle's contents and what a license seat opens show too), and the seats taken.
@@ -108,7 +110,7 @@ class RedeemPageView(View):
             with redeem_guard(request, user=user):
                 if kind is not None:
                     used = kind.use(code, user)
-                    return self.show_success(request, code, before, heading="Coupon applied",
+                    return self.show_success(request, code, before, heading=used.heading,
                                              message=used.message, pending=used.pending)
                 if not confirmed:
                     preview = services.preview(code, user)
