@@ -81,6 +81,8 @@ class FailureThrottle:
     what: str = "attempts"
     # Refusal codes that are not guesses (and so never count): see `redeem_throttle`.
     not_failures: frozenset[str] = frozenset()
+    # False for a throttle that counts every attempt, not only the failed ones (resets).
+    counts_failures: bool = True
 
     def _keys(self, *, user, ip: str | None) -> list[tuple[str, int]]:
         keys = []
@@ -107,8 +109,8 @@ class FailureThrottle:
         if waits:
             wait = max(waits)
             raise TooManyAttempts(
-                message=(f"Too many failed {self.what}. Please wait {_wait_in_words(wait)} "
-                         "and try again."),
+                message=(f"Too many {'failed ' if self.counts_failures else ''}{self.what}. "
+                         f"Please wait {_wait_in_words(wait)} and try again."),
                 retry_after=wait,
             )
 
@@ -202,6 +204,20 @@ def login_throttle() -> FailureThrottle:
         per_ip=settings.LOGIN_FAILURES_PER_IP,
         window_seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS,
         what="login attempts",
+    )
+
+
+def password_reset_throttle() -> FailureThrottle:
+    """Password reset requests, per address asked for and per IP. Every request counts (each
+    may send an email), whether or not the address has an account, so being refused tells
+    nobody which addresses are registered."""
+    return FailureThrottle(
+        scope="password_reset",
+        per_user=settings.PASSWORD_RESETS_PER_ACCOUNT,
+        per_ip=settings.PASSWORD_RESETS_PER_IP,
+        window_seconds=settings.PASSWORD_RESET_WINDOW_SECONDS,
+        what="password reset requests",
+        counts_failures=False,
     )
 
 

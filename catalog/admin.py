@@ -23,9 +23,12 @@ from core.filters import is_uuid
 
 
 class CatalogItemForm(forms.ModelForm):
+    # The model field's rule, with Django 6's default scheme for a URL typed without one.
+    url = CatalogItem._meta.get_field("url").formfield(assume_scheme="https")
+
     class Meta:
         model = CatalogItem
-        fields = ["kind", "title", "slug", "external_id", "price_cents", "is_active",
+        fields = ["kind", "title", "slug", "external_id", "url", "price_cents", "is_active",
                   "excluded_from_site_coupons", "includes"]
 
     def clean_kind(self):

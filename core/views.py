@@ -1,4 +1,6 @@
-"""Error pages that answer API paths in their dialect's envelope and the rest as HTML."""
+"""Error pages that answer API paths in their dialect's envelope and the rest as HTML, in the
+site's own style (`templates/400.html`, `403.html`, `404.html`, `500.html`; Django's debug
+pages appear only with DEBUG on)."""
 
 from django.views import defaults
 
@@ -8,6 +10,12 @@ from core.envelopes import json_problem_response
 def page_not_found(request, exception=None):
     response = json_problem_response(request.path, 404, "not_found", "Not found.")
     return response or defaults.page_not_found(request, exception)
+
+
+def permission_denied(request, exception=None):
+    response = json_problem_response(request.path, 403, "permission_denied",
+                                     "You do not have permission to perform this action.")
+    return response or defaults.permission_denied(request, exception)
 
 
 def server_error(request):

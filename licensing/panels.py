@@ -1,9 +1,24 @@
 """The license seats panel on a learner's admin page (`accounts.panels`), with the tools that
-extend and revoke a seat (`licensing/admin.py`); registered in `LicensingConfig.ready()`."""
+extend and revoke a seat (`licensing/admin.py`), and their section on the learner's My access
+page (`catalog.sections`); registered in `LicensingConfig.ready()`."""
 
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from accounts.panels import history_panel, when
+from catalog.sections import AccessSection
+from licensing.selectors import seats_held
+
+
+def _my_seats(user) -> str:
+    seats = seats_held(user)
+    if not seats:
+        return ""
+    return render_to_string("licensing/_seats.html", {
+        "seats": seats, "caption": "Your license seats, what they open, and until when."})
+
+
+ACCESS_SECTIONS = [AccessSection(key="licensing.seats", order=10, render=_my_seats)]
 
 
 def _seat_tools(seat, viewer) -> list[tuple[str, str]]:

@@ -26,6 +26,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import add_tags
 from catalog.models import CatalogItem, EntitlementSource
+from catalog.selectors import holdings
 from catalog.services import grant_entitlement, revoke_from_source
 from core.errors import Conflict, DomainError, NotFound
 from core.filters import is_uuid
@@ -867,6 +868,84 @@ def check(code_text: str, user: User, *, at: dt.datetime | None = None) -> Redem
     except RedemptionError as refusal:
         return RedemptionCheck(code=code, refusal=refusal)
     return RedemptionCheck(code=code, grant=grant)
+
+
+# Lasting less than this much longer is nothing new to a learner (two codes for a year,
+# redeemed minutes apart): the preview says "less than a day" and asks to confirm.
+LEAST_GAIN = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class PreviewLine:
+    """One thing a code gives (an item, a seat on a license, a tag), until when, and whether
+    and until when the learner holds it already (`held_until` None: no end)."""
+
+    kind: str  # "item", "license" or "tag"
+    title: str
+    expires_at: dt.datetime | None = None  # what the code would give
+    item: CatalogItem | None = None
+    held: bool = False
+    held_until: dt.datetime | None = None
+
+    @property
+    def extends(self) -> bool:
+        """Held already, and redeeming makes it last at least `LEAST_GAIN` longer."""
+        return self.held and self.held_until is not None and (
+            self.expires_at is None or self.expires_at - self.held_until >= LEAST_GAIN)
+
+    @property
+    def adds_a_little(self) -> bool:
+        """Held already, and redeeming makes it last longer, but by less than a day."""
+        return (self.held and not self.extends and None not in (self.held_until,
+                                                                self.expires_at)
+                and self.expires_at > self.held_until)
+
+    @property
+    def adds_nothing(self) -> bool:
+        return self.held and not self.extends
+
+
+@dataclass(frozen=True)
+class RedemptionPreview:
+    """`check`'s answer for one learner, line by line against what they hold now."""
+
+    check: RedemptionCheck
+    lines: list[PreviewLine] = field(default_factory=list)
+
+    @property
+    def refusal(self) -> RedemptionError | None:
+        return self.check.refusal
+
+    @property
+    def already_held(self) -> list[PreviewLine]:
+        return [line for line in self.lines if line.held]
+
+    @property
+    def grants_nothing_new(self) -> bool:
+        return bool(self.lines) and all(line.adds_nothing for line in self.lines)
+
+
+def preview(code_text: str, user: User, *, at: dt.datetime | None = None) -> RedemptionPreview:
+    """What redeeming `code_text` would give `user` (`check`: the same rules), each item,
+    seat and tag beside what the learner already holds of it; changes nothing."""
+    at = at or timezone.now()
+    result = check(code_text, user, at=at)
+    if result.refusal is not None:
+        return RedemptionPreview(check=result)
+    grant = result.grant
+    held_items = {row.item.pk: row.expires_at for row in holdings(user, at)}
+    seats = {seat.license_id: seat.expires_at for seat in
+             Seat.objects.active(at).filter(user=user, license__in=grant.licenses)}
+    tags = set(user.tags.filter(tag__in=grant.user_tags).values_list("tag", flat=True))
+    lines = [PreviewLine("item", item.title, grant.expires_at, item=item,
+                         held=item.pk in held_items, held_until=held_items.get(item.pk))
+             for item in grant.items]
+    for license in grant.licenses:
+        ends = [end for end in (grant.expires_at, license.effective_expires_at) if end]
+        lines.append(PreviewLine("license", license.name, min(ends, default=None),
+                                 held=license.pk in seats, held_until=seats.get(license.pk)))
+    lines += [PreviewLine("tag", tag, held=tag in tags) for tag in grant.user_tags]
+    return RedemptionPreview(check=result, lines=lines)
 
 
 def redeem(code_text: str, user: User, *, ip: str | None = None, transaction_id: str = "",

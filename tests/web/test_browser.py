@@ -17,7 +17,9 @@ from playwright.sync_api import expect
 
 from catalog.models import EntitlementSource, ItemKind
 from catalog.services import grant_entitlement
+from licensing.services import assign_seat
 from tests.factories import CatalogItemFactory, UserFactory
+from tests.licensing.factories import LicenseFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,7 +34,8 @@ def log_in(page, base, email, password):
 
 
 def test_a_new_learner_registers_logs_out_logs_in_and_sees_what_they_hold(
-        live_server, page, screenshot):
+        live_server, page, screenshot, settings):
+    settings.CONTENT_URL_TEMPLATE = "https://learn.example.com/courses/{slug}"
     base = live_server.url
     page.goto(f"{base}/")
     page.get_by_role("link", name="Create an account").first.click()
@@ -56,6 +59,9 @@ def test_a_new_learner_registers_logs_out_logs_in_and_sees_what_they_hold(
                       expires_at=timezone.now() + dt.timedelta(days=365))
     grant_entitlement(user=learner, item=CatalogItemFactory(title="Welcome Video",
                                                             kind=ItemKind.VIDEO))
+    license = LicenseFactory(name="Acme Academy 2025", courses=[CatalogItemFactory(
+        title="Advanced Negotiation", slug="advanced-negotiation")])
+    assign_seat(license=license, user=learner)
 
     page.get_by_role("button", name=re.compile("Log out")).click()
     expect(page).to_have_url(f"{base}/")
@@ -68,11 +74,16 @@ def test_a_new_learner_registers_logs_out_logs_in_and_sees_what_they_hold(
     page.get_by_role("button", name="Log in").click()
 
     expect(page).to_have_url(f"{base}/account/access/")
-    table = page.get_by_role("table")
+    table = page.get_by_role("table", name=re.compile("What you may open today"))
     expect(table.get_by_role("rowheader", name="Data Privacy Basics")).to_be_visible()
     expect(table.get_by_text("Redeemed code, in “Starter Bundle”")).to_be_visible()
     expect(table.get_by_role("rowheader", name="Welcome Video")).to_be_visible()
-    expect(table.get_by_text("No end date")).to_be_visible()
+    expect(table.get_by_text("No end date").first).to_be_visible()
+    expect(table.get_by_role("link", name="Data Privacy Basics")).to_have_attribute(
+        "href", re.compile(r"^https://learn\.example\.com/courses/"))
+    seats = page.get_by_role("table", name=re.compile("Your license seats"))
+    expect(seats.get_by_role("rowheader", name="Acme Academy 2025")).to_be_visible()
+    expect(seats.get_by_role("link", name="Advanced Negotiation")).to_be_visible()
     screenshot("access")
     page.set_viewport_size({"width": 390, "height": 800})
     screenshot("access-mobile")
