@@ -14,6 +14,10 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
+# Links the demo hands out (QR codes, Tizra's redemption-url, reset emails) name the port it
+# serves, unless SITE_URL is set.
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
+
 run: install
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput -v0
 	DEBUG=1 $(BIN)/python manage.py seed_demo

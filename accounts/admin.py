@@ -1,24 +1,30 @@
 """Staff admin for people, groups, tags and API keys.
 
-A learner's page shows, read-only, everything they hold and why: the panels the apps above
-accounts register (`accounts.panels`) — what they may open now and through what, then the
-history behind it (grants, redemptions, license seats, coupon usages), each the latest rows
-with a link to the full list; memberships and tags are the inlines below. A learner who
+A learner's page shows everything they hold and why: the panels the apps above accounts
+register (`accounts.panels`) — what they may open now and through what, then the history
+behind it (grants, redemptions, license seats, coupon usages), each the latest rows with a
+link to the full list and the support tools the viewer's permissions allow (each a page of
+its app's admin: `core.admin.support_tool`); memberships and tags are the inlines below.
+Clearing the learner's failed redemption attempts is accounts' own tool. A learner who
 holds history (what the panels count) is not deleted: the delete page says so and suggests
 deactivating the account. A group that rows of other apps protect is not deleted either.
 """
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.urls import path, reverse
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey as LibraryApiKey
 
 from accounts import services
 from accounts.models import ApiKey, LearnerGroup, Membership, User, UserTag
 from accounts.panels import history_held, what_they_hold
-from core.admin import HistoryProtectedAdmin, held
+from accounts.throttles import clear_redeem_throttle
+from core.admin import HistoryProtectedAdmin, held, support_tool
 from core.relations import count_references, references_to
 
 
@@ -39,11 +45,11 @@ class UserAdmin(HistoryProtectedAdmin, DjangoUserAdmin):
     list_display = ["email", "full_name", "is_staff", "is_active", "date_joined"]
     list_filter = ["is_staff", "is_superuser", "is_active"]
     search_fields = ["email", "full_name"]
-    readonly_fields = ["date_joined", "last_login", "updated_at", "holds"]
+    readonly_fields = ["date_joined", "last_login", "updated_at"]
     inlines = [MembershipInline, UserTagInline]
+    change_form_template = "admin/accounts/user/change_form.html"  # + what they hold
     fieldsets = (
         (None, {"fields": ("email", "password", "full_name")}),
-        ("What they hold, and why", {"fields": ("holds",)}),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups",
                                     "user_permissions")}),
         ("Dates", {"fields": ("last_login", "date_joined", "updated_at")}),
@@ -51,9 +57,36 @@ class UserAdmin(HistoryProtectedAdmin, DjangoUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",),
                              "fields": ("email", "full_name", "password1", "password2")}),)
 
-    @admin.display(description="Access and history")
-    def holds(self, user):
-        return what_they_hold(user) if user.pk else "—"
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        user = self.get_object(request, unquote(object_id))
+        if user is not None:  # the panels, with the tools this viewer may use
+            extra_context = {**(extra_context or {}),
+                             "what_they_hold": what_they_hold(user, viewer=request.user)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        return [path("<path:object_id>/clear-redeem-throttle/",
+                     self.admin_site.admin_view(self.clear_redeem_throttle_view),
+                     name="accounts_user_clear_redeem_throttle"), *super().get_urls()]
+
+    def clear_redeem_throttle_view(self, request, object_id):
+        """Support tool: forget the learner's failed redemption attempts."""
+        learner = self.get_object(request, unquote(object_id))
+        if learner is None:
+            raise Http404("No such learner.")
+
+        def apply(data):
+            counted = clear_redeem_throttle(user=learner)
+            return learner, (f"Cleared the failed redemption attempts of {learner.email} "
+                             f"({counted} were counted).")
+
+        return support_tool(
+            self, request, permission="accounts.clear_redeem_throttle", form_class=forms.Form,
+            title=f"Clear the failed redemption attempts of {learner.email}",
+            intro="Their failed attempts are forgotten, so they may try codes again at once. "
+                  "What their IP address counted stays (others may share it).",
+            submit="Clear the failed attempts", apply=apply,
+            back_to=reverse("admin:accounts_user_change", args=[learner.pk]))
 
     def history_refusal(self, user):
         history = held(history_held(user))

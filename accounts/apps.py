@@ -8,3 +8,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import schema  # noqa: F401  (registers the OpenAPI auth extensions)
+        from accounts.panels import LearnerPanel, redeem_throttle_panel, register_learner_panels
+
+        register_learner_panels(LearnerPanel(key="accounts.redeem_throttle", order=60,
+                                             render=redeem_throttle_panel))

@@ -72,6 +72,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         ordering = ["email"]
+        permissions = [("clear_redeem_throttle",
+                        "Can clear a learner's failed redemption attempts")]
         indexes = [
             # `email__iexact` (every lookup by email: the APIs' `user=`, login, sign-up) is
             # UPPER(email) = UPPER(%s) on PostgreSQL: served by this index, not a scan.

@@ -1,10 +1,13 @@
-"""State changes of accounts: learner registration, learner groups, memberships, tags."""
+"""State changes of accounts: learner registration and passwords, learner groups,
+memberships, tags."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
+from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
 from accounts.errors import AccountsError
 from accounts.models import LearnerGroup, Membership, User, UserTag
@@ -121,6 +124,21 @@ class EmailTaken(AccountsError):
     default_code = "email_taken"
     default_message = "An account with this email address already exists."
     http_status = 409
+
+
+@transaction.atomic
+def set_password(user: User, password: str) -> User:
+    """Give `user` a new password (it must have passed the validators: the forms run them)
+    and end everything the old one opened: their sessions elsewhere end by themselves (each
+    carries a hash of the password, which no longer matches), and every OAuth token they
+    hold is revoked here — access tokens deleted, refresh tokens marked revoked. The page
+    that changes it keeps its own session with `update_session_auth_hash`."""
+    user.set_password(password)
+    user.save(update_fields=["password", "updated_at"])
+    get_access_token_model().objects.filter(user=user).delete()
+    get_refresh_token_model().objects.filter(user=user, revoked__isnull=True).update(
+        revoked=timezone.now())
+    return user
 
 
 def register_learner(*, email: str, password: str, full_name: str = "") -> User:

@@ -81,6 +81,8 @@ class FailureThrottle:
     what: str = "attempts"
     # Refusal codes that are not guesses (and so never count): see `redeem_throttle`.
     not_failures: frozenset[str] = frozenset()
+    # False for a throttle that counts every attempt, not only the failed ones (resets).
+    counts_failures: bool = True
 
     def _keys(self, *, user, ip: str | None) -> list[tuple[str, int]]:
         keys = []
@@ -107,8 +109,8 @@ class FailureThrottle:
         if waits:
             wait = max(waits)
             raise TooManyAttempts(
-                message=(f"Too many failed {self.what}. Please wait {_wait_in_words(wait)} "
-                         "and try again."),
+                message=(f"Too many {'failed ' if self.counts_failures else ''}{self.what}. "
+                         f"Please wait {_wait_in_words(wait)} and try again."),
                 retry_after=wait,
             )
 
@@ -130,6 +132,12 @@ class FailureThrottle:
         """Forget the counts (staff unlocking a learner, tests)."""
         cache.delete_many([f"{key}:{part}" for key, _ in self._keys(user=user, ip=ip)
                            for part in ("count", "since")])
+
+    def failures(self, *, user=None, ip: str | None = None) -> int:
+        """The failures counted in the open window: the highest of the learner's and the
+        IP's counts (0 when none is open)."""
+        counts = cache.get_many([f"{key}:count" for key, _ in self._keys(user=user, ip=ip)])
+        return max((int(value or 0) for value in counts.values()), default=0)
 
     def record_refusal(self, refusal: DomainError, *, user=None,
                        ip: str | None = None) -> bool:
@@ -199,6 +207,20 @@ def login_throttle() -> FailureThrottle:
     )
 
 
+def password_reset_throttle() -> FailureThrottle:
+    """Password reset requests, per address asked for and per IP. Every request counts (each
+    may send an email), whether or not the address has an account, so being refused tells
+    nobody which addresses are registered."""
+    return FailureThrottle(
+        scope="password_reset",
+        per_user=settings.PASSWORD_RESETS_PER_ACCOUNT,
+        per_ip=settings.PASSWORD_RESETS_PER_IP,
+        window_seconds=settings.PASSWORD_RESET_WINDOW_SECONDS,
+        what="password reset requests",
+        counts_failures=False,
+    )
+
+
 def check_redeem_allowed(*, user=None, ip: str | None = None) -> None:
     """Raise `TooManyAttempts` (429, `retry_after`) when redeeming is throttled for them."""
     redeem_throttle().check(user=user, ip=ip)
@@ -207,6 +229,15 @@ def check_redeem_allowed(*, user=None, ip: str | None = None) -> None:
 def record_redeem_failure(*, user=None, ip: str | None = None) -> None:
     """Count one refused redemption against the learner and the IP."""
     redeem_throttle().record_failure(user=user, ip=ip)
+
+
+def clear_redeem_throttle(*, user) -> int:
+    """Forget the learner's failed redemption attempts (staff unlocking them); the number
+    that were counted. What their IP address counted stays: others may share it."""
+    throttle = redeem_throttle()
+    counted = throttle.failures(user=user)
+    throttle.reset(user=user)
+    return counted
 
 
 def client_ip(request) -> str | None:

@@ -1,8 +1,14 @@
-"""The learner's account pages: log in, register, log out.
+"""The learner's account pages: log in, register, log out, reset or change the password.
 
 After logging in or registering the learner goes to `next` when it is on an allowed host,
 else to the page a pending redemption waits on (`accounts.pending`), else to their access page.
 Failed logins are throttled per email address and per IP (`accounts.throttles`).
+
+Passwords are Django's own flows with our forms and templates: a reset link by email
+(throttled per address and per IP; the page says the same whether the address has an
+account or not; the link is built on `SITE_URL`), and a change on the account page. A new
+password ends the learner's other sessions and revokes their OAuth tokens
+(`services.set_password`); the page that changed it stays logged in.
 """
 
 from __future__ import annotations
@@ -11,16 +17,30 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import LoginView, LogoutView
+from django.contrib.messages.views import SuccessMessageMixin
 from django.shortcuts import redirect
+from django.urls import reverse_lazy
 from django.utils.http import urlencode
 from django.views.generic import FormView
 
 from accounts import services
-from accounts.forms import EmailLoginForm, RegistrationForm
+from accounts.forms import (
+    EmailLoginForm,
+    LearnerPasswordChangeForm,
+    LearnerPasswordResetForm,
+    LearnerSetPasswordForm,
+    RegistrationForm,
+)
 from accounts.pending import peek_pending_redemption
 from accounts.redirects import safe_redirect_url
-from accounts.throttles import TooManyAttempts, client_ip, login_throttle
+from accounts.throttles import (
+    TooManyAttempts,
+    client_ip,
+    login_throttle,
+    password_reset_throttle,
+)
 
 
 def next_url(request) -> str:
@@ -104,3 +124,65 @@ class RegisterView(NextMixin, FormView):
             return self.form_invalid(form)
         login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect(next_url(self.request))
+
+
+def reset_hours() -> int:
+    """How long a reset link works, in whole hours (at least one)."""
+    return max(1, settings.PASSWORD_RESET_TIMEOUT // 3600)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Ask for a reset link. Every request counts against the address and the IP, whether
+    or not the address has an account; over the limit nothing is sent (429)."""
+
+    template_name = "accounts/password_reset.html"
+    form_class = LearnerPasswordResetForm
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+    success_url = reverse_lazy("password_reset_done")
+
+    @property
+    def extra_email_context(self) -> dict:
+        # The link's site is SITE_URL, as in every link we hand out.
+        return {"site_url": settings.SITE_URL, "reset_hours": reset_hours()}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(reset_hours=reset_hours(), **kwargs)
+
+    def form_valid(self, form):
+        email, ip = form.cleaned_data["email"], client_ip(self.request)
+        throttle = password_reset_throttle()
+        try:
+            throttle.check(user=email, ip=ip)
+        except TooManyAttempts as exc:
+            response = self.render_to_response(
+                self.get_context_data(form=form, throttled=exc.message), status=429)
+            response["Retry-After"] = str(exc.retry_after)
+            return response
+        throttle.record_failure(user=email, ip=ip)  # a request, not a failure: all count
+        return super().form_valid(form)
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    form_class = LearnerSetPasswordForm
+    success_url = reverse_lazy("password_reset_complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
+class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):
+    """Change the password (logged in): Django's view keeps this session
+    (`update_session_auth_hash`); the form's save ends every other one."""
+
+    template_name = "accounts/password_change.html"
+    form_class = LearnerPasswordChangeForm
+    success_url = reverse_lazy("my-access")
+    success_message = ("Your password is changed. You were logged out everywhere else, and "
+                       "apps you had signed in to will ask you to sign in again.")

@@ -18,6 +18,21 @@ class EntitlementError(DomainError):
     http_status = 400
 
 
+class EntitlementRevoked(EntitlementError):
+    """A revoked grant is history: it is not changed (grant the item again instead)."""
+
+    default_code = "entitlement_revoked"
+    default_message = "This grant has been revoked; grant the item again instead."
+    http_status = 409
+
+
+class EndNotLater(EntitlementError):
+    """An extension must end later than the grant does now, and in the future."""
+
+    default_code = "end_not_later"
+    default_message = "The new end must be later than the current one, and in the future."
+
+
 class ItemInUse(Conflict, CatalogError):
     """Something points at the item (a grant, a license, an offer…): it is not deleted, nor
     changed to another kind (409)."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from string import Formatter
+from urllib.parse import quote
 
 from django.conf import settings
 from django.db import models
@@ -62,6 +64,11 @@ class CatalogItem(TimeStamped):
         max_length=100, blank=True, default="",
         help_text="The host platform's own id for this item (optional, unique when set).",
     )
+    url = models.URLField(
+        max_length=2000, blank=True, default="",
+        help_text="Where learners open this item (optional; empty: the site-wide "
+                  "CONTENT_URL_TEMPLATE fills it in).",
+    )
     price_cents = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(default=True)
     excluded_from_site_coupons = models.BooleanField(default=False)
@@ -85,6 +92,23 @@ class CatalogItem(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.get_kind_display()})"
+
+    @property
+    def content_url(self) -> str:
+        """Where a learner opens this item: its own `url`, else `CONTENT_URL_TEMPLATE` filled
+        with its `{slug}`, `{id}`, `{external_id}` and `{kind}` (each URL-quoted); "" when
+        neither gives one (the template names a value this item has not got)."""
+        if self.url:
+            return self.url
+        template = settings.CONTENT_URL_TEMPLATE
+        if not template:
+            return ""
+        values = {"slug": self.slug, "id": str(self.pk), "external_id": self.external_id,
+                  "kind": self.kind}
+        named = {name for _, name, _, _ in Formatter().parse(template) if name}
+        if any(not values.get(name) for name in named):
+            return ""
+        return template.format_map({name: quote(values[name], safe="") for name in named})
 
 
 class Client(TimeStamped):

@@ -9,7 +9,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from catalog.access import descendant_ids
-from catalog.errors import EntitlementError, IncludesCycle, ItemInUse
+from catalog.errors import (
+    EndNotLater,
+    EntitlementError,
+    EntitlementRevoked,
+    IncludesCycle,
+    ItemInUse,
+)
 from catalog.models import CatalogItem, Client, Entitlement, EntitlementSource, ItemKind
 from catalog.selectors import item_uses
 from core.relations import in_words
@@ -180,6 +186,24 @@ def revoke_entitlement(entitlement: Entitlement, *, reason: str = "") -> Entitle
         locked.revoked_at = timezone.now()
         locked.revoked_reason = reason[:300]
         locked.save(update_fields=["revoked_at", "revoked_reason", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def extend_entitlement(entitlement: Entitlement, *, expires_at: dt.datetime | None
+                       ) -> Entitlement:
+    """Move a grant's end later (None: no end), under the grant's lock; an ended grant may be
+    extended into the future again. A revoked grant is refused (`EntitlementRevoked`), and
+    so is an end not later than the current one or not in the future (`EndNotLater`)."""
+    locked = Entitlement.objects.select_for_update().get(pk=entitlement.pk)
+    if locked.revoked_at is not None:
+        raise EntitlementRevoked()
+    if expires_at is not None and (expires_at <= timezone.now() or locked.expires_at is None
+                                   or expires_at <= locked.expires_at):
+        raise EndNotLater(field="expires_at")
+    if expires_at != locked.expires_at:
+        locked.expires_at = expires_at
+        locked.save(update_fields=["expires_at", "updated_at"])
     return locked
 
 

@@ -7,8 +7,10 @@ refused and the HTTPS settings are on unless the environment turns them off.
 
 import os
 from pathlib import Path
+from string import Formatter
 
 import dj_database_url
+import dj_email_url
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -44,6 +46,31 @@ REDIRECT_HOSTS = env_list("REDIRECT_HOSTS")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_SLUG = os.environ.get("SITE_SLUG", "entitle")
 SITE_ID_TEXT = os.environ.get("SITE_ID", "5468fd6569702d17ee500000")
+
+# Where learners open an item that has no `url` of its own (`CatalogItem.content_url`):
+# e.g. https://learn.example.com/courses/{slug}; placeholders {slug} {id} {external_id} {kind}.
+CONTENT_URL_TEMPLATE = os.environ.get("CONTENT_URL_TEMPLATE", "").strip()
+CONTENT_URL_PLACEHOLDERS = {"slug", "id", "external_id", "kind"}
+
+
+def _check_content_url_template(template: str) -> None:
+    if not template:
+        return
+    if not template.lower().startswith(("https://", "http://", "/")):
+        raise ImproperlyConfigured("CONTENT_URL_TEMPLATE must be an http(s) URL or a path.")
+    try:
+        fields = [(name, spec, conv) for _, name, spec, conv in Formatter().parse(template)
+                  if name is not None]
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"CONTENT_URL_TEMPLATE cannot be read: {exc}") from exc
+    for name, spec, conv in fields:
+        if name not in CONTENT_URL_PLACEHOLDERS or spec or conv:
+            raise ImproperlyConfigured(
+                f"CONTENT_URL_TEMPLATE may name only {{slug}}, {{id}}, {{external_id}} and "
+                f"{{kind}}, not {{{name}}}.")
+
+
+_check_content_url_template(CONTENT_URL_TEMPLATE)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -107,6 +134,21 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Several threads write in the demo and the tests: wait for the lock instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 
+# Email (password resets): EMAIL_URL, e.g. smtp://user:password@mail.example.com:587/?tls=True
+# (dj-email-url's forms: smtp, smtps, console, file, memory, dummy); without it the console in
+# development and SMTP on localhost:25 in production. DEFAULT_FROM_EMAIL is the sender.
+_email = dj_email_url.parse(os.environ.get("EMAIL_URL")
+                            or ("console://" if DEBUG else "smtp://localhost:25"))
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST, EMAIL_PORT = _email["EMAIL_HOST"] or "localhost", _email["EMAIL_PORT"] or 25
+EMAIL_HOST_USER = _email["EMAIL_HOST_USER"] or ""
+EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"] or ""
+EMAIL_USE_TLS, EMAIL_USE_SSL = bool(_email["EMAIL_USE_TLS"]), bool(_email["EMAIL_USE_SSL"])
+EMAIL_TIMEOUT = _email["EMAIL_TIMEOUT"] or 10
+if _email.get("EMAIL_FILE_PATH"):
+    EMAIL_FILE_PATH = _email["EMAIL_FILE_PATH"]
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Entitle <no-reply@localhost>")
+
 _cache_url = os.environ.get("CACHE_URL", "")
 if _cache_url.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -136,6 +178,11 @@ REDEEM_FAILURE_WINDOW_SECONDS = int(os.environ.get("REDEEM_FAILURE_WINDOW_SECOND
 LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "10"))
 LOGIN_FAILURES_PER_IP = int(os.environ.get("LOGIN_FAILURES_PER_IP", "50"))
 LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", "900"))
+# Password reset emails asked for, per address and per IP, in each window (every request counts).
+PASSWORD_RESETS_PER_ACCOUNT = int(os.environ.get("PASSWORD_RESETS_PER_ACCOUNT", "3"))
+PASSWORD_RESETS_PER_IP = int(os.environ.get("PASSWORD_RESETS_PER_IP", "20"))
+PASSWORD_RESET_WINDOW_SECONDS = int(os.environ.get("PASSWORD_RESET_WINDOW_SECONDS", "3600"))
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(60 * 60 * 24)))
 NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
 # A redemption started by an anonymous learner waits this long for them to log in or register.
 PENDING_REDEMPTION_SECONDS = int(os.environ.get("PENDING_REDEMPTION_SECONDS", "3600"))
@@ -179,6 +226,12 @@ REST_FRAMEWORK = {
     "DEFAULT_METADATA_CLASS": "core.metadata.EntitleMetadata",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Bounded in size, depth and field count, refusing NUL and lone surrogates (core.parsers).
+    "DEFAULT_PARSER_CLASSES": [
+        "core.parsers.JSONParser",
+        "core.parsers.FormParser",
+        "core.parsers.MultiPartParser",
+    ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

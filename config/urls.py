@@ -132,6 +132,16 @@ urlpatterns = [
     path("accounts/login/", accounts_views.LearnerLoginView.as_view(), name="login"),
     path("accounts/logout/", accounts_views.LearnerLogoutView.as_view(), name="logout"),
     path("accounts/register/", accounts_views.RegisterView.as_view(), name="register"),
+    path("accounts/password/reset/", accounts_views.PasswordResetView.as_view(),
+         name="password_reset"),
+    path("accounts/password/reset/sent/", accounts_views.PasswordResetDoneView.as_view(),
+         name="password_reset_done"),
+    path("accounts/password/reset/<uidb64>/<token>/",
+         accounts_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
+    path("accounts/password/reset/done/", accounts_views.PasswordResetCompleteView.as_view(),
+         name="password_reset_complete"),
+    path("account/password/", accounts_views.PasswordChangeView.as_view(),
+         name="password_change"),
     path("account/access/", catalog_views.MyAccessView.as_view(), name="my-access"),
     path("admin-api/", include(tizra)),
     path("redeem/", redemptions_views.RedeemPageView.as_view(), name="redeem"),
@@ -150,4 +160,4 @@ ENVELOPES_BY_PREFIX = [
     ("/redemption_codes", render_zype),
     ("/admin-api/", render_tizra),
 ]
-handler400, handler404, handler500 = error_handlers(ENVELOPES_BY_PREFIX)
+handler400, handler403, handler404, handler500 = error_handlers(ENVELOPES_BY_PREFIX)

@@ -8,13 +8,23 @@ instead) and delete nothing; objects without a refusal are deleted through `dele
 coupon usages, grants) set `always_history`: no Delete button, no "Delete selected", and
 the delete URL explains instead of a bare 403. A `ProtectedError` that races past the check
 is shown as a message, never a 500.
+
+`support_tool` is one tool of a learner's page (roll back, revoke, grant, extend…): a page
+of its own with a form (the confirmation where it destroys something), behind a Django
+permission, calling one service and leaving an entry in the admin's history.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.db.models import ProtectedError
+from django.contrib.admin.widgets import AdminSplitDateTime
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, ProtectedError
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
@@ -100,15 +110,63 @@ class ReadOnlyInline(admin.TabularInline):
 
 
 def action_form_page(modeladmin, request, *, action: str, form, title: str, intro: str,
-                     submit: str) -> TemplateResponse:
+                     submit: str, cancel_url: str = "") -> TemplateResponse:
     """The page of an admin action that needs input (a date, emails): `form` posts back to
     the changelist with the same selection, and `"apply" in request.POST` tells the action
     it came from here. With `action=""` the form posts to the page's own URL (a view)."""
     return TemplateResponse(request, "admin/action_form.html", {
         **modeladmin.admin_site.each_context(request),
         "title": title, "intro": intro, "form": form, "submit": submit, "action": action,
+        "cancel_url": cancel_url,
         "opts": modeladmin.model._meta, "media": modeladmin.media + form.media,
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
         "select_across": request.POST.get("select_across", "0"),
     })
+
+
+class ReasonForm(forms.Form):
+    """A support tool's confirmation that ends something (a grant, a seat)."""
+
+    reason = forms.CharField(required=False, max_length=300,
+                             help_text="Recorded with it (optional).")
+
+
+class NewEndForm(forms.Form):
+    """A support tool's new end date (a grant, a seat)."""
+
+    until = forms.SplitDateTimeField(label="New end", widget=AdminSplitDateTime,
+                                     help_text="Date and time (UTC); later than the current "
+                                               "end.")
+
+
+def support_tool(modeladmin, request, *, permission: str, form_class: type[forms.Form],
+                 title: str, intro: str, submit: str,
+                 apply: Callable[[dict], tuple[Model, str]], back_to: str,
+                 adds: bool = False) -> HttpResponse:
+    """One support tool of a learner's page, as a view of `modeladmin`.
+
+    Without `permission` ("app.codename") it is a 403, shown or posted alike. A GET (or a
+    form with errors) shows `form_class` with a `submit` button; a valid POST (CSRF-checked
+    by the admin) calls `apply(cleaned_data)` — one service call, which takes its own locks
+    — and gets back (the object changed or made, what was done in words). That sentence
+    goes into the admin's history of the object (an addition when `adds`) and the message,
+    and the page returns to `back_to` (the learner's). A refusal of the service is shown on
+    the form, on its field when it names one.
+    """
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
+    form = form_class(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            changed, done = apply(form.cleaned_data)
+        except DomainError as refusal:
+            form.add_error(refusal.field if refusal.field in form.fields else None,
+                           refusal.message)
+        else:
+            log = modeladmin.log_addition if adds else modeladmin.log_change
+            log(request, changed, done)
+            modeladmin.message_user(request, done, messages.SUCCESS)
+            return redirect(back_to)
+    return action_form_page(modeladmin, request, action="", form=form, title=title,
+                            intro=intro, submit=submit, cancel_url=back_to)

@@ -180,6 +180,7 @@ def make_exception_handler(render: Renderer, refusals: Refusals = DOMAIN_TERMS):
             response.setdefault("WWW-Authenticate", 'Bearer realm="entitle"')
         return response
 
+    handler.render = render  # the envelope, for what inspects a view's dialect (the fuzz tests)
     return handler
 
 
@@ -190,11 +191,16 @@ def message_with_field(problem: Problem) -> str:
     return problem.message
 
 
+def renderer_for_path(renderers: list[tuple[str, Renderer]], path: str) -> Renderer | None:
+    """The renderer of the first `(path prefix, renderer)` that `path` starts with."""
+    return next((render for prefix, render in renderers if path.startswith(prefix)), None)
+
+
 def json_problem_response(renderers: list[tuple[str, Renderer]], path: str, status: int,
                           code: str, message: str) -> JsonResponse | None:
     """A refusal outside DRF (an unmatched URL, a crash) in the envelope of the first
     `(path prefix, renderer)` of `renderers` that `path` starts with; None for other paths."""
-    render = next((render for prefix, render in renderers if path.startswith(prefix)), None)
+    render = renderer_for_path(renderers, path)
     if render is None:
         return None
     body = render(status, [Problem(code, message)])

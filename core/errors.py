@@ -71,3 +71,31 @@ class NotAllowed(DomainError):
     default_code = "forbidden"
     default_message = "You are not allowed to perform this action."
     http_status = 403
+
+
+class BodyTooLarge(InvalidInput):
+    """The request body is larger than the server reads (400)."""
+
+    default_code = "too_large"
+    default_message = "The request body is too large."
+
+
+class BodyTooDeep(InvalidInput):
+    """A JSON body nests arrays and objects deeper than any Entitle reads (400)."""
+
+    default_code = "too_deep"
+    default_message = "The JSON body nests too deep."
+
+
+class TooManyFields(InvalidInput):
+    """A form or query string with more fields than the server reads (400)."""
+
+    default_code = "too_many_fields"
+    default_message = "The request has too many fields."
+
+
+class UnstorableText(InvalidInput):
+    """A NUL or a lone surrogate in a string: nothing can store, hash or echo it (400)."""
+
+    default_code = "invalid_characters"
+    default_message = "Text cannot contain a NUL character or a lone surrogate."

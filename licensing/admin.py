@@ -1,13 +1,16 @@
 """Staff admin for licenses (hierarchy, seats at a glance) and seats (history, read-only).
 
 Saving a license, assigning seats and revoking them go through `licensing.services`, so the
-admin keeps the same rules (and locks) as the APIs.
+admin keeps the same rules (and locks) as the APIs. A learner's page (`licensing.panels`)
+links the seat tools here — extend a seat's end, revoke it — each behind `change_seat`,
+one service call, logged in the admin's history (`core.admin.support_tool`).
 """
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
@@ -16,7 +19,16 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from core.admin import HistoryProtectedAdmin, ReadOnlyInline, action_form_page, held
+from accounts.panels import when
+from core.admin import (
+    HistoryProtectedAdmin,
+    NewEndForm,
+    ReadOnlyInline,
+    ReasonForm,
+    action_form_page,
+    held,
+    support_tool,
+)
 from core.errors import DomainError
 from licensing import selectors, services
 from licensing.models import License, Seat
@@ -264,6 +276,55 @@ class SeatAdmin(HistoryProtectedAdmin):
 
     def has_add_permission(self, request):
         return False  # assign from the license ("Assign seats by email…")
+
+    def get_urls(self):
+        tool = self.admin_site.admin_view
+        return [path("<path:object_id>/extend/", tool(self.extend_view),
+                     name="licensing_seat_extend"),
+                path("<path:object_id>/revoke/", tool(self.revoke_view),
+                     name="licensing_seat_revoke"),
+                *super().get_urls()]
+
+    def _seat(self, request, object_id) -> Seat:
+        seat = self.get_object(request, unquote(object_id))
+        if seat is None:
+            raise Http404("No such seat.")
+        return seat
+
+    def extend_view(self, request, object_id):
+        """Support tool: let a seat run later (as far as its license allows)."""
+        seat = self._seat(request, object_id)
+
+        def apply(data):
+            extended = services.extend_seat(seat=seat, until=data["until"])
+            return extended, (f"Extended the seat of {seat.user.email} on “{seat.license.name}” "
+                              f"to {when(extended.expires_at)}.")
+
+        return support_tool(
+            self, request, permission="licensing.change_seat", form_class=NewEndForm,
+            title=f"Extend the seat of {seat.user.email} on “{seat.license.name}”",
+            intro=f"The seat ends {when(seat.expires_at)}. It can run no later than its "
+                  "license allows (its access days, its expiry and its parents').",
+            submit="Extend", apply=apply,
+            back_to=reverse("admin:accounts_user_change", args=[seat.user_id]))
+
+    def revoke_view(self, request, object_id):
+        """Support tool: end a seat now (the confirmation page)."""
+        seat = self._seat(request, object_id)
+
+        def apply(data):
+            revoked = services.revoke_seat(
+                seat=seat, reason=data["reason"] or f"Revoked by {request.user.email}")
+            return revoked, (f"Revoked the seat of {seat.user.email} on “{seat.license.name}”: "
+                             f"{revoked.revoked_reason}")
+
+        return support_tool(
+            self, request, permission="licensing.change_seat", form_class=ReasonForm,
+            title=f"Revoke the seat of {seat.user.email} on “{seat.license.name}”",
+            intro="The learner loses what the seat opens now and the seat is free for "
+                  "another; it stays, as history.",
+            submit="Revoke", apply=apply,
+            back_to=reverse("admin:accounts_user_change", args=[seat.user_id]))
 
     @admin.action(description="Revoke the selected seats now")
     def revoke_selected(self, request, queryset):

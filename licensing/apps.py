@@ -8,8 +8,10 @@ class LicensingConfig(AppConfig):
     def ready(self) -> None:
         from accounts.panels import register_learner_panels
         from catalog.access import register_provider
+        from catalog.sections import register_access_sections
         from licensing.access import SeatAccessProvider
-        from licensing.panels import PANELS
+        from licensing.panels import ACCESS_SECTIONS, PANELS
 
         register_provider(SeatAccessProvider())
         register_learner_panels(*PANELS)  # the learner's admin page shows their seats
+        register_access_sections(*ACCESS_SECTIONS)  # and so does their My access page

@@ -51,6 +51,20 @@ class SeatsLimitBelowUse(RuleRefused):
     default_code = "seats_limit_below_use"
 
 
+class SeatRevoked(Conflict):
+    """A revoked seat is history: it is not changed (assign a new one instead)."""
+
+    default_code = "seat_revoked"
+    default_message = "This seat has been revoked; assign a new one instead."
+
+
+class SeatEndNotLater(RuleRefused):
+    """A seat's new end must be later than its current one and in the future, and its
+    license (access days, expiry, its ancestors') must allow it."""
+
+    default_code = "seat_end_not_later"
+
+
 class LicenseInUse(Conflict):
     """A license that holds seats (or seat history) or has children is not deleted."""
 

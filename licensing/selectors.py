@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import Count
+from django.db.models import Count, prefetch_related_objects
 from django.utils import timezone
 
 from licensing.models import License, Seat, chain_from
@@ -71,3 +71,28 @@ def license_chain(license: License) -> list[License]:
 def is_expired(license: License, at: dt.datetime | None = None) -> bool:
     at = at or timezone.now()
     return license.effective_expires_at is not None and license.effective_expires_at <= at
+
+
+def seats_held(user, at: dt.datetime | None = None) -> list[Seat]:
+    """The learner's seats in force at `at`, by license name, each with `opens`: the
+    license's courses, learning paths and course tags, by title (four queries)."""
+    return with_contents(Seat.objects.active(at).filter(user=user).select_related("license")
+                         .order_by("license__name", "assigned_at"))
+
+
+def with_contents(seats: Iterable[Seat]) -> list[Seat]:
+    """`seats`, each given `opens`: what its license opens directly (`license_contents`);
+    three queries for any number of seats."""
+    seats = list(seats)
+    prefetch_related_objects([seat.license for seat in seats], "courses", "learning_paths",
+                             "course_tags")
+    for seat in seats:
+        seat.opens = license_contents(seat.license)
+    return seats
+
+
+def license_contents(license: License) -> list:
+    """What a seat on `license` opens directly (its courses, learning paths, course tags),
+    by title; prefetched relations are used when present."""
+    items = [*license.courses.all(), *license.learning_paths.all(), *license.course_tags.all()]
+    return sorted(items, key=lambda item: (item.title.lower(), str(item.pk)))

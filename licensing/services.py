@@ -46,6 +46,8 @@ from licensing.errors import (
     LicenseInUse,
     LicensingError,
     ParentOfAnotherClient,
+    SeatEndNotLater,
+    SeatRevoked,
     SeatsLimitBelowUse,
 )
 from licensing.models import License, Seat, chain_from
@@ -537,6 +539,34 @@ def revoke_seat(*, seat: Seat, reason: str = "") -> Seat:
             locked.revoked_at = timezone.now()
             locked.revoked_reason = reason[:300]
             locked.save(update_fields=["revoked_at", "revoked_reason", "updated_at"])
+    return locked
+
+
+def extend_seat(*, seat: Seat, until: dt.datetime | None) -> Seat:
+    """Let a seat run until `until` (None: as long as its license allows): its cap
+    (`ends_by`) becomes `until`, and it ends at the earliest of that and what the license
+    allows. Locks the license chain, then the seat, as `revoke_seat` does. Refused
+    (`SeatEndNotLater`): an end the license would cut short (naming its limit), or one not
+    later than now and than the current end; a revoked seat (`SeatRevoked`)."""
+    now = timezone.now()
+    with transaction.atomic():
+        chain = _lock_chain(seat.license_id)
+        locked = Seat.objects.select_for_update().get(pk=seat.pk)
+        if locked.revoked_at is not None:
+            raise SeatRevoked()
+        license = chain[-1]
+        ends = _seat_end(license, locked.assigned_at, until)
+        if until is not None and ends is not None and ends < until:
+            raise SeatEndNotLater(
+                message=f"“{license.name}” ends this seat at {ends:%Y-%m-%d %H:%M} UTC (its "
+                        "access days or expiry, or a parent's): choose an earlier end, or "
+                        "extend the license instead.", field="until")
+        current = locked.expires_at
+        if ends is not None and (ends <= now or current is None or ends <= current):
+            raise SeatEndNotLater(message="The new end must be later than the current one, "
+                                          "and in the future.", field="until")
+        locked.ends_by, locked.expires_at = until, ends
+        locked.save(update_fields=["ends_by", "expires_at", "updated_at"])
     return locked
 
 

@@ -6,8 +6,12 @@ with the API's rules (code length from the count, the guessing odds, at least on
 code) but a larger cap: up to `ADMIN_MAX_CODES` codes in one request and one transaction
 (about a second per 100,000 codes here); beyond that the form gives the
 `manage.py generate_codes` command line, which prints its progress. A group's codes download
-as a streamed CSV. Codes are deactivated, reactivated or given a new expiry in bulk;
-redemptions are rolled back. History is read-only, and nothing that was redeemed is deleted:
+as a streamed CSV (each code also dashed, as learners see it, with its redemption link).
+The add form carries a token (`GenerationRequest`): submitting it twice makes one group, and
+both submits land on its page; the form estimates how long the count takes, from this
+server's recent generations. Codes are deactivated, reactivated or given a new expiry in bulk;
+redemptions are rolled back (from the list, or one with its reason from the learner's page:
+`rollback_redemption` permission). History is read-only, and nothing that was redeemed is deleted:
 the delete pages say why (`core.admin.HistoryProtectedAdmin`).
 """
 
@@ -15,20 +19,22 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import uuid
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.widgets import AdminSplitDateTime, AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
 from catalog.models import CatalogItem
-from core.admin import HistoryProtectedAdmin, ReadOnlyInline, action_form_page
+from core.admin import HistoryProtectedAdmin, ReadOnlyInline, action_form_page, support_tool
 from core.errors import DomainError
 from redemptions import selectors, services
 from redemptions.codes import Alphabet, check_code_space, default_length, normalize_code
@@ -104,7 +110,13 @@ class OfferAdmin(HistoryProtectedAdmin):
             self.save_formset(request, form, formset, change=change)
 
 
+def _estimate_in_words(seconds: float) -> str:
+    return f"{seconds:.1f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+
+
 class CodeGroupAddForm(forms.ModelForm):
+    # Issued with the form, claimed on submit: one form makes one group, however often sent.
+    token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4, required=False)
     items = forms.ModelMultipleChoiceField(
         queryset=CatalogItem.objects.all(), required=False,
         widget=AutocompleteSelectMultiple(Offer._meta.get_field("items"), admin.site),
@@ -122,10 +134,21 @@ class CodeGroupAddForm(forms.ModelForm):
     class Meta:
         model = CodeGroup
         fields = ["label", "offer", "items", "access_days", "client", "count", "code_length",
-                  "alphabet", "redemptions_per_code", "starts_at", "expiration_date", "gift"]
+                  "alphabet", "redemptions_per_code", "starts_at", "expiration_date", "gift",
+                  "token"]
+
+    class Media:
+        js = ["entitle/generate-estimate.js"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        rate = selectors.generation_seconds_per_code()
+        count = self.fields["count"]
+        count.help_text += (
+            f" Takes about {_estimate_in_words(rate * 100_000)} per 100,000 codes on this "
+            f"server (an estimate from its latest generations; one request, all or nothing).")
+        count.widget.attrs.update({"data-seconds-per-code": f"{rate:.9f}",
+                                   "data-sync-limit": str(ADMIN_MAX_CODES)})
         self.fields["offer"].required = False
         self.fields["offer"].help_text = "What the codes grant (or name items below)."
         self.fields["count"].error_messages["max_value"] = (
@@ -135,6 +158,9 @@ class CodeGroupAddForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        if not data.get("token"):  # a form this page did not issue (or an old copy)
+            raise ValidationError("This form was not issued by this page: reload it and "
+                                  "submit again.")
         offer, items = data.get("offer"), list(data.get("items") or [])
         if bool(offer) == bool(items):
             raise ValidationError({"offer": "Choose an offer, or items for a new one (not "
@@ -247,9 +273,13 @@ class CodeGroupAdmin(HistoryProtectedAdmin):
             group)
 
     def add_view(self, request, form_url="", extra_context=None):
+        # One way on: the new group's page (`response_add`), so one Save button.
+        extra_context = {**(extra_context or {}), "show_save_and_add_another": False,
+                         "show_save_and_continue": False}
         try:
             return super().add_view(request, form_url, extra_context)
-        except DomainError as exc:  # the generator refused after the form's checks (a race)
+        except DomainError as exc:  # the generator refused after the form's checks (a race),
+            # or the group this form made was deleted since
             self.message_user(request, f"No codes were made: {exc.message}", messages.ERROR)
             return redirect(request.get_full_path())
 
@@ -261,7 +291,8 @@ class CodeGroupAdmin(HistoryProtectedAdmin):
         data = form.cleaned_data
         batches: list[int] = []
         started = time.monotonic()
-        created = services.create_code_group(
+        created, made = services.create_code_group_once(
+            token=data["token"], requested_by=request.user.email,
             label=data["label"], offer=data.get("offer") or data["offer_terms"],
             client=data.get("client"),
             count=data["count"], code_length=data["code_length"], alphabet=data["alphabet"],
@@ -271,10 +302,29 @@ class CodeGroupAdmin(HistoryProtectedAdmin):
         for field in CodeGroup._meta.concrete_fields:
             setattr(obj, field.attname, getattr(created, field.attname))
         obj._state.adding = False
+        if not made:
+            request.code_group_resubmitted = True
+            self.message_user(
+                request, "This form had been submitted already: here is the group it made "
+                         f"({created.total_codes_count:,} codes). Nothing more was generated.",
+                messages.INFO)
+            return
         self.message_user(
             request, f"Generated {data['count']:,} codes of {data['code_length']} characters "
                      f"in {len(batches)} batch(es) of up to {GENERATOR_BATCH:,}, in "
                      f"{time.monotonic() - started:.1f} s.", messages.SUCCESS)
+
+    def log_addition(self, request, obj, message):
+        if getattr(request, "code_group_resubmitted", False):
+            return None  # the first submit logged it
+        return super().log_addition(request, obj, message)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        """On to the new group's page (its codes and CSV), whichever save button."""
+        if IS_POPUP_VAR in request.POST:
+            return super().response_add(request, obj, post_url_continue)
+        return HttpResponseRedirect(
+            reverse("admin:redemptions_codegroup_change", args=[obj.pk]))
 
     def history_refusal(self, group):
         redeemed = Redemption.objects.filter(code__group=group).count()
@@ -439,6 +489,13 @@ class CodeAdmin(CodeSearchMixin, HistoryProtectedAdmin):
                            apply=apply)
 
 
+class RollbackForm(forms.Form):
+    reason = forms.CharField(
+        max_length=300, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Why (a refund, a mistake…): recorded on the redemption and shown in its "
+                  "history.")
+
+
 @admin.register(Redemption)
 class RedemptionAdmin(CodeSearchMixin, HistoryProtectedAdmin):
     always_history = ("A redemption is history and is never deleted. Roll it back instead "
@@ -464,8 +521,36 @@ class RedemptionAdmin(CodeSearchMixin, HistoryProtectedAdmin):
     def granted(self, redemption):
         return granted_items(redemption)
 
+    def has_rollback_permission(self, request):
+        return request.user.has_perm("redemptions.rollback_redemption")
+
+    def get_urls(self):
+        return [path("<path:object_id>/rollback/",
+                     self.admin_site.admin_view(self.rollback_view),
+                     name="redemptions_redemption_rollback"), *super().get_urls()]
+
+    def rollback_view(self, request, object_id):
+        """Support tool (the learner's page): roll back one redemption, with its reason."""
+        redemption = self.get_object(request, object_id)
+        if redemption is None:
+            raise Http404("No such redemption.")
+
+        def apply(data):
+            done = services.rollback(redemption, data["reason"], by=request.user.email)
+            return done, f"Rolled back for {redemption.user.email}: {done.rolled_back_reason}"
+
+        return support_tool(
+            self, request, permission="redemptions.rollback_redemption",
+            form_class=RollbackForm, title=f"Roll back a redemption of {redemption.user.email}",
+            intro=f"Redeemed {redemption.redeemed_at:%Y-%m-%d %H:%M} UTC; it granted: "
+                  f"{granted_items(redemption)}. Rolling back revokes those now, gives the use "
+                  "back to the code and keeps the redemption, marked with when, by whom and "
+                  "why.",
+            submit="Roll back", apply=apply,
+            back_to=reverse("admin:accounts_user_change", args=[redemption.user_id]))
+
     @admin.action(description="Roll back the selected redemptions (grants revoked, use given "
-                              "back)")
+                              "back)", permissions=["rollback"])
     def roll_back(self, request, queryset):
         done = 0
         for redemption in queryset.filter(rolled_back_at__isnull=True):

@@ -56,6 +56,14 @@ def is_canonical(code: str) -> bool:
     return 0 < len(code) <= MAX_CODE_LENGTH and bool(_CANONICAL.match(code))
 
 
+def nice_code(code: str) -> str:
+    """A code as learners see it: `RQMJ-QJB5-JX5V-6JQ5`, groups of 4, or of 3 when the length
+    is a multiple of 3 but not of 4 (`123-456`); a shorter last group otherwise. Zype's
+    `nice_code` and the codes CSV show it; `normalize_code` reads it back."""
+    size = 3 if len(code) % 3 == 0 and len(code) % 4 else 4
+    return "-".join(code[i:i + size] for i in range(0, len(code), size))
+
+
 def clean_code(text: object) -> str:
     """A code chosen by hand (Zype's `code`, Tizra's `access-code`), canonical, or a 400."""
     code = normalize_code(text)

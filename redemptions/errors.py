@@ -110,6 +110,17 @@ class InvalidRemainingUses(CodeGroupError):
     default_code = "invalid_remaining_redemptions"
 
 
+class GenerationRequestSpent(DomainError):
+    """A generate form submitted again after the group it made was deleted (409): it is not
+    made a second time; open the form anew to make another."""
+
+    default_code = "generation_request_spent"
+    default_message = ("This form was submitted before and the group it made has since been "
+                       "deleted; open the form again to make a new group.")
+    http_status = 409
+
+
+
 class CodeInUse(DomainError):
     """Deleting or rewriting what holds redemption history (409)."""
 

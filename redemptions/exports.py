@@ -1,4 +1,5 @@
-"""The streamed CSV export of codes, shared by the admin and every API that exports.
+"""The streamed CSV export of codes (each code as stored, and as learners see it with its
+redemption link), shared by the admin and every API that exports.
 
 The rows are streamed from a chunked iterator, never built in memory.
 """
@@ -12,10 +13,11 @@ from django.http import StreamingHttpResponse
 from django.utils.text import slugify
 
 from core.time import iso_millis_z
+from redemptions.codes import nice_code
 from redemptions.models import CodeGroup
-from redemptions.selectors import redeemed_by
+from redemptions.selectors import redeemed_by, redemption_url
 
-CSV_COLUMNS = ["code", "redeemed", "redeemedBy", "redeemedAt"]
+CSV_COLUMNS = ["code", "redeemed", "redeemedBy", "redeemedAt", "niceCode", "redemptionUrl"]
 CSV_CHUNK = 2000
 
 
@@ -33,6 +35,8 @@ def code_csv_rows(codes) -> Iterator[str]:
             "true" if code.redemptions_count else "false",
             ";".join(redeemed_by(code)),
             iso_millis_z(code.last_redeemed_at) or "",
+            nice_code(code.display_code()),
+            redemption_url(code),
         ])
 
 

@@ -222,6 +222,29 @@ class CodeGroup(TimeStamped):
         return self.label
 
 
+class GenerationRequest(TimeStamped):
+    """One submit of the admin's generate form, keyed by the token the form was issued with.
+
+    Claiming the token (inserting this row) and making the group are one transaction, so a
+    second submit of the same form (a double click, a reload) waits on the primary key until
+    the first commits, then finds the group it made instead of making another. `count` and
+    `seconds` are what the form's time estimate is measured from.
+    """
+
+    token = models.UUIDField(primary_key=True)
+    group = models.ForeignKey(CodeGroup, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    requested_by = models.CharField(max_length=200, blank=True, default="")
+    count = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(null=True, blank=True, help_text="How long generating took.")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"generate request {self.token}"
+
+
 class CodeQuerySet(models.QuerySet):
     def taken(self, codes: list[str]) -> set[str]:
         """Which of these canonical codes exist already: one indexed query."""
@@ -470,6 +493,8 @@ class Redemption(TimeStamped):
 
     class Meta:
         ordering = ["-redeemed_at", "-id"]
+        # Not a change of the row's fields: undoing what it granted (services.rollback).
+        permissions = [("rollback_redemption", "Can roll back a redemption")]
         constraints = [
             models.UniqueConstraint(fields=["code", "user"],
                                     condition=Q(rolled_back_at__isnull=True),

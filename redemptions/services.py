@@ -13,6 +13,8 @@ or batch deletes wait for each other instead of deadlocking).
 from __future__ import annotations
 
 import datetime as dt
+import time
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +26,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import add_tags
 from catalog.models import CatalogItem, EntitlementSource
+from catalog.selectors import holdings
 from catalog.services import grant_entitlement, revoke_from_source
 from core.errors import Conflict, DomainError, NotFound
 from core.filters import is_uuid
@@ -47,6 +50,7 @@ from redemptions.errors import (
     CodeNotFound,
     CodeRedeemed,
     DuplicateCode,
+    GenerationRequestSpent,
     InvalidCount,
     NothingToGrant,
     OfferError,
@@ -59,6 +63,7 @@ from redemptions.models import (
     ActionType,
     Code,
     CodeGroup,
+    GenerationRequest,
     Offer,
     Redemption,
     _check_count,
@@ -176,6 +181,33 @@ def create_code_group(*, offer: Offer | OfferTerms, **group: Any) -> CodeGroup:
     if isinstance(offer, OfferTerms):
         offer = create_offer(offer)
     return CodeGroup.objects.create_with_codes(offer=offer, **group)
+
+
+def create_code_group_once(*, token: uuid.UUID, requested_by: str = "",
+                           offer: Offer | OfferTerms, **group: Any) -> tuple[CodeGroup, bool]:
+    """`create_code_group` for one submitted form, claimed by its `token`: (the group, True)
+    the first time; (the group that call made, False) on any later call with the same token.
+
+    The token's row is inserted first, in the transaction that makes the group: a second
+    submit racing the first waits on its primary key until the first commits (then finds
+    its group) or rolls back (then makes the group itself). A token whose group was deleted
+    since is refused (`GenerationRequestSpent`) rather than used again.
+    """
+    started = time.monotonic()
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                claim = GenerationRequest.objects.create(
+                    token=token, requested_by=requested_by[:200], count=group.get("count", 0))
+        except IntegrityError:
+            claim = GenerationRequest.objects.select_related("group").get(token=token)
+            if claim.group is None:
+                raise GenerationRequestSpent() from None
+            return claim.group, False
+        created = create_code_group(offer=offer, **group)
+        claim.group, claim.seconds = created, time.monotonic() - started
+        claim.save(update_fields=["group", "seconds", "updated_at"])
+    return created, True
 
 
 @transaction.atomic
@@ -750,6 +782,84 @@ def check(code_text: str, user: User, *, at: dt.datetime | None = None) -> Redem
     except RedemptionError as refusal:
         return RedemptionCheck(code=code, refusal=refusal)
     return RedemptionCheck(code=code, grant=grant)
+
+
+# Lasting less than this much longer is nothing new to a learner (two codes for a year,
+# redeemed minutes apart): the preview says "less than a day" and asks to confirm.
+LEAST_GAIN = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class PreviewLine:
+    """One thing a code gives (an item, a seat on a license, a tag), until when, and whether
+    and until when the learner holds it already (`held_until` None: no end)."""
+
+    kind: str  # "item", "license" or "tag"
+    title: str
+    expires_at: dt.datetime | None = None  # what the code would give
+    item: CatalogItem | None = None
+    held: bool = False
+    held_until: dt.datetime | None = None
+
+    @property
+    def extends(self) -> bool:
+        """Held already, and redeeming makes it last at least `LEAST_GAIN` longer."""
+        return self.held and self.held_until is not None and (
+            self.expires_at is None or self.expires_at - self.held_until >= LEAST_GAIN)
+
+    @property
+    def adds_a_little(self) -> bool:
+        """Held already, and redeeming makes it last longer, but by less than a day."""
+        return (self.held and not self.extends and None not in (self.held_until,
+                                                                self.expires_at)
+                and self.expires_at > self.held_until)
+
+    @property
+    def adds_nothing(self) -> bool:
+        return self.held and not self.extends
+
+
+@dataclass(frozen=True)
+class RedemptionPreview:
+    """`check`'s answer for one learner, line by line against what they hold now."""
+
+    check: RedemptionCheck
+    lines: list[PreviewLine] = field(default_factory=list)
+
+    @property
+    def refusal(self) -> RedemptionError | None:
+        return self.check.refusal
+
+    @property
+    def already_held(self) -> list[PreviewLine]:
+        return [line for line in self.lines if line.held]
+
+    @property
+    def grants_nothing_new(self) -> bool:
+        return bool(self.lines) and all(line.adds_nothing for line in self.lines)
+
+
+def preview(code_text: str, user: User, *, at: dt.datetime | None = None) -> RedemptionPreview:
+    """What redeeming `code_text` would give `user` (`check`: the same rules), each item,
+    seat and tag beside what the learner already holds of it; changes nothing."""
+    at = at or timezone.now()
+    result = check(code_text, user, at=at)
+    if result.refusal is not None:
+        return RedemptionPreview(check=result)
+    grant = result.grant
+    held_items = {row.item.pk: row.expires_at for row in holdings(user, at)}
+    seats = {seat.license_id: seat.expires_at for seat in
+             Seat.objects.active(at).filter(user=user, license__in=grant.licenses)}
+    tags = set(user.tags.filter(tag__in=grant.user_tags).values_list("tag", flat=True))
+    lines = [PreviewLine("item", item.title, grant.expires_at, item=item,
+                         held=item.pk in held_items, held_until=held_items.get(item.pk))
+             for item in grant.items]
+    for license in grant.licenses:
+        ends = [end for end in (grant.expires_at, license.effective_expires_at) if end]
+        lines.append(PreviewLine("license", license.name, min(ends, default=None),
+                                 held=license.pk in seats, held_until=seats.get(license.pk)))
+    lines += [PreviewLine("tag", tag, held=tag in tags) for tag in grant.user_tags]
+    return RedemptionPreview(check=result, lines=lines)
 
 
 def redeem(code_text: str, user: User, *, ip: str | None = None, transaction_id: str = "",

@@ -30,8 +30,11 @@ class CatalogItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CatalogItem
-        fields = ["id", "kind", "title", "slug", "external_id", "price_cents", "is_active",
-                  "excluded_from_site_coupons", "includes", "created_at", "updated_at"]
+        fields = ["id", "kind", "title", "slug", "external_id", "url", "price_cents",
+                  "is_active", "excluded_from_site_coupons", "includes", "created_at",
+                  "updated_at"]
+        extra_kwargs = {"url": {"help_text": "Where learners open this item (http or https; "
+                                             "empty: the site's CONTENT_URL_TEMPLATE)."}}
         read_only_fields = ["id", "created_at", "updated_at"]
 
     def validate_external_id(self, value):

@@ -12,9 +12,27 @@ from accounts.errors import (
 )
 from accounts.services import EmailTaken
 from accounts.throttles import TooManyAttempts
-from catalog.errors import CatalogError, EntitlementError, IncludesCycle, ItemInUse
+from catalog.errors import (
+    CatalogError,
+    EndNotLater,
+    EntitlementError,
+    EntitlementRevoked,
+    IncludesCycle,
+    ItemInUse,
+)
 from core.envelopes import Problem, Refusals, make_exception_handler
-from core.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound, RuleRefused
+from core.errors import (
+    BodyTooDeep,
+    BodyTooLarge,
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    RuleRefused,
+    TooManyFields,
+    UnstorableText,
+)
 from coupons.errors import (
     CouponConflict,
     CouponError,
@@ -33,6 +51,8 @@ from licensing.errors import (
     LicenseInUse,
     LicensingError,
     ParentOfAnotherClient,
+    SeatEndNotLater,
+    SeatRevoked,
     SeatsLimitBelowUse,
 )
 from redemptions.errors import (
@@ -49,6 +69,7 @@ from redemptions.errors import (
     CodeRedeemed,
     CodeUsedUp,
     DuplicateCode,
+    GenerationRequestSpent,
     InvalidCodeText,
     InvalidCount,
     InvalidMaxUses,
@@ -65,15 +86,18 @@ REFUSALS = Refusals(
     same=[
         # core
         DomainError, InvalidInput, NotFound, Conflict, RuleRefused, NotAllowed,
+        BodyTooDeep, BodyTooLarge, TooManyFields, UnstorableText,
         # accounts
         AccountsError, GroupPathInvalid, GroupNotFound, GroupPathAmbiguous, EmailTaken,
         TooManyAttempts,
         LearnerRequired, LearnerNotFound, NotYourself,
         # catalog
         CatalogError, IncludesCycle, EntitlementError, ItemInUse,
+        EndNotLater, EntitlementRevoked,
         # licensing
         LicensingError, LicenseFull, AlreadySeated, LicenseExpired, LicenseCycle,
         ParentOfAnotherClient, SeatsLimitBelowUse, LicenseInUse, ClientChangeRefused,
+        SeatEndNotLater, SeatRevoked,
         # coupons
         CouponError, CouponInvalid, CouponNotFound, UsageNotFound, CouponRefused, CouponConflict,
         CouponNotAllowed,
@@ -83,6 +107,7 @@ REFUSALS = Refusals(
         AlreadyRolledBack, CodeGroupError, InvalidCodeText, InvalidCount, TooManyCodes, CodeInUse,
         DuplicateCode, CodeRedeemed, OfferError, AccessTermsExclusive,
         InvalidMaxUses, InvalidRemainingUses,
+        GenerationRequestSpent,
     ],
 )
 

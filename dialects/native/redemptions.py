@@ -258,7 +258,8 @@ class CodeGroupViewSet(CodeCsvExportMixin, NativeView, viewsets.ModelViewSet):
     @extend_schema(
         parameters=[OpenApiParameter("format", str, enum=["json", "csv"],
                                      description="`csv` streams every code: code, redeemed, "
-                                                 "redeemedBy, redeemedAt.")],
+                                                 "redeemedBy, redeemedAt, niceCode, "
+                                                 "redemptionUrl.")],
         responses={(200, "application/json"): CodeSerializer(many=True),
                    (200, "text/csv"): OpenApiTypes.STR, **ERRORS},
         filters=False,

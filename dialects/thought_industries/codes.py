@@ -285,7 +285,8 @@ class RedemptionCodeGroupCodesView(CodeCsvExportMixin, ThoughtIndustriesView,
         summary="List a group's codes (JSON pages, or ?format=csv streamed)",
         parameters=[OpenApiParameter("format", str, enum=["json", "csv"],
                                      description="`csv` streams every code: code, redeemed, "
-                                                 "redeemedBy, redeemedAt.")],
+                                                 "redeemedBy, redeemedAt, niceCode, "
+                                                 "redemptionUrl.")],
         responses={(200, "application/json"): TICodeSerializer(many=True),
                    (200, "text/csv"): OpenApiTypes.STR, **ERRORS},
     )

@@ -50,8 +50,7 @@ class LicenseInput(serializers.Serializer):
     replaceCourseIds = serializers.BooleanField(required=False, default=False)
     replaceLearningPathIds = serializers.BooleanField(required=False, default=False)
     replaceCourseTagIds = serializers.BooleanField(required=False, default=False)
-    name = serializers.CharField(max_length=200, required=False,
-                                 help_text="Left out: “<client name> license”.")
+    name = serializers.CharField(max_length=200, help_text="Display name of the license.")
     label = serializers.CharField(max_length=200, required=False, allow_blank=True)
     sku = serializers.CharField(max_length=100, required=False, allow_blank=True)
     seatsLimit = serializers.IntegerField(min_value=0, max_value=MAX_SEATS, required=False,
@@ -294,9 +293,7 @@ class LicensesView(LicenseListBase):
         rule refuses (a parent of another client)."""
         body = LicenseInput(data=request.data)
         body.is_valid(raise_exception=True)
-        kwargs = body.service_kwargs()
-        kwargs.setdefault("name", f"{kwargs['client'].name[:192]} license")
-        license = services.create_license(**kwargs)
+        license = services.create_license(**body.service_kwargs())
         return Response({"data": {"CreateLicense": _render_one(license.pk)}},
                         status=status.HTTP_201_CREATED)
 

@@ -14,7 +14,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 
+from core.errors import InvalidInput
 from core.pagination import MAX_PER_PAGE
+from core.parsers import load_json, refuse_unstorable
 
 INVALID_CURSOR = "This cursor is not valid."
 
@@ -139,8 +141,9 @@ def _encode_cursor(sort: str, value, pk) -> str:
 def _decode_cursor(text: str) -> dict:
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        cursor = json.loads(raw)
-    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        cursor = load_json(raw.decode())  # a client's text: bounded like a body
+        refuse_unstorable(cursor)
+    except (binascii.Error, ValueError, InvalidInput) as exc:
         raise ValidationError({"cursor": [INVALID_CURSOR]}) from exc
     if not isinstance(cursor, dict) or not isinstance(cursor.get("sort"), str):
         raise ValidationError({"cursor": [INVALID_CURSOR]})

@@ -4,10 +4,10 @@ each bad value a 400 naming Tizra's field."""
 from __future__ import annotations
 
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import JSONParser
 
 from core.errors import DomainError, InvalidInput
 from core.fields import ExpiryField
+from core.parsers import JSONParser
 from dialects.tizra import batches
 from redemptions.models import MAX_CODES_PER_CALL, ActionType
 

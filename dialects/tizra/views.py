@@ -24,12 +24,12 @@ from django.http import StreamingHttpResponse
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from core.errors import InvalidInput, NotFound
 from core.filters import ZypeFilters
 from core.pagination import PagePagination
+from core.parsers import JSONParser
 from core.time import tizra_time
 from dialects.common.filters import CodeTextFilter
 from dialects.tizra import batches

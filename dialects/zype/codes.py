@@ -44,6 +44,7 @@ from core.time import iso_millis_offset
 from dialects.common.filters import CodeTextFilter
 from dialects.zype.base import ZypeLearnerView, ZypeView
 from redemptions import selectors, services
+from redemptions.codes import nice_code
 from redemptions.models import Code
 
 ZYPE_CODE_LENGTH = 16  # as Zype's own codes (RQMJQJB5JX5V6JQ5)
@@ -61,13 +62,6 @@ ERRORS = {400: None, 401: None, 403: None}
 
 
 # --- the code object --------------------------------------------------------------------------
-
-def nice_code(code: str) -> str:
-    """`RQMJ-QJB5-JX5V-6JQ5`: groups of 4, or of 3 when the length is a multiple of 3 but
-    not of 4 (`123-456`); a shorter last group otherwise."""
-    size = 3 if len(code) % 3 == 0 and len(code) % 4 else 4
-    return "-".join(code[i:i + size] for i in range(0, len(code), size))
-
 
 @functools.lru_cache(maxsize=QR_CACHE)
 def qr_svgs(url: str) -> tuple[str, str]:

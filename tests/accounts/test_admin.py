@@ -150,9 +150,10 @@ def test_the_learners_page_shows_the_panels_the_apps_registered_in_order(admin_c
 
     monkeypatch.setattr(panels, "_panels", {})
     panels.register_learner_panels(
-        panels.LearnerPanel(key="b", order=2, render=lambda user: mark_safe("<p>second panel</p>")),
-        panels.LearnerPanel(key="a", order=1,
-                            render=lambda user: format_html("<p>first {}</p>", user.email)))
+        panels.LearnerPanel(key="b", order=2,
+                            render=lambda user, viewer: mark_safe("<p>second panel</p>")),
+        panels.LearnerPanel(key="a", order=1, render=lambda user, viewer: format_html(
+            "<p>first {}</p>", user.email)))
     body = admin_client.get(f"/admin/accounts/user/{busy_learner.pk}/change/").content.decode()
     assert body.index("<p>first busy@example.com</p>") < body.index("<p>second panel</p>")
     assert "Redemptions (" not in body and "May open now" not in body
@@ -164,7 +165,7 @@ def test_what_a_registered_panel_counts_keeps_a_learner(admin_client, monkeypatc
     learner = UserFactory(email="kept@example.com")
     monkeypatch.setattr(panels, "_panels", {})
     panels.register_learner_panels(panels.LearnerPanel(
-        key="x", order=1, render=lambda user: "", held=lambda user: {"widget(s)": 3}))
+        key="x", order=1, render=lambda user, viewer: "", held=lambda user: {"widget(s)": 3}))
     url = f"/admin/accounts/user/{learner.pk}/delete/"
     assert "kept@example.com has 3 widget(s)" in admin_client.get(url).content.decode()
     admin_client.post(url, {"post": "yes"})

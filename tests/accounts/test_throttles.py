@@ -12,6 +12,7 @@ from accounts.throttles import (
     FailureThrottle,
     TooManyAttempts,
     check_redeem_allowed,
+    clear_redeem_throttle,
     client_ip,
     record_redeem_failure,
     redeem_throttle,
@@ -219,3 +220,15 @@ def test_record_refusal_says_whether_it_counted(small_limits, learner):
     assert throttle.record_refusal(NotFound("not_found", "No."), user=learner) is True
     assert throttle.record_refusal(RuleRefused("already_redeemed", "Yes."),
                                    user=learner) is False
+
+
+def test_clearing_a_learners_failures_unlocks_them_and_keeps_what_the_ip_counted(small_limits):
+    learner = UserFactory()
+    for _ in range(3):
+        record_redeem_failure(user=learner, ip="203.0.113.9")
+    with pytest.raises(TooManyAttempts):
+        check_redeem_allowed(user=learner)
+    assert clear_redeem_throttle(user=learner) == 3
+    check_redeem_allowed(user=learner)
+    assert redeem_throttle().failures(user=learner) == 0
+    assert redeem_throttle().failures(ip="203.0.113.9") == 3

@@ -30,11 +30,12 @@ def test_granting_to_a_learner_named_with_a_nul_byte_is_a_400_naming_user(api):
 
 
 @pytest.mark.parametrize("param", ["user", "item"])
-def test_access_for_a_name_with_a_nul_byte_is_a_404_naming_it(api, learner, param):
+def test_access_for_a_name_with_a_nul_byte_is_a_400_naming_it(api, learner, param):
+    # Was a 404 from the look-up; a NUL in a query string is now refused before any look-up.
     item = CatalogItemFactory()
     query = {"user": learner.email, "item": str(item.pk), param: "x\x00@example.com"}
     response = api.get("/api/v1/access", query)
-    assert response.status_code == 404
+    assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == param
 
 
@@ -57,13 +58,15 @@ def test_options_on_edubrite_services_is_a_405_in_its_envelope(api):
     assert response.json()["code"] == -1
 
 
-def test_a_ti_license_for_a_client_with_a_200_character_name_gets_a_name_that_fits(api):
+def test_a_ti_license_name_beyond_the_column_is_a_400_naming_it(api):
+    # Was a name made from a 200-character client name; `name` is now required (seed 001).
     from tests.factories import ClientFactory
 
     client = ClientFactory(name="n" * 200)
-    response = api.post("/incoming/v2/licenses", {"clientId": str(client.pk)}, format="json")
-    assert response.status_code == 201, response.content
-    assert len(response.json()["data"]["CreateLicense"]["name"]) <= 200
+    response = api.post("/incoming/v2/licenses", {"clientId": str(client.pk), "name": "n" * 201},
+                        format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0].startswith("name: ")
 
 
 @pytest.mark.parametrize("field", ["seatsLimit", "accessDays"])
@@ -71,7 +74,7 @@ def test_a_ti_license_number_beyond_the_column_is_a_400_naming_it(api, field):
     from tests.factories import ClientFactory
 
     client = ClientFactory()
-    response = api.post("/incoming/v2/licenses", {"clientId": str(client.pk),
+    response = api.post("/incoming/v2/licenses", {"clientId": str(client.pk), "name": "L",
                                                   field: 2**40}, format="json")
     assert response.status_code == 400
     assert field in response.json()["errors"][0]
@@ -113,3 +116,16 @@ def test_a_tizra_count_of_superscript_digits_is_a_400_naming_it(api):
         "count": "²"}, format="json")
     assert response.status_code == 400
     assert "count" in response.content.decode()
+
+
+@pytest.mark.parametrize("cursor_json", ["[" * 100_000 + "]" * 100_000,
+                                         '{"sort": "label", "value": "\\ud800", "id": "x"}'])
+def test_a_ti_cursor_nesting_deep_or_holding_a_surrogate_is_a_400_naming_it(api, cursor_json):
+    # The cursor is base64 JSON read back from the client: a RecursionError, or a surrogate
+    # reaching PostgreSQL, before it was decoded like a body (core.parsers.load_json).
+    import base64
+
+    cursor = base64.urlsafe_b64encode(cursor_json.encode()).decode().rstrip("=")
+    response = api.get("/incoming/v2/redemptionCodes", {"cursor": cursor})
+    assert response.status_code == 400
+    assert response.json() == {"errors": ["cursor: This cursor is not valid."]}

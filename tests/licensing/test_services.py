@@ -17,6 +17,8 @@ from licensing.errors import (
     LicenseInUse,
     LicensingError,
     ParentOfAnotherClient,
+    SeatEndNotLater,
+    SeatRevoked,
     SeatsLimitBelowUse,
 )
 from licensing.models import License, Seat
@@ -481,3 +483,45 @@ def test_assigning_by_email_reports_each_email():
         (newcomer.email, "assigned"), (holder.email, "already_held"),
         ("nobody@example.com", "no_such_user"), (late.email, "no_seat_left")]
     assert Seat.objects.active().filter(license=license).count() == 2
+
+
+# extending a seat
+
+def test_a_seat_is_extended_by_raising_its_cap():
+    seat = services.assign_seat(license=LicenseFactory(), user=UserFactory(),
+                                ends_by=timezone.now() + 5 * DAY)
+    new_end = timezone.now() + 30 * DAY
+    extended = services.extend_seat(seat=seat, until=new_end)
+    assert (extended.expires_at, extended.ends_by) == (new_end, new_end)
+
+
+def test_a_seat_may_run_as_long_as_its_license_allows():
+    license = LicenseFactory(expiration_date=timezone.now() + 60 * DAY)
+    seat = services.assign_seat(license=license, user=UserFactory(),
+                                ends_by=timezone.now() + 5 * DAY)
+    extended = services.extend_seat(seat=seat, until=None)
+    assert extended.expires_at == license.effective_expires_at and extended.ends_by is None
+
+
+def test_a_seat_is_not_extended_past_its_licenses_access_days():
+    license = LicenseFactory(access_days=10)
+    seat = services.assign_seat(license=license, user=UserFactory(),
+                                ends_by=timezone.now() + 5 * DAY)
+    with pytest.raises(SeatEndNotLater, match="choose an earlier end, or extend the license"):
+        services.extend_seat(seat=seat, until=timezone.now() + 30 * DAY)
+    seat.refresh_from_db()
+    assert seat.expires_at == seat.ends_by
+
+
+def test_a_seat_is_not_given_an_earlier_end():
+    seat = services.assign_seat(license=LicenseFactory(), user=UserFactory(),
+                                ends_by=timezone.now() + 5 * DAY)
+    with pytest.raises(SeatEndNotLater, match="later than the current one"):
+        services.extend_seat(seat=seat, until=timezone.now() + 2 * DAY)
+
+
+def test_a_revoked_seat_is_not_extended():
+    seat = services.revoke_seat(seat=services.assign_seat(license=LicenseFactory(),
+                                                          user=UserFactory()))
+    with pytest.raises(SeatRevoked):
+        services.extend_seat(seat=seat, until=timezone.now() + 30 * DAY)

@@ -1,5 +1,6 @@
 """The admin (pages, generator form, actions through services) and `manage.py generate_codes`."""
 
+import uuid
 from io import StringIO
 
 import pytest
@@ -36,7 +37,7 @@ def test_the_add_group_form_runs_the_generator_without_the_api_cap(admin_client)
     offer = OfferFactory()
     response = admin_client.post("/admin/redemptions/codegroup/add/", {
         "label": "Admin batch", "offer": str(offer.pk), "count": "12", "code_length": "",
-        "alphabet": "unambiguous", "redemptions_per_code": "2"})
+        "alphabet": "unambiguous", "redemptions_per_code": "2", "token": str(uuid.uuid4())})
     assert response.status_code == 302, response.content.decode()[:2000]
     group = CodeGroup.objects.get(label="Admin batch")
     assert group.codes.count() == 12
@@ -47,7 +48,7 @@ def test_the_add_group_form_runs_the_generator_without_the_api_cap(admin_client)
 def test_the_add_group_form_refuses_a_guessable_length(admin_client):
     response = admin_client.post("/admin/redemptions/codegroup/add/", {
         "label": "Short", "offer": str(OfferFactory().pk), "count": "100", "code_length": "3",
-        "alphabet": "digits", "redemptions_per_code": "1"})
+        "alphabet": "digits", "redemptions_per_code": "1", "token": str(uuid.uuid4())})
     assert response.status_code == 200
     assert "possible codes" in response.content.decode()
     assert not CodeGroup.objects.exists()

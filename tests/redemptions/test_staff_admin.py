@@ -1,10 +1,14 @@
 """The redemptions admin a support team runs the business from: generating groups (from an
-offer or from items), downloading a group's codes, new expiries in bulk, each code's
-redemption history, and deletes refused with the reason."""
+offer or from items; one group per form however often it is sent), downloading a group's
+codes, new expiries in bulk, each code's redemption history, and deletes refused with the
+reason."""
 
 import csv
 import datetime as dt
 import io
+import re
+import uuid
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.utils import timezone
@@ -12,8 +16,9 @@ from django.utils import timezone
 from catalog.models import Entitlement
 from redemptions import services
 from redemptions.admin import ADMIN_MAX_CODES
+from redemptions.codes import normalize_code
 from redemptions.errors import CodeGroupError, CodeInUse
-from redemptions.models import Code, CodeGroup, Offer
+from redemptions.models import Code, CodeGroup, GenerationRequest, Offer
 from tests.factories import CatalogItemFactory, UserFactory
 from tests.licensing.factories import LicenseFactory
 from tests.redemptions.factories import CodeFactory, OfferFactory
@@ -26,7 +31,7 @@ CODES = "/admin/redemptions/code/"
 
 def add_group(admin_client, **fields):
     data = {"label": "Admin batch", "count": "5", "code_length": "", "alphabet": "unambiguous",
-            "redemptions_per_code": "1", **fields}
+            "redemptions_per_code": "1", "token": str(uuid.uuid4()), **fields}
     return admin_client.post(f"{GROUPS}add/", data, follow=True)
 
 
@@ -49,6 +54,69 @@ def test_a_group_for_items_makes_its_offer_and_says_what_it_generated(admin_clie
     assert list(group.offer.items.all()) == [course] and group.offer.access_days == 30
     assert group.codes.count() == 12
     assert "Generated 12 codes of 8 characters in 1 batch(es)" in response.content.decode()
+
+
+def test_a_generated_group_lands_on_its_own_page(admin_client):
+    response = add_group(admin_client, offer=str(OfferFactory().pk))
+    group = CodeGroup.objects.get(label="Admin batch")
+    assert response.redirect_chain == [(f"{GROUPS}{group.pk}/change/", 302)]
+    assert "5 codes" in response.content.decode()
+
+
+def test_the_form_is_issued_with_a_fresh_token_each_time(admin_client):
+    def token(page):
+        return re.search(r'name="token" value="([0-9a-f-]{36})"', page.content.decode())[1]
+
+    first, second = (token(admin_client.get(f"{GROUPS}add/")) for _ in range(2))
+    assert first != second
+
+
+def test_the_same_form_sent_twice_makes_one_group_and_both_land_on_it(admin_client):
+    offer = OfferFactory()
+    token = str(uuid.uuid4())
+    first = add_group(admin_client, offer=str(offer.pk), token=token)
+    second = add_group(admin_client, offer=str(offer.pk), token=token)
+    group = CodeGroup.objects.get()
+    assert group.codes.count() == 5
+    assert first.redirect_chain == second.redirect_chain == [
+        (f"{GROUPS}{group.pk}/change/", 302)]
+    assert "had been submitted already" in second.content.decode()
+    assert "Nothing more was generated" in second.content.decode()
+    assert GenerationRequest.objects.get(token=token).group == group
+
+
+def test_a_resubmitted_form_logs_the_addition_once(admin_client):
+    from django.contrib.admin.models import ADDITION, LogEntry
+
+    token = str(uuid.uuid4())
+    for _ in range(2):
+        add_group(admin_client, offer=str(OfferFactory().pk), token=token)
+    assert LogEntry.objects.filter(action_flag=ADDITION).count() == 1
+
+
+def test_a_form_without_its_token_is_refused_and_makes_nothing(admin_client):
+    response = add_group(admin_client, offer=str(OfferFactory().pk), token="")
+    assert "This form was not issued by this page" in response.content.decode()
+    assert not CodeGroup.objects.exists()
+
+
+def test_a_form_sent_again_after_its_group_was_deleted_makes_no_second_group(admin_client):
+    token = str(uuid.uuid4())
+    add_group(admin_client, offer=str(OfferFactory().pk), token=token)
+    services.delete_code_group(CodeGroup.objects.get())
+    again = add_group(admin_client, offer=str(OfferFactory().pk), token=token)
+    assert "the group it made has since been deleted" in again.content.decode()
+    assert not CodeGroup.objects.exists()
+
+
+def test_the_form_estimates_the_time_from_this_servers_latest_generations(admin_client):
+    GenerationRequest.objects.create(token=uuid.uuid4(), count=50_000, seconds=2.0)
+    GenerationRequest.objects.create(token=uuid.uuid4(), count=50_000, seconds=4.0)
+    GenerationRequest.objects.create(token=uuid.uuid4(), count=10, seconds=9.0)  # too small
+    page = admin_client.get(f"{GROUPS}add/").content.decode()
+    assert "Takes about 6.0 s per 100,000 codes on this server (an estimate" in page
+    assert 'data-seconds-per-code="0.000060000"' in page
+    assert "entitle/generate-estimate.js" in page
 
 
 def test_a_group_needs_an_offer_or_items_but_not_both(admin_client):
@@ -89,10 +157,26 @@ def test_the_group_page_links_its_csv_which_streams_every_code(admin_client):
     assert response.streaming
     assert response["Content-Disposition"] == 'attachment; filename="spring-promo-codes.csv"'
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert rows[0] == ["code", "redeemed", "redeemedBy", "redeemedAt"]
+    assert rows[0] == ["code", "redeemed", "redeemedBy", "redeemedAt", "niceCode",
+                       "redemptionUrl"]
     assert sorted(r[0] for r in rows[1:]) == sorted(group.codes.values_list("code", flat=True))
     assert [r[:3] for r in rows[1:] if r[0] == first.code] == [
         [first.code, "true", "ann@example.com"]]
+
+
+def test_the_csv_gives_each_code_dashed_as_learners_see_it_and_its_redemption_link(
+        admin_client, settings):
+    settings.SITE_URL, settings.SITE_SLUG = "https://learn.example.com", "acme"
+    group = generated(count=3)
+    response = admin_client.get(f"{GROUPS}{group.pk}/codes.csv")
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    for row in rows:  # 10 characters: groups of 4, then 2
+        assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{2}", row["niceCode"])
+        assert normalize_code(row["niceCode"]) == row["code"]
+        url = urlsplit(row["redemptionUrl"])
+        assert (url.scheme, url.netloc, url.path) == ("https", "learn.example.com",
+                                                      "/redeem/acme")
+        assert parse_qs(url.query) == {"redemptionCode": [row["code"]]}
 
 
 def test_the_export_action_downloads_one_group(admin_client):

@@ -17,7 +17,9 @@ from playwright.sync_api import expect
 
 from catalog.models import EntitlementSource, ItemKind
 from catalog.services import grant_entitlement
+from licensing.services import assign_seat
 from tests.factories import CatalogItemFactory, UserFactory
+from tests.licensing.factories import LicenseFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,7 +34,8 @@ def log_in(page, base, email, password):
 
 
 def test_a_new_learner_registers_logs_out_logs_in_and_sees_what_they_hold(
-        live_server, page, screenshot):
+        live_server, page, screenshot, settings):
+    settings.CONTENT_URL_TEMPLATE = "https://learn.example.com/courses/{slug}"
     base = live_server.url
     page.goto(f"{base}/")
     page.get_by_role("link", name="Create an account").first.click()
@@ -56,6 +59,9 @@ def test_a_new_learner_registers_logs_out_logs_in_and_sees_what_they_hold(
                       expires_at=timezone.now() + dt.timedelta(days=365))
     grant_entitlement(user=learner, item=CatalogItemFactory(title="Welcome Video",
                                                             kind=ItemKind.VIDEO))
+    license = LicenseFactory(name="Acme Academy 2025", courses=[CatalogItemFactory(
+        title="Advanced Negotiation", slug="advanced-negotiation")])
+    assign_seat(license=license, user=learner)
 
     page.get_by_role("button", name=re.compile("Log out")).click()
     expect(page).to_have_url(f"{base}/")
@@ -68,11 +74,16 @@ def test_a_new_learner_registers_logs_out_logs_in_and_sees_what_they_hold(
     page.get_by_role("button", name="Log in").click()
 
     expect(page).to_have_url(f"{base}/account/access/")
-    table = page.get_by_role("table")
+    table = page.get_by_role("table", name=re.compile("What you may open today"))
     expect(table.get_by_role("rowheader", name="Data Privacy Basics")).to_be_visible()
     expect(table.get_by_text("Redeemed code, in “Starter Bundle”")).to_be_visible()
     expect(table.get_by_role("rowheader", name="Welcome Video")).to_be_visible()
-    expect(table.get_by_text("No end date")).to_be_visible()
+    expect(table.get_by_text("No end date").first).to_be_visible()
+    expect(table.get_by_role("link", name="Data Privacy Basics")).to_have_attribute(
+        "href", re.compile(r"^https://learn\.example\.com/courses/"))
+    seats = page.get_by_role("table", name=re.compile("Your license seats"))
+    expect(seats.get_by_role("rowheader", name="Acme Academy 2025")).to_be_visible()
+    expect(seats.get_by_role("link", name="Advanced Negotiation")).to_be_visible()
     screenshot("access")
     page.set_viewport_size({"width": 390, "height": 800})
     screenshot("access-mobile")
@@ -189,17 +200,55 @@ def test_staff_generate_a_code_group_in_the_admin_and_download_its_csv(live_serv
     page.get_by_role("button", name="Save", exact=True).click()
 
     expect(page.locator(".messagelist")).to_contain_text("Generated 25 codes of 8 characters")
-    page.locator("#result_list").get_by_role("link", name="Spring 2025 campaign").click()
-    expect(page.get_by_role("link", name="25 codes")).to_be_visible()
+    expect(page.get_by_role("link", name="25 codes")).to_be_visible()  # on the group's page
     screenshot("admin-code-group")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the codes (CSV)").click()
     assert download.value.suggested_filename == "spring-2025-campaign-codes.csv"
     rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text())))
     group = CodeGroup.objects.get(label="Spring 2025 campaign")
-    assert rows[0] == ["code", "redeemed", "redeemedBy", "redeemedAt"]
+    assert rows[0] == ["code", "redeemed", "redeemedBy", "redeemedAt", "niceCode",
+                       "redemptionUrl"]
     assert sorted(r[0] for r in rows[1:]) == sorted(group.codes.values_list("code", flat=True))
     assert {r[1] for r in rows[1:]} == {"false"} and len(rows) == 26
+
+
+def test_a_double_submitted_generate_form_makes_one_group_and_lands_on_it(live_server, page,
+                                                                           screenshot):
+    from redemptions.models import CodeGroup
+    from tests.redemptions.factories import OfferFactory
+
+    base = live_server.url
+    offer = OfferFactory(name="Autumn offer")
+    log_in_to_the_admin(page, base)
+    page.goto(f"{base}/admin/redemptions/codegroup/add/")
+    page.get_by_label("Label").fill("Autumn 2025")
+    page.locator("#id_offer").evaluate(  # the autocomplete's <select>, set as select2 would
+        "(select, [id, name]) => select.add(new Option(name, id, true, true))",
+        [str(offer.pk), offer.name])
+    page.get_by_label("Count").fill("3000")
+    expect(page.locator("#count-estimate")).to_contain_text("Estimate: 3,000 codes take")
+    screenshot("admin-generate-estimate")
+    # Two copies of this form sent at once (a double click on a slow line), then Save.
+    landed = page.evaluate("""async () => {
+        const form = document.getElementById("codegroup_form");
+        const send = () => {
+            const data = new FormData(form);
+            data.append("_save", "Save");
+            return fetch(form.action || location.href, {method: "POST", body: data})
+                .then(response => response.url);
+        };
+        return Promise.all([send(), send()]);
+    }""")
+    page.get_by_role("button", name="Save", exact=True).click()
+
+    group = CodeGroup.objects.get()
+    assert group.label == "Autumn 2025" and group.codes.count() == 3000
+    group_page = f"{base}/admin/redemptions/codegroup/{group.pk}/change/"
+    assert page.url == landed[0] == landed[1] == group_page
+    expect(page.locator(".messagelist")).to_contain_text("had been submitted already")
+    expect(page.get_by_role("link", name="3,000 codes")).to_be_visible()
+    screenshot("admin-generate-double-submit")
 
 
 def test_staff_find_a_learner_and_see_what_they_hold_and_why(live_server, page, screenshot):
@@ -218,3 +267,37 @@ def test_staff_find_a_learner_and_see_what_they_hold_and_why(live_server, page, 
     expect(panel).to_contain_text("Redeemed code, in “Starter Bundle”")
     expect(panel).to_contain_text("Redemptions (1)")
     screenshot("admin-learner", of=page.locator("#content-main form fieldset").nth(1))
+
+
+def test_staff_roll_back_a_redemption_from_the_learners_page_with_a_reason(live_server, page,
+                                                                           screenshot):
+    from redemptions import services
+    from redemptions.models import Redemption
+
+    learner = UserFactory(email="refund@example.com")
+    services.redeem(generated_code(CatalogItemFactory(title="Refunded Course"),
+                                   label="Winter 2025"), learner)
+    log_in_to_the_admin(page, live_server.url)
+    page.goto(f"{live_server.url}/admin/accounts/user/{learner.pk}/change/")
+    panel = page.locator(".what-they-hold")
+    expect(panel).to_contain_text("Refunded Course")
+    screenshot("admin-learner-tools", of=page.locator(".what-they-hold-module"))
+    panel.get_by_role("link", name="Roll back…").click()
+
+    expect(page.get_by_role("heading", name="Roll back a redemption of refund@example.com"))\
+        .to_be_visible()
+    page.get_by_role("button", name="Roll back").click()  # no reason: the browser refuses
+    expect(page.get_by_label("Reason")).to_have_attribute("required", "")
+    assert Redemption.objects.get(user=learner).rolled_back_at is None
+    page.get_by_label("Reason").fill("Refunded: order 1234")
+    screenshot("admin-rollback-confirm")
+    page.get_by_role("button", name="Roll back").click()
+
+    expect(page.locator(".messagelist")).to_contain_text(
+        "Rolled back for refund@example.com: Refunded: order 1234")
+    expect(panel).to_contain_text("Redemptions (1)")
+    expect(panel).to_contain_text("Refunded: order 1234")
+    expect(panel.get_by_role("link", name="Roll back…")).to_have_count(0)
+    expect(panel).to_contain_text("May open now (0)")
+    assert Redemption.objects.get(user=learner).rolled_back_reason == "Refunded: order 1234"
+    screenshot("admin-learner-rolled-back", of=page.locator(".what-they-hold-module"))

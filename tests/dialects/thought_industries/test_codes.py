@@ -390,7 +390,8 @@ def test_codes_stream_as_csv(api):
     assert response["Content-Type"].startswith("text/csv")
     assert "spring-promo-codes.csv" in response["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert rows[0] == ["code", "redeemed", "redeemedBy", "redeemedAt"]
+    assert rows[0] == ["code", "redeemed", "redeemedBy", "redeemedAt", "niceCode",
+                       "redemptionUrl"]
     assert [r[:3] for r in rows[1:]] == [[redeemed.code, "true", "bo@example.com"],
                                          [fresh.code, "false", ""]]
     assert rows[1][3].endswith("Z") and rows[2][3] == ""

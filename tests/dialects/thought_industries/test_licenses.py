@@ -33,8 +33,10 @@ def content():
 
 
 def seed_body(content):
-    """Seed 001's example request, with our ids in place of the zero UUIDs."""
+    """Seed 001's example request, with our ids in place of the zero UUIDs, and the `name` its
+    parameter table requires (the example leaves it out)."""
     return {
+        "name": "Acme license",
         "clientId": str(content["client"].pk),
         "courseIds": str(content["course"].pk),
         "learningPathIds": str(content["path"].pk),
@@ -71,9 +73,19 @@ def test_the_create_response_has_exactly_the_fields_api_md_lists(api, content):
     assert created["courseTags"][0]["label"] == "Compliance"
 
 
-def test_without_a_name_the_license_is_named_after_the_client(api, content):
-    created = api.post(URL, seed_body(content), format="json").json()["data"]["CreateLicense"]
-    assert created["name"] == "Acme license"
+@pytest.mark.parametrize("name", [None, "", "   "])
+def test_without_a_name_the_license_is_refused_in_tis_envelope_and_nothing_is_made(
+        api, content, name):
+    body = seed_body(content)
+    if name is None:
+        del body["name"]
+    else:
+        body["name"] = name
+    response = api.post(URL, body, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"errors": [
+        "name: This field is required." if name is None else "name: This field may not be blank."]}
+    assert not License.objects.exists()
 
 
 def test_every_seed_parameter_is_stored_and_rendered(api, content):

@@ -10,9 +10,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from catalog.models import ItemKind
-from dialects.zype.codes import NO_TARGET, QR_MASK, nice_code
+from dialects.zype.codes import NO_TARGET, QR_MASK
 from redemptions import services
-from redemptions.codes import ALPHABET_CHARACTERS, Alphabet
+from redemptions.codes import ALPHABET_CHARACTERS, Alphabet, nice_code
 from redemptions.models import Code, CodeGroup, Offer
 from tests.dialects.zype.support import (
     FIELD_KINDS,
