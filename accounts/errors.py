@@ -48,3 +48,21 @@ class NotYourself(AccountsError):
     default_code = "not_yourself"
     default_message = "A learner may only act for themselves."
     http_status = 403
+
+
+class EmailTaken(AccountsError):
+    default_code = "email_taken"
+    default_message = "An account with this email address already exists."
+    http_status = 409
+
+
+class TooManyAttempts(AccountsError):
+    """Refused because of too many failed attempts; `data["retry_after"]` is in seconds."""
+
+    default_code = "throttled"
+    default_message = "Too many failed attempts. Please wait and try again."
+    http_status = 429
+
+    @property
+    def retry_after(self) -> int:
+        return int(self.data["retry_after"])

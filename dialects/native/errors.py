@@ -3,15 +3,15 @@ refusals: the domain's own codes, statuses and words, every one."""
 
 from accounts.errors import (
     AccountsError,
+    EmailTaken,
     GroupNotFound,
     GroupPathAmbiguous,
     GroupPathInvalid,
     LearnerNotFound,
     LearnerRequired,
     NotYourself,
+    TooManyAttempts,
 )
-from accounts.services import EmailTaken
-from accounts.throttles import TooManyAttempts
 from catalog.errors import (
     CatalogError,
     EndNotLater,

@@ -4,15 +4,15 @@ it has its own."""
 
 from accounts.errors import (
     AccountsError,
+    EmailTaken,
     GroupNotFound,
     GroupPathAmbiguous,
     GroupPathInvalid,
     LearnerNotFound,
     LearnerRequired,
     NotYourself,
+    TooManyAttempts,
 )
-from accounts.services import EmailTaken
-from accounts.throttles import TooManyAttempts
 from catalog.errors import (
     CatalogError,
     EndNotLater,

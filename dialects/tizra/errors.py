@@ -4,15 +4,15 @@ about one code object of an array naming its place (`[2].batch`)."""
 
 from accounts.errors import (
     AccountsError,
+    EmailTaken,
     GroupNotFound,
     GroupPathAmbiguous,
     GroupPathInvalid,
     LearnerNotFound,
     LearnerRequired,
     NotYourself,
+    TooManyAttempts,
 )
-from accounts.services import EmailTaken
-from accounts.throttles import TooManyAttempts
 from catalog.errors import (
     CatalogError,
     EndNotLater,

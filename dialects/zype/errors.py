@@ -3,15 +3,15 @@ refusals: the domain's words, with Zype's statuses where they differ."""
 
 from accounts.errors import (
     AccountsError,
+    EmailTaken,
     GroupNotFound,
     GroupPathAmbiguous,
     GroupPathInvalid,
     LearnerNotFound,
     LearnerRequired,
     NotYourself,
+    TooManyAttempts,
 )
-from accounts.services import EmailTaken
-from accounts.throttles import TooManyAttempts
 from catalog.errors import (
     CatalogError,
     EndNotLater,
