@@ -18,7 +18,7 @@ from rest_framework_api_key.models import APIKey as LibraryApiKey
 from accounts import services
 from accounts.models import ApiKey, LearnerGroup, Membership, User, UserTag
 from accounts.panels import history_held, what_they_hold
-from core.admin import HistoryProtectedAdmin, held
+from core.admin import HistoryProtectedAdmin, held, is_new
 from core.relations import count_references, references_to
 
 
@@ -53,7 +53,7 @@ class UserAdmin(HistoryProtectedAdmin, DjangoUserAdmin):
 
     @admin.display(description="Access and history")
     def holds(self, user):
-        return what_they_hold(user) if user.pk else "—"
+        return "—" if is_new(user) else what_they_hold(user)
 
     def history_refusal(self, user):
         history = held(history_held(user))
@@ -72,7 +72,7 @@ class LearnerGroupForm(forms.ModelForm):
     def clean_parent(self):
         parent = self.cleaned_data.get("parent")
         node, seen = parent, set()
-        while node is not None and node.pk not in seen and self.instance.pk:
+        while node is not None and node.pk not in seen and not is_new(self.instance):
             if node.pk == self.instance.pk:
                 raise ValidationError("A group cannot sit under itself or one of its "
                                       "subgroups.")

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from catalog import services
 from catalog.errors import IncludesCycle
 from catalog.models import CatalogItem, Client, Entitlement
-from core.admin import HistoryProtectedAdmin
+from core.admin import HistoryProtectedAdmin, is_new
 
 
 class CatalogItemForm(forms.ModelForm):
@@ -18,7 +18,7 @@ class CatalogItemForm(forms.ModelForm):
 
     def clean_kind(self):
         kind = self.cleaned_data.get("kind")
-        if self.instance.pk:
+        if not is_new(self.instance):
             stored = CatalogItem.objects.get(pk=self.instance.pk)
             refusal = services.kind_change_refusal(stored, kind)
             if refusal:
@@ -27,7 +27,7 @@ class CatalogItemForm(forms.ModelForm):
 
     def clean_includes(self):
         included = self.cleaned_data.get("includes") or []
-        if self.instance.pk:
+        if not is_new(self.instance):
             try:
                 services.check_includes(self.instance, list(included))
             except IncludesCycle as exc:

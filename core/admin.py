@@ -24,6 +24,15 @@ from core.relations import in_words
 held = in_words  # "2 grant(s), 1 seat(s)": the start of a `history_refusal`
 
 
+def is_new(obj) -> bool:
+    """Whether `obj` is not saved yet (an add form's instance, or none at all).
+
+    Not `obj.pk`: a model with a UUID key gets its key when it is built, so a new instance
+    already has a pk. Django's own flag says whether the row exists.
+    """
+    return obj is None or obj._state.adding
+
+
 class HistoryProtectedAdmin(admin.ModelAdmin):
     always_history: str = ""  # the explanation, for models that are never deleted
 

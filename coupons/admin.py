@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 
-from core.admin import HistoryProtectedAdmin
+from core.admin import HistoryProtectedAdmin, is_new
 from coupons import services, sessions
 from coupons.errors import CouponError
 from coupons.models import (
@@ -40,7 +40,7 @@ class CouponForm(forms.ModelForm):
             services.check_terms(draft)
         except CouponError as exc:
             self.add_error(exc.field if exc.field in self.fields else None, exc.message)
-        if self.instance.pk and data.get("value_count") is not None:
+        if not is_new(self.instance) and data.get("value_count") is not None:
             uses = self.instance.uses()
             if data["value_count"] < uses:
                 self.add_error("value_count", f"It has been used {uses} times already.")
@@ -70,7 +70,7 @@ class CouponAdmin(HistoryProtectedAdmin):
         return obj._used
 
     def get_readonly_fields(self, request, obj=None):
-        fixed = ["code", "type", "entity_type", "item", "group"] if obj else []
+        fixed = [] if is_new(obj) else ["code", "type", "entity_type", "item", "group"]
         return [*fixed, *self.readonly_fields]
 
     def save_model(self, request, obj, form, change):

@@ -16,7 +16,7 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from core.admin import HistoryProtectedAdmin, ReadOnlyInline, action_form_page, held
+from core.admin import HistoryProtectedAdmin, ReadOnlyInline, action_form_page, held, is_new
 from core.errors import DomainError
 from licensing import selectors, services
 from licensing.models import License, Seat
@@ -43,7 +43,7 @@ class LicenseForm(forms.ModelForm):
             return data
         try:
             services.check_license_change(
-                license=self.instance if self.instance.pk else None, client=client,
+                license=None if is_new(self.instance) else self.instance, client=client,
                 parent=data.get("parent"), seats_limit=data.get("seats_limit"))
         except DomainError as exc:
             field = exc.field if exc.field in self.fields else None
@@ -124,13 +124,13 @@ class LicenseAdmin(HistoryProtectedAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
-        return [*fields, "client"] if obj else fields
+        return fields if is_new(obj) else [*fields, "client"]
 
     @admin.display(description="Seats used / limit")
     def seats(self, obj):
         used = getattr(obj, "seats_used", None)
         if used is None:
-            used = selectors.seats_used([obj]).get(obj.pk, 0) if obj.pk else 0
+            used = selectors.seats_used([obj]).get(obj.pk, 0) if not is_new(obj) else 0
         return f"{used} / {obj.seats_limit if obj.seats_limit is not None else '∞'}"
 
     @admin.display(description="Children", ordering="n_children")
@@ -139,7 +139,7 @@ class LicenseAdmin(HistoryProtectedAdmin):
 
     @admin.display(description="Hierarchy (root first)")
     def hierarchy(self, obj):
-        if not obj.pk:
+        if is_new(obj):
             return "-"
         return format_html_join(" › ", '<a href="{}">{}</a>', (
             (reverse("admin:licensing_license_change", args=[lic.pk]), lic.name)
@@ -147,7 +147,7 @@ class LicenseAdmin(HistoryProtectedAdmin):
 
     @admin.display(description="All seats")
     def seat_list(self, obj):
-        if not obj.pk:
+        if is_new(obj):
             return "-"
         url = reverse("admin:licensing_seat_changelist") + f"?license__id__exact={obj.pk}"
         return format_html('<a href="{}">Every seat of this license, with history</a>', url)
@@ -196,7 +196,7 @@ class LicenseAdmin(HistoryProtectedAdmin):
 
     @admin.display(description="Assign")
     def assign_link(self, obj):
-        if not obj.pk:
+        if is_new(obj):
             return "-"
         url = reverse("admin:licensing_license_assign_seats", args=[obj.pk])
         return format_html('<a href="{}">Assign seats by email…</a>', url)

@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from catalog.models import CatalogItem
-from core.admin import HistoryProtectedAdmin, ReadOnlyInline, action_form_page
+from core.admin import HistoryProtectedAdmin, ReadOnlyInline, action_form_page, is_new
 from core.errors import DomainError
 from redemptions import selectors, services
 from redemptions.api.common import codes_csv_response
@@ -332,7 +332,7 @@ class CodeForm(forms.ModelForm):
 
     def clean_max_redemptions(self):
         value = self.cleaned_data["max_redemptions"]
-        if self.instance.pk and value < max(self.instance.redemptions_count, 1):
+        if not is_new(self.instance) and value < max(self.instance.redemptions_count, 1):
             raise ValidationError(f"This code has been used {self.instance.redemptions_count} "
                                   f"time(s); it cannot allow fewer.")
         return value
