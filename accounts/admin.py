@@ -18,7 +18,7 @@ from rest_framework_api_key.models import APIKey as LibraryApiKey
 from accounts import services
 from accounts.models import ApiKey, LearnerGroup, Membership, User, UserTag
 from accounts.panels import history_held, what_they_hold
-from core.admin import HistoryProtectedAdmin, held, is_new
+from core.admin import DATE_RANGE, HistoryProtectedAdmin, held, is_new
 from core.relations import count_references, references_to
 
 
@@ -109,7 +109,7 @@ class LearnerGroupAdmin(HistoryProtectedAdmin):
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
     list_display = ["user", "group", "expires_at", "is_admin", "created_at"]
-    list_filter = ["is_admin"]
+    list_filter = ["is_admin", ("expires_at", DATE_RANGE)]
     list_select_related = ["user", "group"]
     search_fields = ["user__email", "group__name", "group__code"]
     autocomplete_fields = ["user", "group"]

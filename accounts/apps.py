@@ -8,3 +8,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import schema  # noqa: F401  (registers the OpenAPI auth extensions)
+        from accounts.dashboard import PANELS
+        from core.dashboard import register_dashboard
+
+        register_dashboard(*PANELS)  # the staff dashboard's lines of this app

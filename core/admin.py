@@ -17,11 +17,18 @@ from django.contrib.admin import helpers
 from django.db.models import ProtectedError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from rangefilter.filters import DateRangeQuickSelectListFilter
 
 from core.errors import DomainError
 from core.relations import in_words
 
 held = in_words  # "2 grant(s), 1 seat(s)": the start of a `history_refusal`
+
+
+# A date filter with its presets and a from/to range (both days included), as
+# `list_filter = [("expires_at", DATE_RANGE)]`; its parameters are
+# `<field>__range__gte=YYYY-MM-DD` and `<field>__range__lte=YYYY-MM-DD`.
+DATE_RANGE = DateRangeQuickSelectListFilter
 
 
 def is_new(obj) -> bool:

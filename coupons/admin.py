@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 
-from core.admin import HistoryProtectedAdmin, is_new
+from core.admin import DATE_RANGE, HistoryProtectedAdmin, is_new
 from coupons import services, sessions
 from coupons.errors import CouponError
 from coupons.models import (
@@ -53,7 +53,7 @@ class CouponAdmin(HistoryProtectedAdmin):
     list_display = ["code", "type", "entity_type", "status", "value_count", "used",
                     "start_date", "exp_date", "owner_group", "require_approval", "created_at"]
     list_filter = ["status", "type", "entity_type", "require_approval", "preview_access_only",
-                   "add_user_to_coupons_group"]
+                   "add_user_to_coupons_group", ("exp_date", DATE_RANGE)]
     list_select_related = ["owner_group", "item", "group"]
     search_fields = ["code", "comment", "owner_group__name", "owner_group__code"]
     autocomplete_fields = ["item", "group", "owner_group"]

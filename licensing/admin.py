@@ -16,7 +16,14 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from core.admin import HistoryProtectedAdmin, ReadOnlyInline, action_form_page, held, is_new
+from core.admin import (
+    DATE_RANGE,
+    HistoryProtectedAdmin,
+    ReadOnlyInline,
+    action_form_page,
+    held,
+    is_new,
+)
 from core.errors import DomainError
 from licensing import selectors, services
 from licensing.models import License, Seat
@@ -96,7 +103,7 @@ class LicenseAdmin(HistoryProtectedAdmin):
     list_display = ["name", "client", "parent", "seats", "children_count",
                     "effective_expires_at", "is_default", "created_at"]
     list_filter = ["is_default", "enable_branding", ("parent", admin.EmptyFieldListFilter),
-                   ("effective_expires_at", admin.EmptyFieldListFilter)]
+                   ("effective_expires_at", DATE_RANGE)]
     list_select_related = ["client", "parent"]
     search_fields = ["name", "label", "sku", "client__name", *REFS]
     autocomplete_fields = ["client", "parent", *CONTENT]

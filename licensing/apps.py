@@ -8,8 +8,11 @@ class LicensingConfig(AppConfig):
     def ready(self) -> None:
         from accounts.panels import register_learner_panels
         from catalog.access import register_provider
+        from core.dashboard import register_dashboard
         from licensing.access import SeatAccessProvider
+        from licensing.dashboard import PANELS as DASHBOARD
         from licensing.panels import PANELS
 
         register_provider(SeatAccessProvider())
         register_learner_panels(*PANELS)  # the learner's admin page shows their seats
+        register_dashboard(*DASHBOARD)  # its panels on the staff dashboard

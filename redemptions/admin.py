@@ -28,7 +28,13 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from catalog.models import CatalogItem
-from core.admin import HistoryProtectedAdmin, ReadOnlyInline, action_form_page, is_new
+from core.admin import (
+    DATE_RANGE,
+    HistoryProtectedAdmin,
+    ReadOnlyInline,
+    action_form_page,
+    is_new,
+)
 from core.errors import DomainError
 from redemptions import selectors, services
 from redemptions.api.common import codes_csv_response
@@ -189,7 +195,8 @@ def _new_expiry(modeladmin, request, *, action: str, what: str, apply):
 class CodeGroupAdmin(HistoryProtectedAdmin):
     list_display = ["label", "offer", "client", "total_codes_count", "redeemed",
                     "code_length", "alphabet", "expiration_date", "csv", "created_at"]
-    list_filter = ["alphabet", "gift", "uploaded", "created_at"]
+    list_filter = ["alphabet", "gift", "uploaded", ("expiration_date", DATE_RANGE),
+                   ("created_at", DATE_RANGE)]
     list_select_related = ["offer", "client"]
     search_fields = ["label"]
     autocomplete_fields = ["offer", "client"]
@@ -382,7 +389,8 @@ class CodeAdmin(CodeSearchMixin, HistoryProtectedAdmin):
     list_display = ["code", "group", "offer", "target_item", "redemptions_count",
                     "max_redemptions", "is_active", "expiration_date", "last_redeemed_at",
                     "created_at"]
-    list_filter = ["is_active", "group__alphabet", "last_redeemed_at", "created_at"]
+    list_filter = ["is_active", "group__alphabet", ("expiration_date", DATE_RANGE),
+                   ("last_redeemed_at", DATE_RANGE), ("created_at", DATE_RANGE)]
     list_select_related = ["group", "offer", "target_item"]
     search_fields = ["group__label", "transaction_id"]
     readonly_fields = ["code", "group", "offer", "target_item", "redemptions_count",
@@ -444,7 +452,7 @@ class RedemptionAdmin(CodeSearchMixin, HistoryProtectedAdmin):
                       "back, and the record stays, marked with when, who and why.")
     code_lookup = "code__code"
     list_display = ["id", "code", "user", "redeemed_at", "ip", "rolled_back_at"]
-    list_filter = [("rolled_back_at", admin.EmptyFieldListFilter), "redeemed_at"]
+    list_filter = [("rolled_back_at", admin.EmptyFieldListFilter), ("redeemed_at", DATE_RANGE)]
     list_select_related = ["code", "user"]
     search_fields = ["user__email", "transaction_id"]
     date_hierarchy = "redeemed_at"

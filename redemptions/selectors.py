@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 from django.conf import settings
-from django.db.models import F, Lookup, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Lookup, Prefetch, Q, QuerySet
+from django.db.models.functions import TruncDate
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from catalog.models import CatalogItem, EntitlementSource
@@ -167,3 +170,48 @@ def codes_granting(queryset: QuerySet[Code], item_ids: list) -> QuerySet[Code]:
         return queryset.none()
     return (queryset.filter(_AnyOf(F("target_item_id"), list(item_ids)))
             .order_by("-target_item_id", "-created_at", "-id"))
+
+
+# --- the staff dashboard (aggregates only: a fixed number of queries at any volume) ---------
+
+def redemptions_per_day(since: dt.datetime) -> dict[dt.date, int]:
+    """Redemptions recorded on each UTC day from `since` (rolled-back ones too: they were
+    used that day); days without any are absent. One grouped scan of `redeemed_at`'s index."""
+    rows = (Redemption.objects.filter(redeemed_at__gte=since).order_by()
+            .annotate(day=TruncDate("redeemed_at", tzinfo=dt.UTC)).values("day")
+            .annotate(n=Count("id")).values_list("day", "n"))
+    return dict(rows)
+
+
+@dataclass(frozen=True)
+class GroupActivity:
+    group: CodeGroup  # annotated with `redeemed_codes_count`
+    recent: int  # redemptions of its codes since the window's start
+
+
+def most_active_groups(since: dt.datetime, limit: int = 10) -> list[GroupActivity]:
+    """The `limit` groups whose codes were redeemed most since `since`, then the newest
+    groups to fill the list. Two queries: the recent redemptions grouped by group (the
+    window's rows only), then those groups with their redeemed-code counts (the partial
+    index of used codes) and stored totals."""
+    recent = dict(Redemption.objects.filter(redeemed_at__gte=since, code__group__isnull=False)
+                  .order_by().values("code__group").annotate(n=Count("id"))
+                  .order_by("-n").values_list("code__group", "n")[:limit])
+    newest = CodeGroup.objects.order_by("-created_at", "-id").values("pk")[:limit]
+    groups = (CodeGroup.objects.with_redeemed_count()
+              .filter(Q(pk__in=list(recent)) | Q(pk__in=newest)).order_by("-created_at", "-id"))
+    ranked = sorted(groups, key=lambda g: (-recent.get(g.pk, 0), g.pk not in recent))
+    return [GroupActivity(group, recent.get(group.pk, 0)) for group in ranked[:limit]]
+
+
+def code_groups_expiring(since: dt.datetime, until: dt.datetime) -> QuerySet[CodeGroup]:
+    """Groups whose expiry falls in the window, soonest first (its index)."""
+    return CodeGroup.objects.filter(expiration_date__gte=since, expiration_date__lte=until)\
+        .order_by("expiration_date", "id")
+
+
+def codes_expiring(since: dt.datetime, until: dt.datetime) -> QuerySet[Code]:
+    """Codes whose own expiry falls in the window (the partial index of codes with one); a
+    group's codes without their own expiry go with the group."""
+    return Code.objects.filter(expiration_date__gte=since, expiration_date__lte=until)\
+        .order_by("expiration_date", "id")
