@@ -40,7 +40,7 @@ def _groups(period: Period) -> str:
                                                 args=[group.pk]),
             "bar": fill_bar(redeemed, total, label=f"{redeemed:,} of {total:,} codes redeemed"),
             "figures": f"{redeemed:,} / {total:,}",
-            "note": f"{activity.recent:,} redemption(s) in {period.days} days",
+            "note": f"{activity.recent:,} code(s) redeemed in {period.days} days",
         })
     return render_to_string("admin/dashboard/bars.html", {
         "title": "Code groups: codes redeemed / codes", "rows": rows,

@@ -186,17 +186,18 @@ def redemptions_per_day(since: dt.datetime) -> dict[dt.date, int]:
 @dataclass(frozen=True)
 class GroupActivity:
     group: CodeGroup  # annotated with `redeemed_codes_count`
-    recent: int  # redemptions of its codes since the window's start
+    recent: int  # its codes last redeemed since the window's start
 
 
 def most_active_groups(since: dt.datetime, limit: int = 10) -> list[GroupActivity]:
-    """The `limit` groups whose codes were redeemed most since `since`, then the newest
-    groups to fill the list. Two queries: the recent redemptions grouped by group (the
-    window's rows only), then those groups with their redeemed-code counts (the partial
-    index of used codes) and stored totals."""
-    recent = dict(Redemption.objects.filter(redeemed_at__gte=since, code__group__isnull=False)
-                  .order_by().values("code__group").annotate(n=Count("id"))
-                  .order_by("-n").values_list("code__group", "n")[:limit])
+    """The `limit` groups with the most codes redeemed since `since` (by each code's last
+    redemption: the partial index of redeemed codes, no join with the redemptions), then the
+    newest groups to fill the list. Two queries: that count grouped by group, then the
+    groups with their redeemed-code counts (the partial index of used codes) and their
+    stored totals."""
+    recent = dict(Code.objects.filter(last_redeemed_at__gte=since, group__isnull=False)
+                  .order_by().values("group").annotate(n=Count("id"))
+                  .order_by("-n").values_list("group", "n")[:limit])
     newest = CodeGroup.objects.order_by("-created_at", "-id").values("pk")[:limit]
     groups = (CodeGroup.objects.with_redeemed_count()
               .filter(Q(pk__in=list(recent)) | Q(pk__in=newest)).order_by("-created_at", "-id"))

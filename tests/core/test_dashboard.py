@@ -157,7 +157,7 @@ def _shape(sql: str) -> str:
 DASHBOARD_QUERIES = [  # what each query reads, in order (the page's own first)
     "django_session", "accounts_user",
     'FROM "redemptions_redemption"',  # redemptions per day (one grouped scan)
-    'FROM "redemptions_redemption"',  # the most active groups (this window's rows)
+    'FROM "redemptions_code"',  # the most active groups (codes redeemed in the window)
     'FROM "redemptions_codegroup"',  # those groups with their redeemed-code counts
     'FROM "licensing_license"',  # the licenses of clients with a limit
     'FROM "licensing_seat"',  # their active seats, grouped
