@@ -37,7 +37,8 @@ class UserTagInline(admin.TabularInline):
 class UserAdmin(HistoryProtectedAdmin, DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "full_name", "is_staff", "is_active", "date_joined"]
-    list_filter = ["is_staff", "is_superuser", "is_active"]
+    list_filter = ["is_staff", "is_superuser", "is_active", ("date_joined", DATE_RANGE),
+                   ("last_login", DATE_RANGE)]
     search_fields = ["email", "full_name"]
     readonly_fields = ["date_joined", "last_login", "updated_at", "holds"]
     inlines = [MembershipInline, UserTagInline]
@@ -132,4 +133,6 @@ if admin.site.is_registered(LibraryApiKey):
 @admin.register(ApiKey)
 class ApiKeyAdmin(APIKeyModelAdmin):
     list_display = [*APIKeyModelAdmin.list_display, "last_used_at"]
+    list_filter = [("created", DATE_RANGE), ("expiry_date", DATE_RANGE),
+                   ("last_used_at", DATE_RANGE)]
     readonly_fields = [*APIKeyModelAdmin.readonly_fields, "last_used_at"]

@@ -7,14 +7,19 @@ from django.core.exceptions import ValidationError
 from catalog import services
 from catalog.errors import IncludesCycle
 from catalog.models import CatalogItem, Client, Entitlement
-from core.admin import HistoryProtectedAdmin, is_new
+from core.admin import DATE_RANGE, CentsField, HistoryProtectedAdmin, is_new, money
 
 
 class CatalogItemForm(forms.ModelForm):
+    price_cents = CentsField(label="Price", required=False)
+
     class Meta:
         model = CatalogItem
         fields = ["kind", "title", "slug", "external_id", "price_cents", "is_active",
                   "excluded_from_site_coupons", "includes"]
+
+    def clean_price_cents(self):
+        return self.cleaned_data.get("price_cents") or 0  # empty: free
 
     def clean_kind(self):
         kind = self.cleaned_data.get("kind")
@@ -38,11 +43,15 @@ class CatalogItemForm(forms.ModelForm):
 @admin.register(CatalogItem)
 class CatalogItemAdmin(HistoryProtectedAdmin):
     form = CatalogItemForm
-    list_display = ["title", "kind", "external_id", "price_cents", "is_active", "created_at"]
-    list_filter = ["kind", "is_active", "excluded_from_site_coupons"]
+    list_display = ["title", "kind", "external_id", "price", "is_active", "created_at"]
+    list_filter = ["kind", "is_active", "excluded_from_site_coupons", ("created_at", DATE_RANGE)]
     search_fields = ["title", "slug", "external_id"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["includes"]
+
+    @admin.display(description="price", ordering="price_cents")
+    def price(self, item):
+        return money(item.price_cents)
 
     def history_refusal(self, item):
         refusal = services.deletion_refusal(item)  # whatever points at it, from any app
@@ -78,7 +87,8 @@ class ClientAdmin(admin.ModelAdmin):
 class EntitlementAdmin(HistoryProtectedAdmin):
     list_display = ["user", "item", "source", "starts_at", "expires_at", "revoked_at",
                     "preview_only"]
-    list_filter = ["source", "preview_only", ("revoked_at", admin.EmptyFieldListFilter)]
+    list_filter = ["source", "preview_only", ("starts_at", DATE_RANGE),
+                   ("expires_at", DATE_RANGE), ("revoked_at", DATE_RANGE)]
     list_select_related = ["user", "item"]
     search_fields = ["user__email", "item__title", "source_ref"]
     autocomplete_fields = ["user", "item"]

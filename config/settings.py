@@ -42,11 +42,12 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 REDIRECT_HOSTS = env_list("REDIRECT_HOSTS")
 
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+CURRENCY = os.environ.get("CURRENCY", "USD")  # what prices (stored in cents) are shown in
 SITE_SLUG = os.environ.get("SITE_SLUG", "entitle")
 SITE_ID_TEXT = os.environ.get("SITE_ID", "5468fd6569702d17ee500000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "core.sites.EntitleAdminConfig",  # django.contrib.admin, with Entitle's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -21,6 +21,7 @@ from core.admin import (
     HistoryProtectedAdmin,
     ReadOnlyInline,
     action_form_page,
+    count,
     held,
     is_new,
 )
@@ -138,7 +139,7 @@ class LicenseAdmin(HistoryProtectedAdmin):
         used = getattr(obj, "seats_used", None)
         if used is None:
             used = selectors.seats_used([obj]).get(obj.pk, 0) if not is_new(obj) else 0
-        return f"{used} / {obj.seats_limit if obj.seats_limit is not None else '∞'}"
+        return f"{count(used)} / {count(obj.seats_limit) if obj.seats_limit is not None else '∞'}"
 
     @admin.display(description="Children", ordering="n_children")
     def children_count(self, obj):
@@ -252,8 +253,8 @@ class SeatAdmin(HistoryProtectedAdmin):
 
     list_display = ["user", "license", "assigned_at", "expires_at", "revoked_at", "source",
                     "in_force"]
-    list_filter = ["source", ("revoked_at", admin.EmptyFieldListFilter),
-                   ("expires_at", admin.EmptyFieldListFilter)]
+    list_filter = ["source", ("assigned_at", DATE_RANGE), ("expires_at", DATE_RANGE),
+                   ("revoked_at", DATE_RANGE)]
     list_select_related = ["user", "license"]
     search_fields = ["user__email", "license__name", "source_ref"]
     autocomplete_fields = ["user", "license"]

@@ -216,3 +216,47 @@ def codes_expiring(since: dt.datetime, until: dt.datetime) -> QuerySet[Code]:
     group's codes without their own expiry go with the group."""
     return Code.objects.filter(expiration_date__gte=since, expiration_date__lte=until)\
         .order_by("expiration_date", "id")
+
+
+PARTIAL_CODE_MIN = 4  # characters of a code that a staff search matches anywhere in codes
+_CODE_ORDER = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # how canonical codes sort
+
+
+def _after_prefix(prefix: str) -> str | None:
+    """The least string above every code starting with `prefix` ("QJB5X" → "QJB5Y", "AZ" →
+    "B"), so a prefix is a range of the unique index; None: no bound."""
+    while prefix:
+        position = _CODE_ORDER.find(prefix[-1])
+        if 0 <= position < len(_CODE_ORDER) - 1:
+            return prefix[:-1] + _CODE_ORDER[position + 1]
+        prefix = prefix[:-1]
+    return None
+
+
+@dataclass(frozen=True)
+class CodeMatch:
+    codes: QuerySet[Code]
+    certain: bool  # a code is exactly that, or codes start with it: the search meant codes
+
+
+def codes_matching(text: str) -> CodeMatch | None:
+    """The codes a staff search for `text` means, typed any way (case, dashes and spaces
+    ignored: `normalize_code`): the code itself when one is exactly that; else, from
+    `PARTIAL_CODE_MIN` characters, the codes starting with it (a range of the unique index)
+    or, when none does, the codes containing it (a scan: maybe not a code at all). None
+    when `text` cannot be part of a code."""
+    code = normalize_code(text)
+    if not is_canonical(code):
+        return None
+    exact = Code.objects.filter(code=code)
+    if exact.exists():
+        return CodeMatch(exact, certain=True)
+    if len(code) < PARTIAL_CODE_MIN:
+        return CodeMatch(exact, certain=False)
+    starting = Code.objects.filter(code__gte=code, code__startswith=code)
+    bound = _after_prefix(code)
+    if bound is not None:
+        starting = starting.filter(code__lt=bound)
+    if starting.exists():
+        return CodeMatch(starting, certain=True)
+    return CodeMatch(Code.objects.filter(code__contains=code), certain=False)

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 def item_form(**fields):
     return {"kind": ItemKind.COURSE, "title": "Onboarding", "slug": "onboarding",
-            "external_id": "", "price_cents": "4900", "is_active": "on", **fields}
+            "external_id": "", "price_cents": "49.00", "is_active": "on", **fields}
 
 
 def test_a_new_catalog_item_is_added_in_the_admin(admin_client):
