@@ -37,8 +37,7 @@ class UserTagInline(admin.TabularInline):
 class UserAdmin(HistoryProtectedAdmin, DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "full_name", "is_staff", "is_active", "date_joined"]
-    list_filter = ["is_staff", "is_superuser", "is_active", ("date_joined", DATE_RANGE),
-                   ("last_login", DATE_RANGE)]
+    list_filter = ["is_staff", "is_superuser", "is_active"]
     search_fields = ["email", "full_name"]
     readonly_fields = ["date_joined", "last_login", "updated_at", "holds"]
     inlines = [MembershipInline, UserTagInline]
