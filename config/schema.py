@@ -24,6 +24,8 @@ DIALECTS = [
     ("/oltpublish/site/", "EduBrite"),
     ("/couponService.do", "EduBrite"),
     ("/eventService.do", "EduBrite"),
+    ("/connect.do", "EduBrite"),
+    ("/home.do", "EduBrite"),
 ]
 VENDOR_ORDER = list(dict.fromkeys(vendor for _, vendor in DIALECTS))
 
@@ -36,6 +38,7 @@ RESOURCES = {
     ("EduBrite", "couponService.do"): "Coupons",
     ("EduBrite", "eventService.do"): "Events",
     ("EduBrite", "connect.do"): "Sessions",
+    ("EduBrite", "home.do"): "Sessions",
     ("Native", "redeem"): "Redeem",
 }
 
