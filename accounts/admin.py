@@ -24,7 +24,7 @@ from accounts import services
 from accounts.models import ApiKey, LearnerGroup, Membership, User, UserTag
 from accounts.panels import history_held, what_they_hold
 from accounts.throttles import clear_redeem_throttle
-from core.admin import HistoryProtectedAdmin, held, support_tool
+from core.admin import DATE_RANGE, HistoryProtectedAdmin, held, is_new, support_tool
 from core.relations import count_references, references_to
 
 
@@ -105,7 +105,7 @@ class LearnerGroupForm(forms.ModelForm):
     def clean_parent(self):
         parent = self.cleaned_data.get("parent")
         node, seen = parent, set()
-        while node is not None and node.pk not in seen and self.instance.pk:
+        while node is not None and node.pk not in seen and not is_new(self.instance):
             if node.pk == self.instance.pk:
                 raise ValidationError("A group cannot sit under itself or one of its "
                                       "subgroups.")
@@ -142,7 +142,7 @@ class LearnerGroupAdmin(HistoryProtectedAdmin):
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
     list_display = ["user", "group", "expires_at", "is_admin", "created_at"]
-    list_filter = ["is_admin"]
+    list_filter = ["is_admin", ("expires_at", DATE_RANGE)]
     list_select_related = ["user", "group"]
     search_fields = ["user__email", "group__name", "group__code"]
     autocomplete_fields = ["user", "group"]
@@ -165,4 +165,6 @@ if admin.site.is_registered(LibraryApiKey):
 @admin.register(ApiKey)
 class ApiKeyAdmin(APIKeyModelAdmin):
     list_display = [*APIKeyModelAdmin.list_display, "last_used_at"]
+    list_filter = [("created", DATE_RANGE), ("expiry_date", DATE_RANGE),
+                   ("last_used_at", DATE_RANGE)]
     readonly_fields = [*APIKeyModelAdmin.readonly_fields, "last_used_at"]

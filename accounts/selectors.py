@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from accounts.errors import GroupNotFound, GroupPathAmbiguous, GroupPathInvalid
-from accounts.models import LearnerGroup
+from accounts.models import LearnerGroup, Membership
 
 MAX_DEPTH = 20
 _KEYS = ("name", "code")
@@ -176,3 +176,9 @@ def resolve_group_path(ref: object) -> LearnerGroup:
         raise GroupPathAmbiguous(
             message=f"{count} groups match {shown}; a path must name exactly one group.")
     return found[0]
+
+
+def memberships_expiring(since, until) -> QuerySet[Membership]:
+    """Memberships ending in the window, soonest first (the staff dashboard)."""
+    return Membership.objects.filter(expires_at__gte=since, expires_at__lte=until)\
+        .select_related("user", "group").order_by("expires_at", "pk")

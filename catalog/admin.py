@@ -18,22 +18,35 @@ from accounts.panels import when
 from catalog import services
 from catalog.errors import IncludesCycle
 from catalog.models import CatalogItem, Client, Entitlement, EntitlementSource
-from core.admin import HistoryProtectedAdmin, NewEndForm, ReasonForm, support_tool
+from core.admin import (
+    DATE_RANGE,
+    CentsField,
+    HistoryProtectedAdmin,
+    NewEndForm,
+    ReasonForm,
+    is_new,
+    money,
+    support_tool,
+)
 from core.filters import is_uuid
 
 
 class CatalogItemForm(forms.ModelForm):
     # The model field's rule, with Django 6's default scheme for a URL typed without one.
     url = CatalogItem._meta.get_field("url").formfield(assume_scheme="https")
+    price_cents = CentsField(label="Price", required=False)
 
     class Meta:
         model = CatalogItem
         fields = ["kind", "title", "slug", "external_id", "url", "price_cents", "is_active",
                   "excluded_from_site_coupons", "includes"]
 
+    def clean_price_cents(self):
+        return self.cleaned_data.get("price_cents") or 0  # empty: free
+
     def clean_kind(self):
         kind = self.cleaned_data.get("kind")
-        if self.instance.pk:
+        if not is_new(self.instance):
             stored = CatalogItem.objects.get(pk=self.instance.pk)
             refusal = services.kind_change_refusal(stored, kind)
             if refusal:
@@ -42,7 +55,7 @@ class CatalogItemForm(forms.ModelForm):
 
     def clean_includes(self):
         included = self.cleaned_data.get("includes") or []
-        if self.instance.pk:
+        if not is_new(self.instance):
             try:
                 services.check_includes(self.instance, list(included))
             except IncludesCycle as exc:
@@ -53,11 +66,15 @@ class CatalogItemForm(forms.ModelForm):
 @admin.register(CatalogItem)
 class CatalogItemAdmin(HistoryProtectedAdmin):
     form = CatalogItemForm
-    list_display = ["title", "kind", "external_id", "price_cents", "is_active", "created_at"]
-    list_filter = ["kind", "is_active", "excluded_from_site_coupons"]
+    list_display = ["title", "kind", "external_id", "price", "is_active", "created_at"]
+    list_filter = ["kind", "is_active", "excluded_from_site_coupons", ("created_at", DATE_RANGE)]
     search_fields = ["title", "slug", "external_id"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["includes"]
+
+    @admin.display(description="price", ordering="price_cents")
+    def price(self, item):
+        return money(item.price_cents)
 
     def history_refusal(self, item):
         refusal = services.deletion_refusal(item)  # whatever points at it, from any app
@@ -105,7 +122,8 @@ def _learner_page(user_id) -> str:
 class EntitlementAdmin(HistoryProtectedAdmin):
     list_display = ["user", "item", "source", "starts_at", "expires_at", "revoked_at",
                     "preview_only"]
-    list_filter = ["source", "preview_only", ("revoked_at", admin.EmptyFieldListFilter)]
+    list_filter = ["source", "preview_only", ("starts_at", DATE_RANGE),
+                   ("expires_at", DATE_RANGE), ("revoked_at", DATE_RANGE)]
     list_select_related = ["user", "item"]
     search_fields = ["user__email", "item__title", "source_ref"]
     autocomplete_fields = ["user", "item"]

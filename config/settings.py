@@ -44,6 +44,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 REDIRECT_HOSTS = env_list("REDIRECT_HOSTS")
 
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+CURRENCY = os.environ.get("CURRENCY", "USD")  # what prices (stored in cents) are shown in
 SITE_SLUG = os.environ.get("SITE_SLUG", "entitle")
 SITE_ID_TEXT = os.environ.get("SITE_ID", "5468fd6569702d17ee500000")
 
@@ -73,11 +74,12 @@ def _check_content_url_template(template: str) -> None:
 _check_content_url_template(CONTENT_URL_TEMPLATE)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "core.sites.EntitleAdminConfig",  # django.contrib.admin, with Entitle's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.humanize",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
@@ -86,6 +88,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "oauth2_provider",
+    "rangefilter",
     "core",
     "accounts",
     "catalog",
@@ -250,6 +253,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Operations grouped by dialect and resource, each with its error codes (config/schema.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "config.schema.group_and_complete"],
 }
 
 OAUTH2_PROVIDER = {

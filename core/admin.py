@@ -17,8 +17,10 @@ permission, calling one service and leaving an entry in the admin's history.
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.widgets import AdminSplitDateTime
@@ -27,11 +29,59 @@ from django.db.models import Model, ProtectedError
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from rangefilter.filters import DateRangeQuickSelectListFilter
 
 from core.errors import DomainError
 from core.relations import in_words
 
 held = in_words  # "2 grant(s), 1 seat(s)": the start of a `history_refusal`
+
+
+# A date filter with its presets and a from/to range (both days included), as
+# `list_filter = [("expires_at", DATE_RANGE)]`; its parameters are
+# `<field>__range__gte=YYYY-MM-DD` and `<field>__range__lte=YYYY-MM-DD`.
+DATE_RANGE = DateRangeQuickSelectListFilter
+
+
+def count(number: int | None) -> str:
+    """A count as staff read it: thousands separated ("1,250,000"); "—" for none."""
+    return "—" if number is None else f"{number:,}"
+
+
+def money(cents: int | None) -> str:
+    """Stored cents in the currency ("1,249.50 USD"); "—" for none."""
+    return "—" if cents is None else f"{Decimal(cents) / 100:,.2f} {settings.CURRENCY}"
+
+
+class CentsField(forms.DecimalField):
+    """A form field for a price stored in integer cents, typed and shown in the currency
+    ("49.90"); more than two decimals are refused, not rounded."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("help_text", f"In {settings.CURRENCY}, e.g. 49.90.")
+        super().__init__(max_digits=15, decimal_places=2, **kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return (Decimal(value) / 100).quantize(Decimal("0.01"))
+        return super().prepare_value(value)
+
+    def clean(self, value):
+        amount = super().clean(value)
+        return None if amount is None else int(amount * 100)
+
+    def has_changed(self, initial, data):
+        return super().has_changed(self.prepare_value(initial), data)
+
+
+def is_new(obj) -> bool:
+    """Whether `obj` is not saved yet (an add form's instance, or none at all).
+
+    Not `obj.pk`: a model with a UUID key gets its key when it is built, so a new instance
+    already has a pk. Django's own flag says whether the row exists.
+    """
+    return obj is None or obj._state.adding
 
 
 class HistoryProtectedAdmin(admin.ModelAdmin):
@@ -107,6 +157,16 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+
+def confirmation(modeladmin, request, *, action: str, title: str, intro: str,
+                 submit: str) -> TemplateResponse | None:
+    """None once the staff user confirmed a bulk action on its page; until then, the page
+    (what will happen, to how many) with the same selection, a button and Cancel."""
+    if "apply" in request.POST:
+        return None
+    return action_form_page(modeladmin, request, action=action, form=forms.Form(),
+                            title=title, intro=intro, submit=submit)
 
 
 def action_form_page(modeladmin, request, *, action: str, form, title: str, intro: str,

@@ -6,7 +6,16 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 
-from core.admin import HistoryProtectedAdmin
+from core.admin import (
+    DATE_RANGE,
+    CentsField,
+    HistoryProtectedAdmin,
+    confirmation,
+    count,
+    is_new,
+    money,
+)
+from core.sites import INTEGRATIONS
 from coupons import services, sessions
 from coupons.errors import CouponError
 from coupons.models import (
@@ -19,8 +28,14 @@ from coupons.models import (
     UsageStatus,
 )
 
+MONEY = ("price_cents", "discount_cents", "final_price_cents")  # shown in the currency
+
 
 class CouponForm(forms.ModelForm):
+    value_amount_cents = CentsField(
+        label="Value amount", required=False,
+        help_text="AMOUNT: off each seat; TOTAL_AMOUNT: the balance to draw down.")
+
     class Meta:
         model = Coupon
         fields = ["code", "type", "entity_type", "item", "group", "value_count",
@@ -40,7 +55,7 @@ class CouponForm(forms.ModelForm):
             services.check_terms(draft)
         except CouponError as exc:
             self.add_error(exc.field if exc.field in self.fields else None, exc.message)
-        if self.instance.pk and data.get("value_count") is not None:
+        if not is_new(self.instance) and data.get("value_count") is not None:
             uses = self.instance.uses()
             if data["value_count"] < uses:
                 self.add_error("value_count", f"It has been used {uses} times already.")
@@ -50,10 +65,11 @@ class CouponForm(forms.ModelForm):
 @admin.register(Coupon)
 class CouponAdmin(HistoryProtectedAdmin):
     form = CouponForm
-    list_display = ["code", "type", "entity_type", "status", "value_count", "used",
+    list_display = ["code", "type", "entity_type", "status", "uses_allowed", "used",
                     "start_date", "exp_date", "owner_group", "require_approval", "created_at"]
     list_filter = ["status", "type", "entity_type", "require_approval", "preview_access_only",
-                   "add_user_to_coupons_group"]
+                   "add_user_to_coupons_group", ("start_date", DATE_RANGE),
+                   ("exp_date", DATE_RANGE), ("created_at", DATE_RANGE)]
     list_select_related = ["owner_group", "item", "group"]
     search_fields = ["code", "comment", "owner_group__name", "owner_group__code"]
     autocomplete_fields = ["item", "group", "owner_group"]
@@ -67,10 +83,14 @@ class CouponAdmin(HistoryProtectedAdmin):
 
     @admin.display(description="Used", ordering="_used")
     def used(self, obj):
-        return obj._used
+        return count(obj._used)
+
+    @admin.display(description="Uses allowed", ordering="value_count")
+    def uses_allowed(self, obj):
+        return count(obj.value_count)
 
     def get_readonly_fields(self, request, obj=None):
-        fixed = ["code", "type", "entity_type", "item", "group"] if obj else []
+        fixed = [] if is_new(obj) else ["code", "type", "entity_type", "item", "group"]
         return [*fixed, *self.readonly_fields]
 
     def save_model(self, request, obj, form, change):
@@ -90,8 +110,16 @@ class CouponAdmin(HistoryProtectedAdmin):
     def delete_object(self, coupon):
         services.delete_coupon(coupon)
 
-    @admin.action(description="Deactivate the selected coupons (they can no longer be used)")
+    @admin.action(description="Deactivate the selected coupons (they can no longer be used)…")
     def deactivate(self, request, queryset):
+        asking = confirmation(
+            self, request, action="deactivate", submit="Deactivate them",
+            title=f"Deactivate {count(queryset.count())} coupon(s)?",
+            intro=f"{count(queryset.count())} coupon(s) will be set Inactive: learners can no "
+                  "longer use them (usages already made keep what they granted). “Activate” "
+                  "turns them on again.")
+        if asking:
+            return asking
         for coupon in queryset:
             services.update_coupon(coupon, status=CouponStatus.INACTIVE)
         self.message_user(request, f"Deactivated {queryset.count()} coupon(s).",
@@ -108,16 +136,33 @@ class CouponAdmin(HistoryProtectedAdmin):
 class CouponUsageAdmin(HistoryProtectedAdmin):
     """History: nothing is edited or deleted here; pending usages are approved or rejected."""
 
-    list_display = ["coupon", "user", "item", "status", "price_cents", "discount_cents",
-                    "final_price_cents", "created_at", "decided_at", "decided_by"]
-    list_filter = ["status", "coupon__type", "coupon__entity_type"]
+    list_display = ["coupon", "user", "item", "status", "price", "discount", "final_price",
+                    "created_at", "decided_at", "decided_by"]
+    list_filter = ["status", "coupon__type", "coupon__entity_type", ("created_at", DATE_RANGE),
+                   ("decided_at", DATE_RANGE)]
     list_select_related = ["coupon", "user", "item"]
     search_fields = ["coupon__code", "user__email", "item__title", "decided_by"]
     date_hierarchy = "created_at"
     actions = ["approve", "reject"]
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
+        return [*(f.name for f in self.model._meta.fields if f.name not in MONEY),
+                "price", "discount", "final_price"]
+
+    def get_fields(self, request, obj=None):
+        return [name for name in super().get_fields(request, obj) if name not in MONEY]
+
+    @admin.display(description="price", ordering="price_cents")
+    def price(self, usage):
+        return money(usage.price_cents)
+
+    @admin.display(description="discount", ordering="discount_cents")
+    def discount(self, usage):
+        return money(usage.discount_cents)
+
+    @admin.display(description="final price", ordering="final_price_cents")
+    def final_price(self, usage):
+        return money(usage.final_price_cents)
 
     always_history = ("A coupon usage is history and is never deleted. Reject it while it "
                       "is pending (the “Reject” action); an approved one is undone by revoking "
@@ -163,9 +208,11 @@ class GroupOfferingAdmin(admin.ModelAdmin):
 
 @admin.register(EduBriteSession)
 class EduBriteSessionAdmin(admin.ModelAdmin):
+    admin_section = INTEGRATIONS  # with the OAuth tables on the admin home (core.sites)
     list_display = ["id", "user", "created_at", "signed_in_at", "expires_at"]
     list_select_related = ["user"]
-    list_filter = [("user", admin.EmptyFieldListFilter)]
+    list_filter = [("user", admin.EmptyFieldListFilter), ("created_at", DATE_RANGE),
+                   ("expires_at", DATE_RANGE)]
     search_fields = ["user__email"]
     readonly_fields = ["id", "user", "created_at", "signed_in_at", "expires_at"]
     actions = ["end"]

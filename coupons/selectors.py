@@ -15,14 +15,16 @@ Inactive items are served by no coupon.
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Count, ExpressionWrapper, F, FloatField, Q, QuerySet
+from django.db.models.functions import Cast, NullIf
 
 from catalog.access import covering_items_sql, descendant_ids
 from catalog.models import CatalogItem, ItemKind
-from coupons.models import Coupon, EntityType, GroupOffering
+from coupons.models import HOLDING, Coupon, CouponUsage, EntityType, GroupOffering, UsageStatus
 
 
 def served_items(coupon: Coupon) -> QuerySet[CatalogItem]:
@@ -73,3 +75,27 @@ def is_our_site(ref: str, *, request_host: str | None = None) -> bool:
         text_host = urlsplit(text).netloc
         return text in site_names(request_host) or text_host in site_names(request_host)
     return text in site_names(request_host)
+
+
+# --- the staff dashboard ---------------------------------------------------------------------
+
+def coupons_by_use(limit: int = 10) -> list[Coupon]:
+    """The `limit` active coupons with a use limit closest to it, fullest first; each
+    annotated with `uses` (pending and approved usages). One grouped query."""
+    uses = Count("usages", filter=Q(usages__status__in=HOLDING))
+    share = ExpressionWrapper(Cast(uses, FloatField()) / NullIf(F("value_count"), 0),
+                              output_field=FloatField())
+    return list(Coupon.objects.active().filter(value_count__isnull=False)
+                .annotate(uses=uses, share=share)
+                .order_by(F("share").desc(nulls_first=True), "-uses", "code")[:limit])
+
+
+def pending_usages_count() -> int:
+    """Usages waiting for approval (one count on the status)."""
+    return CouponUsage.objects.filter(status=UsageStatus.PENDING).count()
+
+
+def coupons_expiring(since: dt.datetime, until: dt.datetime) -> QuerySet[Coupon]:
+    """Active coupons whose last day falls in the window, soonest first."""
+    return Coupon.objects.active().filter(exp_date__gte=since, exp_date__lte=until)\
+        .order_by("exp_date", "code")

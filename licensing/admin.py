@@ -21,12 +21,15 @@ from django.utils.html import format_html, format_html_join
 
 from accounts.panels import when
 from core.admin import (
+    DATE_RANGE,
     HistoryProtectedAdmin,
     NewEndForm,
     ReadOnlyInline,
     ReasonForm,
     action_form_page,
+    count,
     held,
+    is_new,
     support_tool,
 )
 from core.errors import DomainError
@@ -55,7 +58,7 @@ class LicenseForm(forms.ModelForm):
             return data
         try:
             services.check_license_change(
-                license=self.instance if self.instance.pk else None, client=client,
+                license=None if is_new(self.instance) else self.instance, client=client,
                 parent=data.get("parent"), seats_limit=data.get("seats_limit"))
         except DomainError as exc:
             field = exc.field if exc.field in self.fields else None
@@ -108,7 +111,7 @@ class LicenseAdmin(HistoryProtectedAdmin):
     list_display = ["name", "client", "parent", "seats", "children_count",
                     "effective_expires_at", "is_default", "created_at"]
     list_filter = ["is_default", "enable_branding", ("parent", admin.EmptyFieldListFilter),
-                   ("effective_expires_at", admin.EmptyFieldListFilter)]
+                   ("effective_expires_at", DATE_RANGE)]
     list_select_related = ["client", "parent"]
     search_fields = ["name", "label", "sku", "client__name", *REFS]
     autocomplete_fields = ["client", "parent", *CONTENT]
@@ -136,14 +139,14 @@ class LicenseAdmin(HistoryProtectedAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
-        return [*fields, "client"] if obj else fields
+        return fields if is_new(obj) else [*fields, "client"]
 
     @admin.display(description="Seats used / limit")
     def seats(self, obj):
         used = getattr(obj, "seats_used", None)
         if used is None:
-            used = selectors.seats_used([obj]).get(obj.pk, 0) if obj.pk else 0
-        return f"{used} / {obj.seats_limit if obj.seats_limit is not None else '∞'}"
+            used = selectors.seats_used([obj]).get(obj.pk, 0) if not is_new(obj) else 0
+        return f"{count(used)} / {count(obj.seats_limit) if obj.seats_limit is not None else '∞'}"
 
     @admin.display(description="Children", ordering="n_children")
     def children_count(self, obj):
@@ -151,7 +154,7 @@ class LicenseAdmin(HistoryProtectedAdmin):
 
     @admin.display(description="Hierarchy (root first)")
     def hierarchy(self, obj):
-        if not obj.pk:
+        if is_new(obj):
             return "-"
         return format_html_join(" › ", '<a href="{}">{}</a>', (
             (reverse("admin:licensing_license_change", args=[lic.pk]), lic.name)
@@ -159,7 +162,7 @@ class LicenseAdmin(HistoryProtectedAdmin):
 
     @admin.display(description="All seats")
     def seat_list(self, obj):
-        if not obj.pk:
+        if is_new(obj):
             return "-"
         url = reverse("admin:licensing_seat_changelist") + f"?license__id__exact={obj.pk}"
         return format_html('<a href="{}">Every seat of this license, with history</a>', url)
@@ -208,7 +211,7 @@ class LicenseAdmin(HistoryProtectedAdmin):
 
     @admin.display(description="Assign")
     def assign_link(self, obj):
-        if not obj.pk:
+        if is_new(obj):
             return "-"
         url = reverse("admin:licensing_license_assign_seats", args=[obj.pk])
         return format_html('<a href="{}">Assign seats by email…</a>', url)
@@ -257,8 +260,8 @@ class SeatAdmin(HistoryProtectedAdmin):
 
     list_display = ["user", "license", "assigned_at", "expires_at", "revoked_at", "source",
                     "in_force"]
-    list_filter = ["source", ("revoked_at", admin.EmptyFieldListFilter),
-                   ("expires_at", admin.EmptyFieldListFilter)]
+    list_filter = ["source", ("assigned_at", DATE_RANGE), ("expires_at", DATE_RANGE),
+                   ("revoked_at", DATE_RANGE)]
     list_select_related = ["user", "license"]
     search_fields = ["user__email", "license__name", "source_ref"]
     autocomplete_fields = ["user", "license"]

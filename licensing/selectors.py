@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db.models import Count, prefetch_related_objects
 from django.utils import timezone
@@ -96,3 +97,60 @@ def license_contents(license: License) -> list:
     by title; prefetched relations are used when present."""
     items = [*license.courses.all(), *license.learning_paths.all(), *license.course_tags.all()]
     return sorted(items, key=lambda item: (item.title.lower(), str(item.pk)))
+
+
+@dataclass(frozen=True)
+class SeatFill:
+    """How full a license is: the seats counting against it and its effective limit — its
+    own seats plus the least room left along its chain (a child without a limit of its own
+    fills up when an ancestor does). `binding` is the license whose limit that is."""
+
+    license: License
+    used: int
+    limit: int
+    binding: License
+
+    @property
+    def share(self) -> float:
+        return self.used / self.limit if self.limit else 1.0
+
+
+def seat_fill(chain: list[License], used: dict) -> SeatFill | None:
+    """The fill of the last license of `chain` (root first) given the seats counting against
+    each (`seats_used_in_tree`/`roll_up`); None when no license along it has a limit. The
+    same limits `services.assign_seat` checks: one more seat fits while every one has room."""
+    target = chain[-1]
+    limited = [lic for lic in chain if lic.seats_limit is not None]
+    if not limited:
+        return None
+    binding = min(limited, key=lambda lic: lic.seats_limit - used.get(lic.pk, 0))
+    room = max(binding.seats_limit - used.get(binding.pk, 0), 0)
+    own = used.get(target.pk, 0)
+    return SeatFill(license=target, used=own, limit=own + room, binding=binding)
+
+
+def fullest_licenses(limit: int = 10, at: dt.datetime | None = None) -> list[SeatFill]:
+    """The `limit` licenses in force closest to full (ancestor limits included), fullest
+    first. Two queries: the licenses of every client with a limited license, and their
+    active seats grouped by license."""
+    at = at or timezone.now()
+    limited_clients = License.objects.filter(seats_limit__isnull=False).values("client_id")
+    licenses = list(License.objects.filter(client_id__in=limited_clients)
+                    .select_related("client").order_by("pk"))
+    parents = {lic.pk: lic.parent_id for lic in licenses}
+    counts = dict(
+        Seat.objects.active(at).filter(license__client_id__in=limited_clients)
+        .values("license_id").annotate(n=Count("id")).values_list("license_id", "n"))
+    used = roll_up(parents, counts)
+    fills = [seat_fill(chain_from(lic.pk, licenses), used) for lic in licenses
+             if not is_expired(lic, at)]
+    fills = [fill for fill in fills if fill is not None]
+    fills.sort(key=lambda f: (-f.share, -f.used, f.license.name))
+    return fills[:limit]
+
+
+def licenses_expiring(since: dt.datetime, until: dt.datetime):
+    """Licenses whose effective expiry (their own or an ancestor's) falls in the window."""
+    return License.objects.filter(effective_expires_at__gte=since,
+                                  effective_expires_at__lte=until)\
+        .order_by("effective_expires_at", "pk")

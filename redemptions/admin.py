@@ -26,7 +26,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.widgets import AdminSplitDateTime, AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -34,10 +34,19 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from catalog.models import CatalogItem
-from core.admin import HistoryProtectedAdmin, ReadOnlyInline, action_form_page, support_tool
+from core.admin import (
+    DATE_RANGE,
+    HistoryProtectedAdmin,
+    ReadOnlyInline,
+    action_form_page,
+    confirmation,
+    count,
+    is_new,
+    support_tool,
+)
 from core.errors import DomainError
 from redemptions import selectors, services
-from redemptions.codes import Alphabet, check_code_space, default_length, normalize_code
+from redemptions.codes import Alphabet, check_code_space, default_length
 from redemptions.exports import codes_csv_response
 from redemptions.models import GENERATOR_BATCH, Code, CodeGroup, Offer, Redemption
 from redemptions.validators import clean_match_specification, clean_max_uses, clean_user_tags
@@ -76,7 +85,8 @@ class OfferAdmin(HistoryProtectedAdmin):
     form = OfferForm
     list_display = ["name", "action_type", "access_days", "access_expiration_date",
                     "based_on", "created_at"]
-    list_filter = ["action_type"]
+    list_filter = ["action_type", ("access_expiration_date", DATE_RANGE),
+                   ("created_at", DATE_RANGE)]
     list_select_related = ["based_on"]
     search_fields = ["name"]
     autocomplete_fields = ["items", "licenses"]
@@ -213,13 +223,36 @@ def _new_expiry(modeladmin, request, *, action: str, what: str, apply):
               "until the new one (unless deactivated or used up).")
 
 
+class CodeSearchMixin:
+    """Search also finds codes as staff paste or remember them — whole or a part, any case,
+    dashes and spaces ignored (`selectors.codes_matching`) — and what they belong to: the
+    rows whose `code_match` field is in the matching codes' `code_column`. A whole code or
+    the start of codes lists just those (an index range: fast on millions of codes); a part
+    from the middle is added to the usual search of the other fields."""
+
+    code_match, code_column = "pk", "pk"
+
+    def get_search_results(self, request, queryset, search_term):
+        match = selectors.codes_matching(search_term) if search_term else None
+        by_code = match and queryset.filter(
+            **{f"{self.code_match}__in": match.codes.values(self.code_column)})
+        if match is not None and match.certain:
+            return by_code, False
+        results, distinct = super().get_search_results(request, queryset, search_term)
+        return (results | by_code if match is not None else results), distinct
+
+
 @admin.register(CodeGroup)
-class CodeGroupAdmin(HistoryProtectedAdmin):
-    list_display = ["label", "offer", "client", "total_codes_count", "redeemed",
+class CodeGroupAdmin(CodeSearchMixin, HistoryProtectedAdmin):
+    code_column = "group_id"  # a code found by the search shows its group
+    list_display = ["label", "offer", "client", "codes_total", "redeemed", "active",
                     "code_length", "alphabet", "expiration_date", "csv", "created_at"]
-    list_filter = ["alphabet", "gift", "uploaded", "created_at"]
+    list_filter = ["alphabet", "gift", "uploaded", ("expiration_date", DATE_RANGE),
+                   ("created_at", DATE_RANGE)]
     list_select_related = ["offer", "client"]
     search_fields = ["label"]
+    search_help_text = ("A label, or one of the group's codes: whole, its start or a part "
+                        "(any case; dashes and spaces are ignored).")
     autocomplete_fields = ["offer", "client"]
     readonly_fields = ["offer", "code_length", "alphabet", "redemptions_per_code",
                        "total_codes_count", "redeemed", "uploaded", "codes_link", "csv",
@@ -230,7 +263,22 @@ class CodeGroupAdmin(HistoryProtectedAdmin):
     actions = ["export_csv", "set_expiry", "deactivate_codes", "activate_codes"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_redeemed_count()
+        return super().get_queryset(request).with_redeemed_count().with_inactive_count()
+
+    @admin.display(description="codes", ordering="total_codes_count")
+    def codes_total(self, group):
+        return count(group.total_codes_count)
+
+    @admin.display(description="active codes")
+    def active(self, group):
+        inactive = getattr(group, "inactive_codes_count", None)
+        if inactive is None:
+            return "—"
+        if not inactive:
+            return "all active"
+        if inactive >= group.total_codes_count:
+            return "all inactive"
+        return f"{count(group.total_codes_count - inactive)} active, {count(inactive)} inactive"
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
@@ -249,7 +297,7 @@ class CodeGroupAdmin(HistoryProtectedAdmin):
 
     @admin.display(description="redeemed codes", ordering="redeemed_codes_count")
     def redeemed(self, group):
-        return getattr(group, "redeemed_codes_count", "—")
+        return count(getattr(group, "redeemed_codes_count", None))
 
     @admin.display(description="codes")
     def codes_link(self, group):
@@ -365,15 +413,25 @@ class CodeGroupAdmin(HistoryProtectedAdmin):
         return _new_expiry(self, request, action="set_expiry",
                            what=f"{queryset.count()} code group(s)", apply=apply)
 
-    @admin.action(description="Deactivate every code of the selected groups")
+    @admin.action(description="Deactivate every code of the selected groups…")
     def deactivate_codes(self, request, queryset: QuerySet[CodeGroup]):
-        count = services.set_codes_active(Code.objects.filter(group__in=queryset), False)
-        self.message_user(request, f"Deactivated {count:,} code(s).", messages.SUCCESS)
+        groups = queryset.count()
+        codes = queryset.aggregate(n=Sum("total_codes_count"))["n"] or 0
+        asking = confirmation(
+            self, request, action="deactivate_codes", submit="Deactivate the codes",
+            title=f"Deactivate the codes of {count(groups)} group(s)?",
+            intro=f"Every code of {count(groups)} group(s) — {count(codes)} code(s) — will be "
+                  "deactivated: nobody can redeem them until they are reactivated. "
+                  "Redemptions already made keep what they granted.")
+        if asking:
+            return asking
+        done = services.set_codes_active(Code.objects.filter(group__in=queryset), False)
+        self.message_user(request, f"Deactivated {count(done)} code(s).", messages.SUCCESS)
 
     @admin.action(description="Reactivate every code of the selected groups")
     def activate_codes(self, request, queryset: QuerySet[CodeGroup]):
-        count = services.set_codes_active(Code.objects.filter(group__in=queryset), True)
-        self.message_user(request, f"Reactivated {count:,} code(s).", messages.SUCCESS)
+        done = services.set_codes_active(Code.objects.filter(group__in=queryset), True)
+        self.message_user(request, f"Reactivated {count(done)} code(s).", messages.SUCCESS)
 
 
 class CodeForm(forms.ModelForm):
@@ -385,23 +443,10 @@ class CodeForm(forms.ModelForm):
     def clean_max_redemptions(self):
         try:
             return clean_max_uses(self.cleaned_data["max_redemptions"],
-                                  used=self.instance.redemptions_count if self.instance.pk else 0)
+                                  used=0 if is_new(self.instance)
+                                  else self.instance.redemptions_count)
         except DomainError as exc:
             raise ValidationError(exc.message) from exc
-
-
-class CodeSearchMixin:
-    """Search also finds a code as staff paste it (any case, dashes, spaces): one exact
-    match on the unique index."""
-
-    code_lookup = "code"
-
-    def get_search_results(self, request, queryset, search_term):
-        results, distinct = super().get_search_results(request, queryset, search_term)
-        code = normalize_code(search_term)
-        if code:
-            results = results | queryset.filter(**{self.code_lookup: code})
-        return results, distinct
 
 
 class RedemptionInline(ReadOnlyInline):
@@ -434,9 +479,12 @@ class CodeAdmin(CodeSearchMixin, HistoryProtectedAdmin):
     list_display = ["code", "group", "offer", "target_item", "redemptions_count",
                     "max_redemptions", "is_active", "expiration_date", "last_redeemed_at",
                     "created_at"]
-    list_filter = ["is_active", "group__alphabet", "last_redeemed_at", "created_at"]
+    list_filter = ["is_active", "group__alphabet", ("expiration_date", DATE_RANGE),
+                   ("last_redeemed_at", DATE_RANGE), ("created_at", DATE_RANGE)]
     list_select_related = ["group", "offer", "target_item"]
     search_fields = ["group__label", "transaction_id"]
+    search_help_text = ("A code — whole, its start or a part, any case, dashes and spaces "
+                        "ignored — a group label or a transaction id.")
     readonly_fields = ["code", "group", "offer", "target_item", "redemptions_count",
                        "first_redeemed_at", "last_redeemed_at", "created_at", "updated_at"]
     fields = [*readonly_fields[:4], "is_active", "max_redemptions", "starts_at",
@@ -469,15 +517,23 @@ class CodeAdmin(CodeSearchMixin, HistoryProtectedAdmin):
         services.update_code(obj, **{name: form.cleaned_data[name]
                                      for name in form.changed_data})
 
-    @admin.action(description="Deactivate the selected codes")
+    @admin.action(description="Deactivate the selected codes…")
     def deactivate(self, request, queryset):
-        count = services.set_codes_active(queryset, False)
-        self.message_user(request, f"Deactivated {count:,} code(s).", messages.SUCCESS)
+        selected = count(queryset.count())
+        asking = confirmation(
+            self, request, action="deactivate", submit="Deactivate them",
+            title=f"Deactivate {selected} code(s)?",
+            intro=f"{selected} code(s) will be deactivated: nobody can redeem them until they "
+                  "are reactivated. Redemptions already made keep what they granted.")
+        if asking:
+            return asking
+        done = services.set_codes_active(queryset, False)
+        self.message_user(request, f"Deactivated {count(done)} code(s).", messages.SUCCESS)
 
     @admin.action(description="Reactivate the selected codes")
     def activate(self, request, queryset):
-        count = services.set_codes_active(queryset, True)
-        self.message_user(request, f"Reactivated {count:,} code(s).", messages.SUCCESS)
+        done = services.set_codes_active(queryset, True)
+        self.message_user(request, f"Reactivated {count(done)} code(s).", messages.SUCCESS)
 
     @admin.action(description="Set a new expiry for the selected codes…")
     def set_expiry(self, request, queryset):
@@ -485,8 +541,8 @@ class CodeAdmin(CodeSearchMixin, HistoryProtectedAdmin):
             count = services.set_codes_expiration(queryset, date)
             return f"{count:,} code(s) now expire on {date:%Y-%m-%d %H:%M} UTC."
 
-        return _new_expiry(self, request, action="set_expiry", what="the selected codes",
-                           apply=apply)
+        return _new_expiry(self, request, action="set_expiry",
+                           what=f"the {count(queryset.count())} selected code(s)", apply=apply)
 
 
 class RollbackForm(forms.Form):
@@ -501,9 +557,9 @@ class RedemptionAdmin(CodeSearchMixin, HistoryProtectedAdmin):
     always_history = ("A redemption is history and is never deleted. Roll it back instead "
                       "(the “Roll back” action): what it granted is revoked, the use is given "
                       "back, and the record stays, marked with when, who and why.")
-    code_lookup = "code__code"
+    code_match = "code"
     list_display = ["id", "code", "user", "redeemed_at", "ip", "rolled_back_at"]
-    list_filter = [("rolled_back_at", admin.EmptyFieldListFilter), "redeemed_at"]
+    list_filter = [("redeemed_at", DATE_RANGE), ("rolled_back_at", DATE_RANGE)]
     list_select_related = ["code", "user"]
     search_fields = ["user__email", "transaction_id"]
     date_hierarchy = "redeemed_at"

@@ -123,6 +123,13 @@ class CodeGroupQuerySet(models.QuerySet):
         return self.annotate(redeemed_codes_count=models.functions.Coalesce(
             models.Subquery(redeemed, output_field=models.IntegerField()), 0))
 
+    def with_inactive_count(self):
+        """Annotate `inactive_codes_count`: codes deactivated (a partial index: few rows)."""
+        inactive = (Code.objects.filter(group=models.OuterRef("pk"), is_active=False)
+                    .order_by().values("group").annotate(n=models.Count("pk")).values("n"))
+        return self.annotate(inactive_codes_count=models.functions.Coalesce(
+            models.Subquery(inactive, output_field=models.IntegerField()), 0))
+
 
 class CodeGroupManager(models.Manager.from_queryset(CodeGroupQuerySet)):
     @transaction.atomic
@@ -406,6 +413,9 @@ class Code(models.Model):
             models.Index(fields=["target_item", "created_at", "id"], name="code_target_created"),
             models.Index(fields=["group"], condition=Q(redemptions_count__gt=0),
                          name="code_group_redeemed"),
+            # A group list's active/inactive column counts the (few) deactivated codes.
+            models.Index(fields=["group"], condition=Q(is_active=False),
+                         name="code_group_inactive"),
             models.Index(fields=["last_redeemed_at"], condition=Q(last_redeemed_at__isnull=False),
                          name="code_last_redeemed"),
             models.Index(fields=["expiration_date"], condition=Q(expiration_date__isnull=False),

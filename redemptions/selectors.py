@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 from django.conf import settings
-from django.db.models import F, Lookup, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Lookup, Prefetch, Q, QuerySet
+from django.db.models.functions import TruncDate
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from catalog.models import CatalogItem, EntitlementSource
@@ -193,3 +196,93 @@ def generation_seconds_per_code() -> float:
                 .order_by("-created_at").values_list("count", "seconds")[:GENERATION_SAMPLE])
     codes = sum(count for count, _ in rows)
     return sum(seconds for _, seconds in rows) / codes if codes else MEASURED_SECONDS_PER_CODE
+
+
+# --- the staff dashboard (aggregates only: a fixed number of queries at any volume) ---------
+
+def redemptions_per_day(since: dt.datetime) -> dict[dt.date, int]:
+    """Redemptions recorded on each UTC day from `since` (rolled-back ones too: they were
+    used that day); days without any are absent. One grouped scan of `redeemed_at`'s index."""
+    rows = (Redemption.objects.filter(redeemed_at__gte=since).order_by()
+            .annotate(day=TruncDate("redeemed_at", tzinfo=dt.UTC)).values("day")
+            .annotate(n=Count("id")).values_list("day", "n"))
+    return dict(rows)
+
+
+@dataclass(frozen=True)
+class GroupActivity:
+    group: CodeGroup  # annotated with `redeemed_codes_count`
+    recent: int  # its codes last redeemed since the window's start
+
+
+def most_active_groups(since: dt.datetime, limit: int = 10) -> list[GroupActivity]:
+    """The `limit` groups with the most codes redeemed since `since` (by each code's last
+    redemption: the partial index of redeemed codes, no join with the redemptions), then the
+    newest groups to fill the list. Two queries: that count grouped by group, then the
+    groups with their redeemed-code counts (the partial index of used codes) and their
+    stored totals."""
+    recent = dict(Code.objects.filter(last_redeemed_at__gte=since, group__isnull=False)
+                  .order_by().values("group").annotate(n=Count("id"))
+                  .order_by("-n").values_list("group", "n")[:limit])
+    newest = CodeGroup.objects.order_by("-created_at", "-id").values("pk")[:limit]
+    groups = (CodeGroup.objects.with_redeemed_count()
+              .filter(Q(pk__in=list(recent)) | Q(pk__in=newest)).order_by("-created_at", "-id"))
+    ranked = sorted(groups, key=lambda g: (-recent.get(g.pk, 0), g.pk not in recent))
+    return [GroupActivity(group, recent.get(group.pk, 0)) for group in ranked[:limit]]
+
+
+def code_groups_expiring(since: dt.datetime, until: dt.datetime) -> QuerySet[CodeGroup]:
+    """Groups whose expiry falls in the window, soonest first (its index)."""
+    return CodeGroup.objects.filter(expiration_date__gte=since, expiration_date__lte=until)\
+        .order_by("expiration_date", "id")
+
+
+def codes_expiring(since: dt.datetime, until: dt.datetime) -> QuerySet[Code]:
+    """Codes whose own expiry falls in the window (the partial index of codes with one); a
+    group's codes without their own expiry go with the group."""
+    return Code.objects.filter(expiration_date__gte=since, expiration_date__lte=until)\
+        .order_by("expiration_date", "id")
+
+
+PARTIAL_CODE_MIN = 4  # characters of a code that a staff search matches anywhere in codes
+_CODE_ORDER = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # how canonical codes sort
+
+
+def _after_prefix(prefix: str) -> str | None:
+    """The least string above every code starting with `prefix` ("QJB5X" → "QJB5Y", "AZ" →
+    "B"), so a prefix is a range of the unique index; None: no bound."""
+    while prefix:
+        position = _CODE_ORDER.find(prefix[-1])
+        if 0 <= position < len(_CODE_ORDER) - 1:
+            return prefix[:-1] + _CODE_ORDER[position + 1]
+        prefix = prefix[:-1]
+    return None
+
+
+@dataclass(frozen=True)
+class CodeMatch:
+    codes: QuerySet[Code]
+    certain: bool  # a code is exactly that, or codes start with it: the search meant codes
+
+
+def codes_matching(text: str) -> CodeMatch | None:
+    """The codes a staff search for `text` means, typed any way (case, dashes and spaces
+    ignored: `normalize_code`): the code itself when one is exactly that; else, from
+    `PARTIAL_CODE_MIN` characters, the codes starting with it (a range of the unique index)
+    or, when none does, the codes containing it (a scan: maybe not a code at all). None
+    when `text` cannot be part of a code."""
+    code = normalize_code(text)
+    if not is_canonical(code):
+        return None
+    exact = Code.objects.filter(code=code)
+    if exact.exists():
+        return CodeMatch(exact, certain=True)
+    if len(code) < PARTIAL_CODE_MIN:
+        return CodeMatch(exact, certain=False)
+    starting = Code.objects.filter(code__gte=code, code__startswith=code)
+    bound = _after_prefix(code)
+    if bound is not None:
+        starting = starting.filter(code__lt=bound)
+    if starting.exists():
+        return CodeMatch(starting, certain=True)
+    return CodeMatch(Code.objects.filter(code__contains=code), certain=False)

@@ -82,7 +82,17 @@ def test_usages_cannot_be_deleted_or_edited_in_the_admin(admin_client, used_coup
 
 def test_deactivate_action_uses_the_service(admin_client):
     coupon = CouponFactory()
-    admin_client.post("/admin/coupons/coupon/", {"action": "deactivate",
+    admin_client.post("/admin/coupons/coupon/", {"action": "deactivate", "apply": "Deactivate",
                                                  "_selected_action": [str(coupon.pk)]})
     coupon.refresh_from_db()
     assert coupon.status == CouponStatus.INACTIVE
+
+
+def test_deactivating_coupons_asks_first_and_changes_nothing_until_confirmed(admin_client):
+    coupon = CouponFactory()
+    response = admin_client.post("/admin/coupons/coupon/", {
+        "action": "deactivate", "_selected_action": [str(coupon.pk)]})
+    assert response.status_code == 200
+    assert "Deactivate 1 coupon(s)?" in response.content.decode()
+    coupon.refresh_from_db()
+    assert coupon.status == CouponStatus.ACTIVE

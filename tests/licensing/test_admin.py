@@ -138,3 +138,34 @@ def test_a_license_without_seats_or_children_is_deleted(web):
     license = LicenseFactory()
     web.post(reverse("admin:licensing_license_delete", args=[license.pk]), {"post": "yes"})
     assert not License.objects.filter(pk=license.pk).exists()
+
+
+NO_INLINES = {"children-TOTAL_FORMS": "0", "children-INITIAL_FORMS": "0",
+              "seats-TOTAL_FORMS": "0", "seats-INITIAL_FORMS": "0"}
+
+
+def test_a_new_license_with_a_seat_limit_is_added_in_the_admin(web):
+    client = ClientFactory()
+    response = web.post(reverse("admin:licensing_license_add"), {
+        "client": str(client.pk), "name": "Ten seats", "seats_limit": "10", **NO_INLINES})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert License.objects.get(name="Ten seats").seats_limit == 10
+
+
+def test_a_new_license_under_a_parent_of_the_same_client_is_added_in_the_admin(web):
+    parent = LicenseFactory(name="Company", seats_limit=5)
+    response = web.post(reverse("admin:licensing_license_add"), {
+        "client": str(parent.client_id), "name": "Team", "parent": str(parent.pk),
+        "seats_limit": "3", **NO_INLINES})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert License.objects.get(name="Team").parent == parent
+
+
+def test_a_new_license_under_another_clients_parent_is_refused_on_the_form(web):
+    parent = LicenseFactory(name="Company")
+    response = web.post(reverse("admin:licensing_license_add"), {
+        "client": str(ClientFactory().pk), "name": "Team", "parent": str(parent.pk),
+        **NO_INLINES})
+    assert response.status_code == 200
+    assert "belongs to another client" in response.content.decode()
+    assert not License.objects.filter(name="Team").exists()

@@ -63,10 +63,21 @@ def test_code_search_finds_a_code_pasted_in_lower_case_with_dashes(admin_client)
 
 def test_the_deactivate_action_goes_through_the_service(admin_client):
     code = CodeFactory()
-    admin_client.post("/admin/redemptions/code/", {"action": "deactivate",
+    admin_client.post("/admin/redemptions/code/", {"action": "deactivate", "apply": "Deactivate",
                                                    "_selected_action": [code.pk]})
     code.refresh_from_db()
     assert code.is_active is False
+
+
+def test_deactivating_codes_asks_first_and_changes_nothing_until_confirmed(admin_client):
+    code = CodeFactory()
+    response = admin_client.post("/admin/redemptions/code/", {
+        "action": "deactivate", "_selected_action": [code.pk]})
+    html = response.content.decode()
+    assert "Deactivate 1 code(s)?" in html
+    assert f'name="_selected_action" value="{code.pk}"' in html  # the same selection
+    code.refresh_from_db()
+    assert code.is_active is True
 
 
 def test_the_code_form_refuses_fewer_uses_than_made(admin_client):

@@ -253,7 +253,11 @@ def test_a_groups_new_expiry_names_the_codes_that_keep_their_own(admin_client):
 
 def test_deactivating_a_groups_codes_and_reactivating_them(admin_client):
     group = generated(count=4)
-    admin_client.post(GROUPS, {"action": "deactivate_codes",
+    asked = admin_client.post(GROUPS, {"action": "deactivate_codes",
+                                       "_selected_action": [str(group.pk)]})
+    assert "— 4 code(s) — will be deactivated" in asked.content.decode()
+    assert group.codes.filter(is_active=True).count() == 4  # not until confirmed
+    admin_client.post(GROUPS, {"action": "deactivate_codes", "apply": "Deactivate the codes",
                                "_selected_action": [str(group.pk)]})
     assert not group.codes.filter(is_active=True).exists()
     admin_client.post(GROUPS, {"action": "activate_codes",
