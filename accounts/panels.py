@@ -44,10 +44,6 @@ def register_learner_panels(*panels: LearnerPanel) -> None:
         _panels[panel.key] = panel
 
 
-def unregister_learner_panel(key: str) -> None:
-    _panels.pop(key, None)
-
-
 def learner_panels() -> list[LearnerPanel]:
     return sorted(_panels.values(), key=lambda p: (p.order, p.key))
 

@@ -70,7 +70,3 @@ def pop_pending_redemption(request) -> PendingRedemption | None:
     pending = peek_pending_redemption(request)
     request.session.pop(SESSION_KEY, None)
     return pending
-
-
-def forget_pending_redemption(request) -> None:
-    request.session.pop(SESSION_KEY, None)

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
-from accounts.errors import AccountsError
+from accounts.errors import AccountsError, EmailTaken
 from accounts.models import LearnerGroup, Membership, User, UserTag
 from core.errors import Conflict
 
@@ -118,12 +118,6 @@ def add_tags(user: User, tags: list[str]) -> list[UserTag]:
             obj = UserTag.objects.get(user=user, tag=tag[:100])
         added.append(obj)
     return added
-
-
-class EmailTaken(AccountsError):
-    default_code = "email_taken"
-    default_message = "An account with this email address already exists."
-    http_status = 409
 
 
 @transaction.atomic

@@ -29,21 +29,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 
-from accounts.errors import AccountsError
+from accounts.errors import TooManyAttempts
 from accounts.permissions import is_api_client
 from core.errors import DomainError
-
-
-class TooManyAttempts(AccountsError):
-    """Refused because of too many failed attempts; `data["retry_after"]` is in seconds."""
-
-    default_code = "throttled"
-    default_message = "Too many failed attempts. Please wait and try again."
-    http_status = 429
-
-    @property
-    def retry_after(self) -> int:
-        return int(self.data["retry_after"])
 
 
 def _wait_in_words(seconds: int) -> str:

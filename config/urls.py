@@ -1,6 +1,7 @@
 """URL wiring: the admin, OAuth2, the schema, the native API and every dialect.
 
-This is the only module that imports dialect modules; each app adds its own routes here.
+This is the only module that imports dialect modules (settings name two by dotted path); it
+also says which dialect's envelope answers which path prefix on 400, 404 and 500 pages.
 """
 
 from django.contrib import admin
@@ -10,18 +11,24 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from accounts import views as accounts_views
-from accounts.api import v1 as accounts_v1
 from catalog import views as catalog_views
-from catalog.api import v1 as catalog_v1
-from coupons.api import edubrite
-from coupons.api import v1 as coupons_v1
-from licensing.api import thought_industries as licensing_ti
-from licensing.api import v1 as licensing_v1
+from core.views import error_handlers
+from dialects.edubrite import views as edubrite
+from dialects.edubrite.errors import render_edubrite
+from dialects.native import accounts as accounts_v1
+from dialects.native import catalog as catalog_v1
+from dialects.native import coupons as coupons_v1
+from dialects.native import licensing as licensing_v1
+from dialects.native import redemptions as redemptions_v1
+from dialects.native.errors import render_native
+from dialects.thought_industries import codes as redemptions_ti
+from dialects.thought_industries import licenses as licensing_ti
+from dialects.thought_industries.errors import render_thought_industries
+from dialects.tizra import views as redemptions_tizra
+from dialects.tizra.errors import render_tizra
+from dialects.zype import codes as redemptions_zype
+from dialects.zype.errors import render_zype
 from redemptions import views as redemptions_views
-from redemptions.api import thought_industries as redemptions_ti
-from redemptions.api import tizra as redemptions_tizra
-from redemptions.api import v1 as redemptions_v1
-from redemptions.api import zype as redemptions_zype
 
 
 class OptionalSlashRouter(SimpleRouter):
@@ -142,7 +149,15 @@ urlpatterns = [
     path("", include(zype)),
 ]
 
-handler404 = "core.views.page_not_found"
-handler500 = "core.views.server_error"
-handler400 = "core.views.bad_request"
-handler403 = "core.views.permission_denied"
+# Which envelope a request outside DRF (an unmatched URL, a crash) is answered in, by path:
+# the first prefix that matches wins.
+ENVELOPES_BY_PREFIX = [
+    ("/couponService.do", render_edubrite),
+    ("/eventService.do", render_edubrite),
+    ("/oltpublish/", render_edubrite),
+    ("/api/", render_native),
+    ("/incoming/", render_thought_industries),
+    ("/redemption_codes", render_zype),
+    ("/admin-api/", render_tizra),
+]
+handler400, handler403, handler404, handler500 = error_handlers(ENVELOPES_BY_PREFIX)

@@ -2,7 +2,9 @@
 
 `problems_from_exception` turns anything a view may raise (a `DomainError`, DRF's and Django's
 exceptions, a stray `IntegrityError`) into a status, a list of `Problem`s and headers; each
-dialect only decides how a list of problems looks on the wire. A new dialect is a renderer.
+dialect (`dialects/<name>/errors.py`) only decides how a list of problems looks on the wire and
+builds its handler with `make_exception_handler`. `config/urls.py` says which envelope answers
+which path prefix outside DRF (404 and 500 pages), so core names no dialect.
 """
 
 from __future__ import annotations
@@ -35,6 +37,55 @@ class Problem:
     field: str | None = None
 
 
+@dataclass(frozen=True)
+class Wording:
+    """How a dialect says one refusal: its own status, and its own words (a template filled
+    from the refusal's data); None keeps the domain's."""
+
+    status: int | None = None
+    message: str | None = None
+
+
+AS_THE_DOMAIN_SAYS = Wording()
+
+
+class Refusals:
+    """One dialect's declarative table from domain error class to its status, wording and
+    field names. Every `DomainError` class is listed, in `same` (the domain's status and
+    words) or in `own` (the dialect's), so a new refusal cannot reach a dialect unmapped (a
+    test checks it); `fields` renames the domain's field names. Nothing edits the exception."""
+
+    def __init__(self, *, same: Iterable[type[DomainError]] = (),
+                 own: dict[type[DomainError], Wording] | None = None,
+                 fields: dict[str, str] | None = None) -> None:
+        self.table: dict[type[DomainError], Wording] = dict.fromkeys(same, AS_THE_DOMAIN_SAYS)
+        self.table.update(own or {})
+        self.fields = fields or {}
+
+    def wording(self, error_class: type[DomainError]) -> Wording:
+        """The class's entry, else its nearest listed base's (the test keeps that rare)."""
+        for klass in error_class.__mro__:
+            if klass in self.table:
+                return self.table[klass]
+        return AS_THE_DOMAIN_SAYS
+
+    def field(self, exc: DomainError, context: dict) -> str | None:
+        return self.fields.get(exc.field, exc.field)
+
+    def message(self, exc: DomainError) -> str:
+        template = self.wording(type(exc)).message
+        return template.format(**exc.data) if template else exc.message
+
+    def status(self, exc: DomainError) -> int:
+        return self.wording(type(exc)).status or exc.http_status
+
+    def problem(self, exc: DomainError, context: dict) -> tuple[int, Problem]:
+        return self.status(exc), Problem(exc.code, self.message(exc), self.field(exc, context))
+
+
+DOMAIN_TERMS = Refusals()  # for a handler with no table of its own: the domain's words
+
+
 def _flatten(detail: object, field: str | None = None) -> Iterable[Problem]:
     """DRF's nested error details as flat problems, each naming its field path."""
     if isinstance(detail, dict):
@@ -53,14 +104,18 @@ def _flatten(detail: object, field: str | None = None) -> Iterable[Problem]:
         yield Problem(str(code), str(detail), field)
 
 
-def problems_from_exception(exc: Exception) -> tuple[int, list[Problem], dict[str, str]] | None:
-    """Status, problems and headers for an exception; None for a genuine server error."""
+def problems_from_exception(exc: Exception, refusals: Refusals = DOMAIN_TERMS,
+                            context: dict | None = None,
+                            ) -> tuple[int, list[Problem], dict[str, str]] | None:
+    """Status, problems and headers for an exception (a domain refusal in the words of
+    `refusals`, a dialect's table); None for a genuine server error."""
     headers: dict[str, str] = {}
     if isinstance(exc, DomainError):
         retry_after = exc.data.get("retry_after")
         if retry_after is not None:  # a throttled refusal says when to come back
             headers["Retry-After"] = str(max(1, math.ceil(float(retry_after))))
-        return exc.http_status, [Problem(exc.code, exc.message, exc.field)], headers
+        status, problem = refusals.problem(exc, context or {})
+        return status, [problem], headers
     if isinstance(exc, drf.NotAuthenticated | drf.AuthenticationFailed):
         return 401, [Problem("not_authenticated", str(exc.detail))], headers
     if isinstance(exc, drf.Throttled):
@@ -107,11 +162,12 @@ def problems_from_exception(exc: Exception) -> tuple[int, list[Problem], dict[st
 Renderer = Callable[[int, list[Problem]], object]
 
 
-def make_exception_handler(render: Renderer):
-    """A DRF exception handler that renders problems with `render(status, problems)`."""
+def make_exception_handler(render: Renderer, refusals: Refusals = DOMAIN_TERMS):
+    """A DRF exception handler that words domain refusals by `refusals` (the dialect's
+    table) and renders problems with `render(status, problems)`."""
 
     def handler(exc: Exception, context: dict) -> Response | None:
-        outcome = problems_from_exception(exc)
+        outcome = problems_from_exception(exc, refusals, context)
         if outcome is None:
             return None
         status, problems, headers = outcome
@@ -124,61 +180,27 @@ def make_exception_handler(render: Renderer):
             response.setdefault("WWW-Authenticate", 'Bearer realm="entitle"')
         return response
 
-    handler.render = render  # the envelope, for views outside DRF (404 pages, streaming)
+    handler.render = render  # the envelope, for what inspects a view's dialect (the fuzz tests)
     return handler
 
 
-def render_native(status: int, problems: list[Problem]) -> dict:
-    return {"errors": [{"code": p.code, "message": p.message, "field": p.field}
-                       for p in problems]}
-
-
-def _with_field(problem: Problem) -> str:
+def message_with_field(problem: Problem) -> str:
+    """The problem's message, led by its field name unless the message already names it."""
     if problem.field and not problem.message.startswith(problem.field):
         return f"{problem.field}: {problem.message}"
     return problem.message
 
 
-def render_thought_industries(status: int, problems: list[Problem]) -> dict:
-    return {"errors": [_with_field(p) for p in problems]}
+def renderer_for_path(renderers: list[tuple[str, Renderer]], path: str) -> Renderer | None:
+    """The renderer of the first `(path prefix, renderer)` that `path` starts with."""
+    return next((render for prefix, render in renderers if path.startswith(prefix)), None)
 
 
-def render_zype(status: int, problems: list[Problem]) -> dict:
-    return {"message": " ".join(_with_field(p) for p in problems)}
-
-
-def render_tizra(status: int, problems: list[Problem]) -> dict:
-    return {"error": " ".join(_with_field(p) for p in problems)}
-
-
-native_exception_handler = make_exception_handler(render_native)
-thought_industries_exception_handler = make_exception_handler(render_thought_industries)
-zype_exception_handler = make_exception_handler(render_zype)
-tizra_exception_handler = make_exception_handler(render_tizra)
-
-# Which envelope a request outside DRF (an unmatched URL, a crash) is answered in, by path.
-_PREFIX_RENDERERS: list[tuple[str, Renderer]] = [
-    ("/api/", render_native),
-    ("/incoming/", render_thought_industries),
-    ("/redemption_codes", render_zype),
-    ("/admin-api/", render_tizra),
-]
-
-
-def register_prefix(prefix: str, render: Renderer) -> None:
-    """Let a dialect that lives elsewhere (EduBrite) claim its paths for 404/500 pages."""
-    _PREFIX_RENDERERS.insert(0, (prefix, render))
-
-
-def renderer_for_path(path: str) -> Renderer | None:
-    for prefix, render in _PREFIX_RENDERERS:
-        if path.startswith(prefix):
-            return render
-    return None
-
-
-def json_problem_response(path: str, status: int, code: str, message: str) -> JsonResponse | None:
-    render = renderer_for_path(path)
+def json_problem_response(renderers: list[tuple[str, Renderer]], path: str, status: int,
+                          code: str, message: str) -> JsonResponse | None:
+    """A refusal outside DRF (an unmatched URL, a crash) in the envelope of the first
+    `(path prefix, renderer)` of `renderers` that `path` starts with; None for other paths."""
+    render = renderer_for_path(renderers, path)
     if render is None:
         return None
     body = render(status, [Problem(code, message)])

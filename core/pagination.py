@@ -1,7 +1,7 @@
 """Page-number pagination with `page` (from 1) and `per_page` (at most 500).
 
-Native lists answer `{"results": [...], "pagination": {...}}`; each dialect subclasses
-`PagePagination` for its own envelope and default page size.
+Each dialect subclasses `PagePagination` for its own envelope and default page size (the native
+one in `dialects.native.base`, Zype's in `dialects.zype.base`).
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import math
 
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
-from rest_framework.response import Response
 
 MAX_PER_PAGE = 500
 
@@ -75,24 +74,3 @@ class PagePagination(BasePagination):
         if with_count:
             props["count"] = {"type": "integer"}
         return {"type": "object", "properties": props}
-
-
-class NativePagination(PagePagination):
-    def get_paginated_response(self, data):
-        return Response({"results": data,
-                         "pagination": {**self.pagination_info(), "count": self.count}})
-
-    def get_paginated_response_schema(self, schema):
-        return {"type": "object", "properties": {
-            "results": schema, "pagination": self.pagination_schema(with_count=True)}}
-
-
-class ZypePagination(PagePagination):
-    default_per_page = 10
-
-    def get_paginated_response(self, data):
-        return Response({"response": data, "pagination": self.pagination_info()})
-
-    def get_paginated_response_schema(self, schema):
-        return {"type": "object", "properties": {
-            "response": schema, "pagination": self.pagination_schema(with_count=False)}}

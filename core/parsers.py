@@ -2,7 +2,7 @@
 
 Every DRF view parses bodies with these parsers (`DEFAULT_PARSER_CLASSES`; Tizra's lenient JSON
 parser subclasses the JSON one), and every dialect's base view calls `check_request` before
-content negotiation, credentials or throttles (`accounts.dialects.DialectMixin`). So, in the
+content negotiation, credentials or throttles (`dialects.common.base.DialectMixin`). So, in the
 dialect's own envelope and before a credential is looked up:
 
 - a body over `DATA_UPLOAD_MAX_MEMORY_SIZE`, a form or query string over

@@ -49,17 +49,6 @@ def parse_epoch_millis(value: object) -> dt.datetime:
     return _from_epoch(float(text) / 1000.0)
 
 
-def parse_date_or_instant(value: object) -> dt.date:
-    """A calendar date from a date, an ISO time or a timestamp (its UTC date)."""
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
-    text = str(value).strip()
-    day = parse_date(text)
-    if day is not None:
-        return day
-    return parse_instant(text).date()
-
-
 def _from_epoch(seconds: float) -> dt.datetime:
     try:
         return dt.datetime.fromtimestamp(seconds, tz=UTC)

@@ -14,7 +14,7 @@ import secrets
 
 from django.db import models
 
-from redemptions.errors import CodeGroupError
+from redemptions.errors import CodeGroupError, InvalidCodeText
 
 MAX_CODE_LENGTH = 64
 # One random guess may hit a live code with odds of at most 1 in this many.
@@ -34,10 +34,6 @@ class Alphabet(models.TextChoices):
     @property
     def characters(self) -> str:
         return ALPHABET_CHARACTERS[self]
-
-    def display(self, code: str) -> str:
-        """How a canonical code of this alphabet is shown (hex codes in lower case)."""
-        return code.lower() if self == Alphabet.HEX else code
 
 
 ALPHABET_CHARACTERS: dict[str, str] = {
@@ -72,14 +68,13 @@ def clean_code(text: object) -> str:
     """A code chosen by hand (Zype's `code`, Tizra's `access-code`), canonical, or a 400."""
     code = normalize_code(text)
     if not code:
-        raise CodeGroupError("invalid_code", "A code needs at least one letter or digit.",
+        raise InvalidCodeText(message="A code needs at least one letter or digit.",
                              field="code")
     if len(code) > MAX_CODE_LENGTH:
-        raise CodeGroupError("invalid_code",
-                             f"A code has at most {MAX_CODE_LENGTH} characters.", field="code")
+        raise InvalidCodeText(message=f"A code has at most {MAX_CODE_LENGTH} characters.",
+                              field="code")
     if not _CANONICAL.match(code):
-        raise CodeGroupError("invalid_code",
-                             "A code is made of letters A–Z and digits only "
+        raise InvalidCodeText(message="A code is made of letters A–Z and digits only "
                              "(dashes and spaces are ignored).", field="code")
     return code
 

@@ -1,29 +1,14 @@
-"""Refusals of the redemption rules, each with a stable code.
+"""Refusals of the redemption rules: one class per refusal, each with its stable code and
+default HTTP status (API.md: 404 for an unknown code, 409 for a conflict with what exists,
+422 for a well-formed request the rules refuse, 400 for a request that cannot be met as given).
 
-`RedemptionError` is what redeeming, checking and rolling back raise: its HTTP status follows
-from its code (API.md: 404 for an unknown code, 409 for a conflict with what exists, 422 for a
-well-formed request the rules refuse). `CodeGroupError` is a generator request that cannot be
-met as given (400): a count too large, a code space too small.
+`RedemptionError` is the base of what redeeming, checking and rolling back raise;
+`CodeGroupError` of requests to make codes; `CodeInUse` of changes that would rewrite history.
 """
 
 from __future__ import annotations
 
 from core.errors import DomainError
-
-# Stable codes a redemption can be refused with, and the status each renders as.
-REDEMPTION_STATUSES: dict[str, int] = {
-    "not_found": 404,
-    "inactive": 422,
-    "not_started": 422,
-    "expired": 422,
-    "used_up": 422,
-    "already_redeemed": 422,
-    "access_ended": 422,
-    "nothing_to_grant": 422,
-    "license_full": 422,
-    "license_expired": 422,
-    "already_rolled_back": 409,
-}
 
 
 class RedemptionError(DomainError):
@@ -33,16 +18,96 @@ class RedemptionError(DomainError):
     default_message = "This code cannot be redeemed."
     http_status = 422
 
-    def __init__(self, code: str | None = None, message: str | None = None, **kwargs) -> None:
-        kwargs.setdefault("http_status", REDEMPTION_STATUSES.get(code or "", self.http_status))
-        super().__init__(code, message, **kwargs)
+
+class CodeNotFound(RedemptionError):
+    default_code = "not_found"
+    default_message = "There is no such code; check it and try again."
+    http_status = 404
+
+
+class CodeInactive(RedemptionError):
+    default_code = "inactive"
+    default_message = "This code has been deactivated."
+
+
+class CodeNotStarted(RedemptionError):
+    default_code = "not_started"
+
+
+class CodeExpired(RedemptionError):
+    default_code = "expired"
+
+
+class CodeUsedUp(RedemptionError):
+    default_code = "used_up"
+    default_message = "This code has already been used as many times as it allows."
+
+
+class AlreadyRedeemed(RedemptionError):
+    default_code = "already_redeemed"
+    default_message = "This code has already been redeemed by this learner."
+
+
+class AccessEnded(RedemptionError):
+    default_code = "access_ended"
+    default_message = "The access this code grants has already ended."
+
+
+class NothingToGrant(RedemptionError):
+    default_code = "nothing_to_grant"
+    default_message = "This code grants nothing at the moment (no matching items)."
+
+
+class SeatLicenseFull(RedemptionError):
+    """A license the code seats its learner on has no seat left."""
+
+    default_code = "license_full"
+
+
+class SeatLicenseExpired(RedemptionError):
+    """A license the code seats its learner on has expired."""
+
+    default_code = "license_expired"
+
+
+class AlreadyRolledBack(RedemptionError):
+    default_code = "already_rolled_back"
+    default_message = "This redemption has already been rolled back."
+    http_status = 409
 
 
 class CodeGroupError(DomainError):
-    """A request to make codes that cannot be met as given (400)."""
+    """A request to make or change codes that cannot be met as given (400)."""
 
     default_code = "invalid_code_group"
     http_status = 400
+
+
+class InvalidCodeText(CodeGroupError):
+    """A code typed by hand that cannot be a code (no letters or digits, too long…)."""
+
+    default_code = "invalid_code"
+
+
+class InvalidCount(CodeGroupError):
+    default_code = "invalid_count"
+
+
+class TooManyCodes(CodeGroupError):
+    """More codes than one call may make (`data`: `limit`, `count`)."""
+
+    default_code = "too_many_codes"
+
+
+class InvalidMaxUses(CodeGroupError):
+    """Uses a code may allow: a whole number from 0 (used up from the start) to the cap,
+    never fewer than it has had."""
+
+    default_code = "invalid_max_redemptions"
+
+
+class InvalidRemainingUses(CodeGroupError):
+    default_code = "invalid_remaining_redemptions"
 
 
 class GenerationRequestSpent(DomainError):
@@ -55,11 +120,23 @@ class GenerationRequestSpent(DomainError):
     http_status = 409
 
 
+
 class CodeInUse(DomainError):
-    """Deleting what holds redemption history (409)."""
+    """Deleting or rewriting what holds redemption history (409)."""
 
     default_code = "redeemed"
     http_status = 409
+
+
+class DuplicateCode(CodeInUse):
+    default_code = "duplicate_code"
+    default_message = "This code exists already."
+
+
+class CodeRedeemed(CodeInUse):
+    """A redeemed code's text or grant cannot change: a redemption names both."""
+
+    default_code = "code_redeemed"
 
 
 class OfferError(DomainError):
@@ -67,3 +144,8 @@ class OfferError(DomainError):
 
     default_code = "invalid_offer"
     http_status = 400
+
+
+class AccessTermsExclusive(OfferError):
+    default_code = "access_days_and_expiration"
+    default_message = "Give access_days or access_expiration_date, not both."

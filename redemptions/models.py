@@ -27,7 +27,16 @@ from redemptions.codes import (
     check_code_space,
     random_codes,
 )
-from redemptions.errors import CodeGroupError
+from redemptions.errors import (
+    CodeExpired,
+    CodeGroupError,
+    CodeInactive,
+    CodeNotStarted,
+    CodeUsedUp,
+    InvalidCount,
+    RedemptionError,
+    TooManyCodes,
+)
 
 MAX_CODES_PER_CALL = 10_000  # API requests; the admin and the command may make more, in batches
 GENERATOR_BATCH = 10_000
@@ -148,10 +157,9 @@ class CodeGroupManager(models.Manager.from_queryset(CodeGroupQuerySet)):
         """
         _check_count(count, max_count)
         check_code_space(count=count, length=code_length, alphabet=alphabet)
-        if redemptions_per_code < 1:
-            raise CodeGroupError("invalid_redemptions_per_code",
-                                 "Each code must allow at least one redemption.",
-                                 field="redemptions_per_code")
+        from redemptions.validators import clean_max_uses  # validators read this module
+
+        clean_max_uses(redemptions_per_code, field="redemptions_per_code")
         group = self.create(
             label=label, offer=offer, client=client, code_length=code_length,
             alphabet=alphabet, total_codes_count=count,
@@ -178,11 +186,10 @@ class CodeGroupManager(models.Manager.from_queryset(CodeGroupQuerySet)):
 
 def _check_count(count: int, max_count: int | None) -> None:
     if count < 1:
-        raise CodeGroupError("invalid_count", "Make at least one code.", field="count")
+        raise InvalidCount(message="Make at least one code.", field="count")
     if max_count is not None and count > max_count:
-        raise CodeGroupError(
-            "too_many_codes",
-            f"At most {max_count:,} codes can be made per request ({count:,} asked); the "
+        raise TooManyCodes(
+            message=f"At most {max_count:,} codes can be made per request ({count:,} asked); the "
             f"admin and `manage.py generate_codes` make more, in batches.",
             field="count", count=count, limit=max_count,
         )
@@ -446,16 +453,19 @@ class Code(models.Model):
         starts = self.effective_starts_at
         return starts is None or starts <= (at or timezone.now())
 
-    def refusal(self, at: dt.datetime) -> tuple[str, str] | None:
-        """Why this code cannot be redeemed by anyone at `at` — (code, message) — or None."""
+    def refusal(self, at: dt.datetime) -> RedemptionError | None:
+        """Why this code cannot be redeemed by anyone at `at` (the refusal to raise), or
+        None."""
         if not self.is_active:
-            return "inactive", "This code has been deactivated."
+            return CodeInactive()
         if not self.is_started(at):
-            return "not_started", f"This code can be used from {_when(self.effective_starts_at)}."
+            return CodeNotStarted(
+                message=f"This code can be used from {_when(self.effective_starts_at)}.")
         if self.is_expired(at):
-            return "expired", f"This code expired on {_when(self.effective_expiration)}."
+            return CodeExpired(
+                message=f"This code expired on {_when(self.effective_expiration)}.")
         if self.redemptions_count >= self.max_redemptions:
-            return "used_up", "This code has already been used as many times as it allows."
+            return CodeUsedUp()
         return None
 
     def display_code(self) -> str:
@@ -507,10 +517,6 @@ class Redemption(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.user} redeemed {self.code}"
-
-    @property
-    def is_rolled_back(self) -> bool:
-        return self.rolled_back_at is not None
 
     def granted_entitlements(self) -> models.QuerySet[Entitlement]:
         """The grants this redemption made (revoked ones too: they are history)."""

@@ -64,6 +64,12 @@ def codes_with_redeemers(queryset: QuerySet[Code] | None = None) -> QuerySet[Cod
         Prefetch("redemptions", queryset=standing, to_attr="standing_redemptions"))
 
 
+def redeemed_by(code: Code) -> list[str]:
+    """Emails of the learners holding a standing redemption of `code` (prefetched by
+    `codes_with_redeemers`)."""
+    return [r.user.email for r in getattr(code, "standing_redemptions", [])]
+
+
 def redemptions() -> QuerySet[Redemption]:
     return Redemption.objects.select_related("user", "code", "code__group")
 

@@ -41,11 +41,22 @@ from redemptions.codes import (
     normalize_code,
 )
 from redemptions.errors import (
+    AccessEnded,
+    AccessTermsExclusive,
+    AlreadyRedeemed,
+    AlreadyRolledBack,
     CodeGroupError,
     CodeInUse,
+    CodeNotFound,
+    CodeRedeemed,
+    DuplicateCode,
     GenerationRequestSpent,
+    InvalidCount,
+    NothingToGrant,
     OfferError,
     RedemptionError,
+    SeatLicenseExpired,
+    SeatLicenseFull,
 )
 from redemptions.models import (
     MAX_CODES_PER_CALL,
@@ -56,14 +67,18 @@ from redemptions.models import (
     Offer,
     Redemption,
     _check_count,
-    empty_match_specification,
 )
 from redemptions.selectors import items_matching
+from redemptions.validators import (
+    clean_match_specification,
+    clean_max_uses,
+    clean_remaining_uses,
+    clean_user_tags,
+)
 
 SOURCE = EntitlementSource.REDEMPTION
 MAX_ACCESS_DAYS = 36_500  # a hundred years; beyond that, leave the end open
 SINGLE_CODE_LENGTH = 12  # a generated stand-alone code (Zype's create without `code`)
-_MATCH_KEYS = ("all", "any", "excluded")
 
 
 # --- offers -----------------------------------------------------------------------------------
@@ -83,45 +98,9 @@ class OfferTerms:
     based_on: Offer | None = None  # whose terms these copy (a Tizra code's own action)
 
 
-def clean_user_tags(tags: object) -> list[str]:
-    if isinstance(tags, str):
-        tags = tags.split(";")  # Tizra writes them `a;b`
-    if not isinstance(tags, list | tuple):
-        raise OfferError("invalid_user_tags", "user_tags must be a list of strings.",
-                         field="user_tags")
-    cleaned = []
-    for tag in tags:
-        if not isinstance(tag, str) or len(tag.strip()) > 100:
-            raise OfferError("invalid_user_tags",
-                             "Each user tag must be a string of at most 100 characters.",
-                             field="user_tags")
-        if tag.strip() and tag.strip() not in cleaned:
-            cleaned.append(tag.strip())
-    return cleaned
-
-
-def clean_match_specification(value: object) -> dict:
-    if value in (None, ""):
-        return empty_match_specification()
-    message = ('match_specification must be {"all": [...], "any": [...], "excluded": [...]}, '
-               'each a list of title patterns (strings).')
-    if not isinstance(value, dict) or set(value) - set(_MATCH_KEYS):
-        raise OfferError("invalid_match_specification", message, field="match_specification")
-    spec = empty_match_specification()
-    for key in _MATCH_KEYS:
-        patterns = value.get(key) or []
-        if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
-            raise OfferError("invalid_match_specification", message,
-                             field="match_specification")
-        spec[key] = [p for p in patterns if p.strip()]
-    return spec
-
-
 def check_offer_terms(terms: OfferTerms) -> None:
     if terms.access_days is not None and terms.access_expiration_date is not None:
-        raise OfferError("access_days_and_expiration",
-                         "Give access_days or access_expiration_date, not both.",
-                         field="access_days")
+        raise AccessTermsExclusive(field="access_days")
     if terms.access_days is not None and not 1 <= terms.access_days <= MAX_ACCESS_DAYS:
         raise OfferError("invalid_access_days",
                          f"access_days must be from 1 to {MAX_ACCESS_DAYS:,}.",
@@ -257,10 +236,7 @@ def create_code(
                              field="offer")
     if max_redemptions is None:
         max_redemptions = group.redemptions_per_code if group else 1
-    if max_redemptions < 1:
-        raise CodeGroupError("invalid_max_redemptions",
-                             "A code must allow at least one redemption.",
-                             field="max_redemptions")
+    max_redemptions = clean_max_uses(max_redemptions)
     if code is not None:
         text = clean_code(code)
     else:
@@ -276,7 +252,7 @@ def create_code(
                 expiration_date=expiration_date, is_active=is_active,
                 transaction_id=transaction_id)
     except IntegrityError as exc:
-        raise CodeInUse("duplicate_code", "This code exists already.", field="code") from exc
+        raise DuplicateCode(field="code") from exc
     if group is not None:
         CodeGroup.objects.filter(pk=group.pk).update(
             total_codes_count=group.total_codes_count + 1, updated_at=timezone.now())
@@ -301,36 +277,50 @@ def update_code_group(group: CodeGroup, **changes: object) -> CodeGroup:
 
 
 _CODE_CHANGES = ("is_active", "starts_at", "expiration_date", "max_redemptions",
-                 "transaction_id", "code", "target_item")
+                 "remaining_uses", "transaction_id", "code", "target_item", "user_tags")
 
 
 @transaction.atomic
 def update_code(code: Code, /, **changes: object) -> Code:
-    """Change a code's settings under its row lock (max_redemptions never below its uses).
+    """Change a code's settings under its row lock, the lock redeem takes (max_redemptions
+    never below its uses).
 
-    `code` (its text, normalised) and `target_item` (the one item it grants: see
-    `retarget_code`) may change only while it was never redeemed — a redemption names the
-    text the learner typed and what it granted (409 `code_redeemed`); a text another code has
-    is 409 `duplicate_code`. All or nothing.
+    `remaining_uses` sets the uses left: `max_redemptions` becomes the uses counted under the
+    lock plus that many (0: used up from now on). `user_tags` (an add-user-tag code only)
+    moves the code to the offer of exactly those tags; codes sharing the old one keep it.
+    `code` (its text, normalised) and `target_item` (the one item it grants: a code alone on
+    its offer changes the offer, a shared one gets its own) may change only while it was never
+    redeemed — a redemption names the text the learner typed and what it granted (409
+    `code_redeemed`); a text another code has is 409 `duplicate_code`. All or nothing.
     """
     unknown = set(changes) - set(_CODE_CHANGES)
     if unknown:
         raise ValueError(f"update_code cannot change {', '.join(sorted(unknown))}")
     locked = _lock_offer_then_code(code) if "target_item" in changes \
         else Code.objects.select_for_update().get(pk=code.pk)
-    limit = changes.get("max_redemptions")
-    if limit is not None and int(limit) < max(locked.redemptions_count, 1):
-        raise CodeGroupError(
-            "invalid_max_redemptions",
-            f"max_redemptions cannot go below {max(locked.redemptions_count, 1)} "
-            f"(the code has been used {locked.redemptions_count} time(s)).",
-            field="max_redemptions")
+    if "remaining_uses" in changes:  # worked out under the lock: the uses counted now
+        changes["max_redemptions"] = locked.redemptions_count \
+            + clean_remaining_uses(changes.pop("remaining_uses"))
+    elif changes.get("max_redemptions") is not None:
+        changes["max_redemptions"] = clean_max_uses(changes["max_redemptions"],
+                                                    used=locked.redemptions_count)
+    if "user_tags" in changes:
+        tags = changes.pop("user_tags")
+        if locked.offer.action_type != ActionType.ADD_USER_TAG:
+            raise OfferError("not_applicable",
+                             f"Only add-user-tag codes have user tags; this is an "
+                             f"{locked.offer.action_type} code.", field="user_tags")
+        locked.offer = _tag_offer(tags)
+        locked.target_item_id = locked.offer.single_item_id()  # none: tags grant no item
+        moved = ["offer", "target_item"]
+    else:
+        moved = []
     if "code" in changes:
         changes["code"] = clean_code(changes["code"])
         if changes["code"] == locked.code:
             del changes["code"]
         elif locked.redemptions.exists():
-            raise CodeInUse("code_redeemed", "This code has been redeemed, so its text can no "
+            raise CodeRedeemed(message="This code has been redeemed, so its text can no "
                                              "longer change.", field="code")
     item = changes.pop("target_item", None)
     if item is not None:
@@ -339,11 +329,10 @@ def update_code(code: Code, /, **changes: object) -> Code:
         setattr(locked, name, value)
     try:
         with transaction.atomic():
-            locked.save(update_fields=[*changes, "updated_at"])
+            locked.save(update_fields=[*changes, *moved, "updated_at"])
     except IntegrityError as exc:
         if "code" in changes:  # the only unique constraint a change can hit: code_unique
-            raise CodeInUse("duplicate_code", "This code exists already.",
-                            field="code") from exc
+            raise DuplicateCode(field="code") from exc
         raise
     return locked
 
@@ -351,20 +340,6 @@ def update_code(code: Code, /, **changes: object) -> Code:
 def _code_ids(codes: Iterable[Code]):
     """The codes' keys: a subquery for a queryset (a million codes stay in the database)."""
     return codes.values("pk") if isinstance(codes, QuerySet) else [c.pk for c in codes]
-@transaction.atomic
-def retarget_code(code: Code, *, item: CatalogItem) -> Code:
-    """Make a never-redeemed code grant `item` instead (Zype's PUT with another video_id…).
-
-    Under the code's row lock: refused once redeemed (409 `code_redeemed`: what it granted is
-    history). An offer only this code uses is changed in place; a shared one (a group's) is
-    left alone and the code gets its own offer with the same access terms.
-    """
-    locked = _lock_offer_then_code(code)
-    _retarget_locked(locked, item)
-    locked.save(update_fields=["updated_at"])
-    return locked
-
-
 def _lock_offer_then_code(code: Code) -> Code:
     """Lock the code's offer, then the code: `update_offer`'s order (an offer, then its
     codes), so retargeting a code while its offer changes waits instead of deadlocking.
@@ -382,7 +357,7 @@ def _retarget_locked(locked: Code, item: CatalogItem) -> None:
     if locked.target_item_id == item.pk:
         return
     if locked.redemptions.exists():
-        raise CodeInUse("code_redeemed", "This code has been redeemed, so what it grants can no "
+        raise CodeRedeemed(message="This code has been redeemed, so what it grants can no "
                                          "longer change.", field="target_item")
     offer = locked.offer
     shared = (offer.code_groups.exists()
@@ -459,10 +434,8 @@ def _delete_unredeemed_group(group: CodeGroup) -> int:
     return deleted
 
 
-# --- batches by name (Tizra): codes with their own action, amended one by one -----------------
+# --- codes that say what redeeming does (their own action), added to groups by label ---------
 
-DEFAULT_BATCH_CODE_LENGTH = 16  # Tizra's codes: 16 hex digits, shown in lower case
-MAX_REDEMPTIONS_PER_CODE = 1_000_000_000  # fits the column with room for the uses so far
 _UNSET: Any = object()
 
 
@@ -483,14 +456,14 @@ def _refuse_unless_none(value: object, *, field_name: str, message: str) -> None
 
 def offer_for_code(*, action_type: str, offer: Offer | None = None, user_tags: object = None,
                    match_specification: object = None) -> Offer:
-    """The offer a code applies when the code, not its offer, says what redeeming does (a
-    Tizra code's action-type). Joins the caller's transaction.
+    """The offer a code applies when the code, not its offer, says what redeeming does (its
+    own action type). Joins the caller's transaction.
 
     - `apply-offer`: `offer` itself, which must be an apply-offer offer;
     - `session-license-match`: `offer`'s terms (access days or end) with the code's match
       specification — `offer` itself when it already is exactly that, else a variant based on
       it, found or made once;
-    - `add-user-tag`: the offer of exactly these tags (`a;b` or a list), found or made once.
+    - `add-user-tag`: the offer of exactly these tags, found or made once.
     """
     if action_type == ActionType.APPLY_OFFER:
         _refuse_unless_none(user_tags, field_name="user_tags",
@@ -563,43 +536,37 @@ def _tag_offer(user_tags: object) -> Offer:
 
 
 @dataclass
-class BatchCodes:
-    """Codes to add to a batch, named by its label (a Tizra code object)."""
+class NewCodes:
+    """Codes to add to the code group labelled `label` (the oldest group of that label; a new
+    one of `alphabet` codes, `default_code_length` long, when no group has it), each saying
+    what redeeming it does: its action type, with the offer applied (or whose terms apply)
+    and its tags or match specification (`offer_for_code`)."""
 
-    batch: str
+    label: str
     action_type: str
     offer_id: object = None  # the offer applied (apply-offer) or whose terms apply (-match)
-    user_tags: object = None  # add-user-tag: `a;b` or a list
+    user_tags: list[str] | None = None  # add-user-tag
     match_specification: object = None  # session-license-match
     code: str | None = None  # given by hand; None: `count` generated
     count: int | None = None  # None: one
-    code_length: int | None = None
+    code_length: int | None = None  # generated codes; None: the group's
     max_redemptions: int = 1
     is_active: bool = True
     expiration_date: dt.datetime | None = None
+    alphabet: str = Alphabet.UNAMBIGUOUS  # of a group this starts
+    default_code_length: int = SINGLE_CODE_LENGTH  # of a group this starts
 
     @property
     def how_many(self) -> int:
         return 1 if self.count is None else self.count
 
 
-def clean_batch_name(value: object) -> str:
-    name = value.strip() if isinstance(value, str) else ""
-    if not name:
-        raise CodeGroupError("invalid_batch", "A batch needs a name.", field="batch")
-    if len(name) > 200:
-        raise CodeGroupError("invalid_batch", "A batch name has at most 200 characters.",
-                             field="batch")
-    return name
-
-
 @transaction.atomic
-def add_batch_codes(requests: Sequence[BatchCodes]) -> list[Code]:
-    """Add codes to batches by name, all or none (one transaction); the new codes in order.
+def add_codes(requests: Sequence[NewCodes]) -> list[Code]:
+    """Add codes to groups by label, all or none (one transaction); the new codes in order.
 
-    A batch is every group with that label; codes join the oldest (locked, so its count
-    stays right), and a new name starts a group of hex codes (16 digits unless
-    `code_length` says). Each code carries its own offer (`offer_for_code`), uses
+    Codes join the oldest group of their label (locked, so its count stays right); a new
+    label starts a group. Each code carries its own offer (`offer_for_code`), uses
     (`max_redemptions`, 0 allowed: a code born used up), validity and expiry. A refusal
     names the request it concerns in `data["index"]`.
     """
@@ -614,55 +581,44 @@ def add_batch_codes(requests: Sequence[BatchCodes]) -> list[Code]:
             raise
         total += request.how_many
     _check_count(total, MAX_CODES_PER_CALL)
-    labels = []
-    for index, request in enumerate(requests):
-        try:
-            labels.append(clean_batch_name(request.batch))
-        except CodeGroupError as exc:
-            exc.data.setdefault("index", index)
-            raise
     groups: dict[str, CodeGroup | None] = {
         label: CodeGroup.objects.select_for_update().filter(label=label)
         .order_by("created_at", "pk").first()
-        for label in sorted(set(labels))  # one lock order for every caller
+        for label in sorted({request.label for request in requests})  # one lock order
     }
     made: list[Code] = []
-    for index, (label, request) in enumerate(zip(labels, requests, strict=True)):
+    for index, request in enumerate(requests):
         try:
-            made.extend(_add_to_batch(label, request, groups))
+            made.extend(_add_to_group(request, groups))
         except DomainError as exc:
             exc.data.setdefault("index", index)
             raise
     return made
 
 
-def _add_to_batch(label: str, request: BatchCodes,
-                  groups: dict[str, CodeGroup | None]) -> list[Code]:
+def _add_to_group(request: NewCodes, groups: dict[str, CodeGroup | None]) -> list[Code]:
     if request.code is not None and request.count not in (None, 1):
-        raise CodeGroupError("invalid_count", "A code given by hand is one code; leave count "
+        raise InvalidCount(message="A code given by hand is one code; leave count "
                                               "out (or give no code).", field="count")
     if request.code is not None and request.code_length is not None:
         raise CodeGroupError("invalid_code_length", "code_length is for generated codes; "
                                                     "leave it out with a code given by hand.",
                              field="code_length")
-    if not 0 <= request.max_redemptions <= MAX_REDEMPTIONS_PER_CODE:
-        raise CodeGroupError("invalid_max_redemptions",
-                             f"A code allows from 0 to {MAX_REDEMPTIONS_PER_CODE:,} "
-                             f"redemptions.", field="max_redemptions")
+    max_redemptions = clean_max_uses(request.max_redemptions)
     offer = offer_for_code(action_type=request.action_type,
                            offer=_offer_by_id(request.offer_id), user_tags=request.user_tags,
                            match_specification=request.match_specification)
-    group = groups[label]
+    group = groups[request.label]
     if group is None:
-        length = request.code_length or DEFAULT_BATCH_CODE_LENGTH
-        check_code_space(count=request.how_many, length=length, alphabet=Alphabet.HEX)
-        group = groups[label] = CodeGroup.objects.create(
-            label=label, offer=offer, code_length=length, alphabet=Alphabet.HEX,
+        length = request.code_length or request.default_code_length
+        check_code_space(count=request.how_many, length=length, alphabet=request.alphabet)
+        group = groups[request.label] = CodeGroup.objects.create(
+            label=request.label, offer=offer, code_length=length, alphabet=request.alphabet,
             uploaded=request.code is not None)
     if request.code is not None:
         texts = [clean_code(request.code)]
         if Code.objects.taken(texts):
-            raise CodeInUse("duplicate_code", "This code exists already (codes are unique "
+            raise DuplicateCode(message="This code exists already (codes are unique "
                                               "across every batch).", field="code")
     else:
         count, length = request.how_many, request.code_length or group.code_length
@@ -674,55 +630,15 @@ def _add_to_batch(label: str, request: BatchCodes,
         with transaction.atomic():
             codes = Code.objects.bulk_create([
                 Code(group=group, offer=offer, target_item_id=target, code=text,
-                     max_redemptions=request.max_redemptions, is_active=request.is_active,
+                     max_redemptions=max_redemptions, is_active=request.is_active,
                      expiration_date=request.expiration_date)
                 for text in texts])
     except IntegrityError as exc:  # a concurrent request took the same code first
-        raise CodeInUse("duplicate_code", "This code exists already.", field="code") from exc
+        raise DuplicateCode(field="code") from exc
     group.total_codes_count += len(codes)
     CodeGroup.objects.filter(pk=group.pk).update(
         total_codes_count=F("total_codes_count") + len(codes), updated_at=timezone.now())
     return codes
-
-
-@transaction.atomic
-def amend_code(code: Code, *, is_active: bool = _UNSET, remaining_redemptions: int = _UNSET,
-               expiration_date: dt.datetime | None = _UNSET, user_tags: object = _UNSET) -> Code:
-    """Change one code under its row lock (the lock redeem takes), each argument optional:
-    validity; uses left (`max_redemptions` becomes the uses so far plus `remaining`, so it
-    never falls below them); its own expiry (None clears it); and, for an add-user-tag code,
-    its tags (the code moves to the offer of those tags; codes sharing the old one keep it).
-    """
-    locked = Code.objects.select_for_update(of=("self",)).select_related("offer")\
-        .get(pk=code.pk)
-    changed = []
-    if is_active is not _UNSET:
-        locked.is_active = bool(is_active)
-        changed.append("is_active")
-    if remaining_redemptions is not _UNSET:
-        if not isinstance(remaining_redemptions, int) or isinstance(remaining_redemptions, bool) \
-                or not 0 <= remaining_redemptions <= MAX_REDEMPTIONS_PER_CODE:
-            raise CodeGroupError("invalid_remaining_redemptions",
-                                 f"Remaining redemptions must be a whole number from 0 to "
-                                 f"{MAX_REDEMPTIONS_PER_CODE:,}.",
-                                 field="remaining_redemptions")
-        locked.max_redemptions = locked.redemptions_count + remaining_redemptions
-        changed.append("max_redemptions")
-    if expiration_date is not _UNSET:
-        locked.expiration_date = expiration_date
-        changed.append("expiration_date")
-    if user_tags is not _UNSET:
-        if locked.offer.action_type != ActionType.ADD_USER_TAG:
-            raise OfferError("not_applicable",
-                             f"Only add-user-tag codes have user tags; this is an "
-                             f"{locked.offer.action_type} code.", field="user_tags")
-        locked.offer = _tag_offer(user_tags)
-        locked.target_item_id = locked.offer.single_item_id()  # none: tags grant no item
-        changed.extend(["offer", "target_item"])
-    if not changed:
-        raise CodeGroupError("nothing_to_change", "Nothing to change was given.")
-    locked.save(update_fields=[*changed, "updated_at"])
-    return locked
 
 
 @transaction.atomic
@@ -762,7 +678,7 @@ class RedemptionCheck:
 
 
 def _not_found() -> RedemptionError:
-    return RedemptionError("not_found", "There is no such code; check it and try again.")
+    return CodeNotFound()
 
 
 def _grant_for(offer: Offer, at: dt.datetime) -> Grant:
@@ -779,11 +695,9 @@ def _grant_for(offer: Offer, at: dt.datetime) -> Grant:
     tags = list(offer.user_tags or []) if action != ActionType.SESSION_LICENSE_MATCH else []
     expires_at = offer.access_expires_at(at)
     if (items or licenses) and expires_at is not None and expires_at <= at:
-        raise RedemptionError("access_ended",
-                              "The access this code grants has already ended.")
+        raise AccessEnded()
     if not (items or licenses or tags):
-        raise RedemptionError("nothing_to_grant",
-                              "This code grants nothing at the moment (no matching items).")
+        raise NothingToGrant()
     return Grant(items=items, licenses=licenses, user_tags=tags, expires_at=expires_at)
 
 
@@ -794,11 +708,10 @@ def _refuse(code: Code, user: User, at: dt.datetime) -> None:
     code's lock), so a code nobody holds needs no look-up for "already redeemed by you"."""
     if code.redemptions_count and Redemption.objects.active().filter(code=code,
                                                                      user=user).exists():
-        raise RedemptionError("already_redeemed", "This code has already been redeemed by "
-                                                  "this learner.")
-    reason = code.refusal(at)
-    if reason is not None:
-        raise RedemptionError(*reason)
+        raise AlreadyRedeemed()
+    refusal = code.refusal(at)
+    if refusal is not None:
+        raise refusal
 
 
 def _take_seats(*, licenses: list[License], user: User, redemption: Redemption | None,
@@ -822,7 +735,8 @@ def _take_seats(*, licenses: list[License], user: User, redemption: Redemption |
         return assign_seats(licenses=licenses, user=user, source=SOURCE,
                             source_ref=str(redemption.pk), at=at, ends_by=ends_by)
     except (LicenseFull, LicenseExpired) as refusal:
-        raise RedemptionError(refusal.code, refusal.message) from refusal
+        seat_error = SeatLicenseFull if isinstance(refusal, LicenseFull) else SeatLicenseExpired
+        raise seat_error(message=refusal.message) from refusal
 
 
 def _release_seats(redemption: Redemption, offer: Offer, *, reason: str) -> int:
@@ -988,9 +902,9 @@ def redeem(code_text: str, user: User, *, ip: str | None = None, transaction_id:
                 add_tags(user, grant.user_tags)
     except IntegrityError as exc:
         # The lock makes this unreachable; the constraint is the last guard all the same.
-        if "one_redemption_per_code_and_user" in str(exc):
-            raise RedemptionError("already_redeemed", "This code has already been redeemed "
-                                                      "by this learner.") from exc
+        if getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None) \
+                == "one_redemption_per_code_and_user":
+            raise AlreadyRedeemed() from exc
         raise
     return redemption
 
@@ -1002,8 +916,7 @@ def rollback(redemption: Redemption, reason: str = "", *, by: str = "") -> Redem
         code = Code.objects.select_for_update().get(pk=redemption.code_id)  # redeem's lock
         locked = Redemption.objects.select_for_update().get(pk=redemption.pk)
         if locked.rolled_back_at is not None:
-            raise RedemptionError("already_rolled_back",
-                                  "This redemption has already been rolled back.")
+            raise AlreadyRolledBack()
         now = timezone.now()
         note = reason.strip()[:300] or "Rolled back"
         locked.rolled_back_at = now

@@ -40,6 +40,7 @@ from catalog.selectors import holdings
 from core.errors import DomainError
 from licensing.selectors import with_contents
 from redemptions import selectors, services
+from redemptions.errors import AlreadyRedeemed
 
 
 class RedeemForm(forms.Form):
@@ -154,7 +155,7 @@ class RedeemPageView(View):
     @staticmethod
     def explain(exc: DomainError, code: str, user) -> str:
         """The service's words, and for "already redeemed" when (the learner's own)."""
-        if exc.code == "already_redeemed":
+        if isinstance(exc, AlreadyRedeemed):
             earlier = selectors.standing_redemption(code, user)
             if earlier is not None:
                 return format_html(

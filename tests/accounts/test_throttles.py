@@ -17,8 +17,9 @@ from accounts.throttles import (
     record_redeem_failure,
     redeem_throttle,
 )
-from core.envelopes import native_exception_handler, zype_exception_handler
 from core.errors import NotFound, RuleRefused
+from dialects.native.errors import native_exception_handler
+from dialects.zype.errors import zype_exception_handler
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,34 +4,8 @@ import pytest
 from django.db import OperationalError
 from psycopg import errors as psycopg_errors
 
-from core.envelopes import (
-    Problem,
-    problems_from_exception,
-    render_native,
-    render_thought_industries,
-    render_tizra,
-    render_zype,
-    thought_industries_exception_handler,
-)
-
-PROBLEMS = [Problem("required", "This field is required.", "label"), Problem("x", "Bad.")]
-
-
-def test_native_envelope_lists_code_message_field():
-    assert render_native(400, PROBLEMS) == {"errors": [
-        {"code": "required", "message": "This field is required.", "field": "label"},
-        {"code": "x", "message": "Bad.", "field": None},
-    ]}
-
-
-def test_thought_industries_envelope_is_a_list_of_messages():
-    assert render_thought_industries(400, PROBLEMS) == {
-        "errors": ["label: This field is required.", "Bad."]}
-
-
-def test_zype_and_tizra_envelopes_are_one_message():
-    assert render_zype(400, PROBLEMS) == {"message": "label: This field is required. Bad."}
-    assert render_tizra(400, PROBLEMS) == {"error": "label: This field is required. Bad."}
+from core.envelopes import Problem, problems_from_exception
+from dialects.thought_industries.errors import thought_industries_exception_handler
 
 
 def test_unknown_api_path_is_a_404_in_the_native_envelope(api):

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from catalog.api.v1 import CatalogItemViewSet, ClientViewSet, EntitlementViewSet
+from dialects.native.catalog import CatalogItemViewSet, ClientViewSet, EntitlementViewSet
 from tests.factories import CatalogItemFactory, EntitlementFactory
 
 pytestmark = pytest.mark.django_db

@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
+from config.urls import ENVELOPES_BY_PREFIX
 from core.envelopes import Problem, renderer_for_path
 from tests.strategies import deep_json, unstorable_text
 
@@ -103,7 +104,7 @@ def envelope_of(url: str):
     try:
         view = resolve(path).func.cls
     except Resolver404:
-        return renderer_for_path(path)
+        return renderer_for_path(ENVELOPES_BY_PREFIX, path)
     for klass in view.__mro__:  # a view may wrap its dialect's handler (Zype's codes)
         handler = klass.__dict__.get("exception_handler")
         render = getattr(getattr(handler, "__func__", handler), "render", None)

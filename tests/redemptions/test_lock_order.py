@@ -44,14 +44,11 @@ def test_deleting_a_code_locks_its_group_before_the_code():
 
 @pytest.mark.postgres
 @pytest.mark.django_db
-@pytest.mark.parametrize("retarget", [
-    lambda code, item: services.retarget_code(code, item=item),
-    lambda code, item: services.update_code(code, target_item=item),
-], ids=["retarget_code", "update_code"])
-def test_retargeting_a_code_locks_its_offer_before_the_code(retarget):
+def test_retargeting_a_code_locks_its_offer_before_the_code():
     code = standalone(CatalogItemFactory(kind=ItemKind.VIDEO))
     other = CatalogItemFactory(kind=ItemKind.VIDEO)
-    assert locked_tables(lambda: retarget(code, other)) == ["offer", "code"]
+    assert locked_tables(lambda: services.update_code(code, target_item=other)) == [
+        "offer", "code"]
 
 
 @pytest.mark.postgres
@@ -91,7 +88,7 @@ def test_codes_retargeted_while_their_offers_are_changed_never_deadlock():
         code = codes[i // 2]
         if i % 2:
             return services.update_offer(code.offer, items=[videos[16 + i // 2]])
-        return services.retarget_code(code, item=videos[8 + i // 2])
+        return services.update_code(code, target_item=videos[8 + i // 2])
 
     results, refusals = race(16, act)
     assert (len(results), refusals) == (16, [])

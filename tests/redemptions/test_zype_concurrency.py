@@ -54,7 +54,7 @@ def test_a_target_change_racing_a_redemption_grants_exactly_the_target_the_code_
     def act(i):
         if i == 0:
             return services.redeem(code.code, learner)
-        return change_or_refusal(lambda: services.retarget_code(code, item=second))
+        return change_or_refusal(lambda: services.update_code(code, target_item=second))
 
     results, refusals = race(2, act)
     assert refusals == []

@@ -8,6 +8,7 @@ import pytest
 from django.apps import apps
 
 from catalog.models import ItemKind
+from dialects.tizra import batches
 from redemptions import services
 from redemptions.errors import CodeGroupError, CodeInUse
 from redemptions.models import ActionType, Code, Offer
@@ -47,10 +48,10 @@ def test_generated_group_codes_target_the_offers_one_item():
 def test_tizra_batch_codes_applying_a_one_item_offer_target_that_item():
     item = video()
     offer = OfferFactory(items=[item])
-    codes = services.add_batch_codes([services.BatchCodes(
+    codes = batches.add_batch_codes([batches.BatchCodes(
         batch="Spring", action_type=ActionType.APPLY_OFFER, offer_id=str(offer.pk), count=3)])
     assert {c.target_item_id for c in codes} == {item.pk}
-    tagged = services.add_batch_codes([services.BatchCodes(
+    tagged = batches.add_batch_codes([batches.BatchCodes(
         batch="Tags", action_type=ActionType.ADD_USER_TAG, user_tags="vip")])
     assert tagged[0].target_item_id is None
 
@@ -150,7 +151,7 @@ def test_changing_a_codes_text_to_another_codes_text_is_a_duplicate():
 def test_retargeting_a_code_with_its_own_offer_changes_that_offer():
     first, second = video(), video()
     code = standalone(first)
-    changed = services.retarget_code(code, item=second)
+    changed = services.update_code(code, target_item=second)
     assert changed.offer_id == code.offer_id
     assert list(changed.offer.items.all()) == [second]
     assert changed.target_item_id == second.pk
@@ -160,7 +161,7 @@ def test_retargeting_one_code_of_a_group_leaves_the_group_alone():
     first, second = video(), video()
     group = CodeGroupFactory(offer=OfferFactory(items=[first], access_days=30))
     code, other = CodeFactory(group=group), CodeFactory(group=group)
-    changed = services.retarget_code(code, item=second)
+    changed = services.update_code(code, target_item=second)
     assert changed.offer_id != group.offer_id
     assert (list(changed.offer.items.all()), changed.offer.access_days) == ([second], 30)
     assert changed.target_item_id == second.pk
@@ -174,7 +175,7 @@ def test_a_redeemed_code_cannot_be_retargeted_and_nothing_changes():
     code = standalone(first)
     services.redeem(code.code, UserFactory())
     with pytest.raises(CodeInUse) as exc:
-        services.retarget_code(code, item=second)
+        services.update_code(code, target_item=second)
     assert exc.value.code == "code_redeemed"
     code.refresh_from_db()
     assert code.target_item_id == first.pk

@@ -1,0 +1,124 @@
+"""Zype's envelope (`{"message": "..."}`, every problem in one sentence) and its table of
+refusals: the domain's words, with Zype's statuses where they differ."""
+
+from accounts.errors import (
+    AccountsError,
+    EmailTaken,
+    GroupNotFound,
+    GroupPathAmbiguous,
+    GroupPathInvalid,
+    LearnerNotFound,
+    LearnerRequired,
+    NotYourself,
+    TooManyAttempts,
+)
+from catalog.errors import (
+    CatalogError,
+    EndNotLater,
+    EntitlementError,
+    EntitlementRevoked,
+    IncludesCycle,
+    ItemInUse,
+)
+from core.envelopes import Problem, Refusals, Wording, make_exception_handler, message_with_field
+from core.errors import (
+    BodyTooDeep,
+    BodyTooLarge,
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    RuleRefused,
+    TooManyFields,
+    UnstorableText,
+)
+from coupons.errors import (
+    CouponConflict,
+    CouponError,
+    CouponInvalid,
+    CouponNotAllowed,
+    CouponNotFound,
+    CouponRefused,
+    UsageNotFound,
+)
+from licensing.errors import (
+    AlreadySeated,
+    ClientChangeRefused,
+    LicenseCycle,
+    LicenseExpired,
+    LicenseFull,
+    LicenseInUse,
+    LicensingError,
+    ParentOfAnotherClient,
+    SeatEndNotLater,
+    SeatRevoked,
+    SeatsLimitBelowUse,
+)
+from redemptions.errors import (
+    AccessEnded,
+    AccessTermsExclusive,
+    AlreadyRedeemed,
+    AlreadyRolledBack,
+    CodeExpired,
+    CodeGroupError,
+    CodeInactive,
+    CodeInUse,
+    CodeNotFound,
+    CodeNotStarted,
+    CodeRedeemed,
+    CodeUsedUp,
+    DuplicateCode,
+    GenerationRequestSpent,
+    InvalidCodeText,
+    InvalidCount,
+    InvalidMaxUses,
+    InvalidRemainingUses,
+    NothingToGrant,
+    OfferError,
+    RedemptionError,
+    SeatLicenseExpired,
+    SeatLicenseFull,
+    TooManyCodes,
+)
+
+UNPROCESSABLE = Wording(status=422)
+REFUSALS = Refusals(
+    same=[
+        # core
+        DomainError, InvalidInput, NotFound, Conflict, RuleRefused, NotAllowed,
+        BodyTooDeep, BodyTooLarge, TooManyFields, UnstorableText,
+        # accounts
+        AccountsError, GroupPathInvalid, GroupNotFound, GroupPathAmbiguous, EmailTaken,
+        TooManyAttempts,
+        LearnerRequired, LearnerNotFound, NotYourself,
+        # catalog
+        CatalogError, IncludesCycle, EntitlementError, ItemInUse,
+        EndNotLater, EntitlementRevoked,
+        # licensing
+        LicensingError, LicenseFull, AlreadySeated, LicenseExpired, LicenseCycle,
+        ParentOfAnotherClient, SeatsLimitBelowUse, LicenseInUse, ClientChangeRefused,
+        SeatEndNotLater, SeatRevoked,
+        # coupons
+        CouponError, CouponInvalid, CouponNotFound, UsageNotFound, CouponRefused, CouponConflict,
+        CouponNotAllowed,
+        # redemptions
+        RedemptionError, CodeNotFound, CodeInactive, CodeNotStarted, CodeExpired, CodeUsedUp,
+        AlreadyRedeemed, AccessEnded, NothingToGrant, SeatLicenseFull, SeatLicenseExpired,
+        AlreadyRolledBack, CodeGroupError, InvalidMaxUses, InvalidRemainingUses, CodeInUse,
+        OfferError, AccessTermsExclusive,
+        GenerationRequestSpent,
+    ],
+    own={
+        # Zype answers these as its validation errors (422) where others say 400/409
+        DuplicateCode: UNPROCESSABLE, InvalidCodeText: UNPROCESSABLE,
+        CodeRedeemed: UNPROCESSABLE, TooManyCodes: UNPROCESSABLE, InvalidCount: UNPROCESSABLE,
+    },
+)
+
+
+def render_zype(status: int, problems: list[Problem]) -> dict:
+    return {"message": " ".join(message_with_field(p) for p in problems)}
+
+
+zype_exception_handler = make_exception_handler(render_zype, REFUSALS)
