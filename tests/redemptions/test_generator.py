@@ -60,11 +60,6 @@ def test_random_codes_have_the_length_asked():
     assert all(len(code) == 9 and code.isdigit() for code in made)
 
 
-def test_hex_codes_are_shown_in_lower_case():
-    assert Alphabet("hex").display("08AB33") == "08ab33"
-    assert Alphabet("unambiguous").display("RQMJ") == "RQMJ"
-
-
 def test_a_code_space_too_small_is_refused_with_the_numbers():
     with pytest.raises(CodeGroupError) as exc:
         check_code_space(count=100, length=4, alphabet=Alphabet.DIGITS)
