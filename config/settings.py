@@ -198,6 +198,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"EventKindEnum": "events.models.EventKind",
+                            "ItemKindEnum": "catalog.models.ItemKind"},
 }
 
 OAUTH2_PROVIDER = {
