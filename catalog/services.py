@@ -169,12 +169,13 @@ def grant_entitlement(
     if expires_at is not None and expires_at <= starts_at:
         raise EntitlementError("expires_before_start",
                                "The access would end before it starts.", field="expires_at")
-    entitlement = Entitlement.objects.create(
-        user=user, item=item, starts_at=starts_at, expires_at=expires_at, source=source,
-        source_ref=str(source_ref or ""), preview_only=preview_only, granted_by=granted_by,
-    )
-    record_event(EventKind.ENTITLEMENT_GRANTED, entitlement, user=user,
-                 data=payloads.entitlement(entitlement))
+    with transaction.atomic(savepoint=False):  # the grant and its event commit together
+        entitlement = Entitlement.objects.create(
+            user=user, item=item, starts_at=starts_at, expires_at=expires_at, source=source,
+            source_ref=str(source_ref or ""), preview_only=preview_only, granted_by=granted_by,
+        )
+        record_event(EventKind.ENTITLEMENT_GRANTED, entitlement, user=user,
+                     data=payloads.entitlement(entitlement))
     return entitlement
 
 
