@@ -7,11 +7,11 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
+from bench.webhooks import free_port
 from events import services
 from events.errors import WebhookUrlPrivate
 from events.models import Delivery, DeliveryStatus
 from redemptions import services as redemptions
-from tests.events.conftest import free_port
 from tests.events.factories import WebhookEndpointFactory
 from tests.factories import UserFactory
 from tests.redemptions.factories import CodeFactory
