@@ -13,7 +13,8 @@ from rest_framework.routers import SimpleRouter
 from accounts import views as accounts_views
 from catalog import views as catalog_views
 from core.views import error_handlers
-from coupons.api import edubrite
+from dialects.edubrite import views as edubrite
+from dialects.edubrite.errors import render_edubrite
 from dialects.native import accounts as accounts_v1
 from dialects.native import catalog as catalog_v1
 from dialects.native import coupons as coupons_v1
@@ -98,6 +99,9 @@ edubrite_paths = [
     path("couponService.do", edubrite.CouponServiceView.as_view(),
          name="edubrite-coupon-service"),
     path("eventService.do", edubrite.EventServiceView.as_view(), name="edubrite-event-service"),
+    path("connect.do", edubrite.ConnectView.as_view(), name="edubrite-connect"),
+    path("home.do", edubrite.ConnectView.as_view(), name="edubrite-home"),
+    re_path(r"^(?P<service>[^/]+\.do)$", edubrite.UnknownServiceView.as_view()),
 ]
 
 
@@ -128,7 +132,6 @@ urlpatterns = [
          name="ti-client-licenses"),
     path("", include(edubrite_paths)),
     path("oltpublish/site/", include(edubrite_paths)),
-    path("oltpublish/site/connect.do", edubrite.ConnectView.as_view(), name="edubrite-connect"),
     path("incoming/v2/", include(thought_industries)),
     # Learner web (templates/): landing, account pages, what I hold.
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
@@ -145,9 +148,9 @@ urlpatterns = [
 # Which envelope a request outside DRF (an unmatched URL, a crash) is answered in, by path:
 # the first prefix that matches wins.
 ENVELOPES_BY_PREFIX = [
-    ("/couponService.do", edubrite.render_edubrite),
-    ("/eventService.do", edubrite.render_edubrite),
-    ("/oltpublish/", edubrite.render_edubrite),
+    ("/couponService.do", render_edubrite),
+    ("/eventService.do", render_edubrite),
+    ("/oltpublish/", render_edubrite),
     ("/api/", render_native),
     ("/incoming/", render_thought_industries),
     ("/redemption_codes", render_zype),

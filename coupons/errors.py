@@ -1,5 +1,5 @@
 """Refusals of the coupon rules. Each carries a stable code; dialects choose the wording on
-the wire (EduBrite maps the codes to its 4-digit message codes in `coupons.api.edubrite`)."""
+the wire (EduBrite maps the codes to its 4-digit message codes in `dialects.edubrite`)."""
 
 from core.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound, RuleRefused
 

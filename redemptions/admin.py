@@ -34,6 +34,7 @@ from redemptions import selectors, services
 from redemptions.codes import Alphabet, check_code_space, default_length, normalize_code
 from redemptions.exports import codes_csv_response
 from redemptions.models import GENERATOR_BATCH, Code, CodeGroup, Offer, Redemption
+from redemptions.validators import clean_match_specification, clean_max_uses, clean_user_tags
 
 ADMIN_MAX_CODES = 100_000
 
@@ -51,8 +52,8 @@ class OfferForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         try:
-            data["user_tags"] = services.clean_user_tags(data.get("user_tags") or [])
-            data["match_specification"] = services.clean_match_specification(
+            data["user_tags"] = clean_user_tags(data.get("user_tags") or [])
+            data["match_specification"] = clean_match_specification(
                 data.get("match_specification"))
             services.check_offer_terms(services.OfferTerms(
                 name=data.get("name") or "", action_type=data.get("action_type") or "",
@@ -145,9 +146,10 @@ class CodeGroupAddForm(forms.ModelForm):
             data["offer_terms"] = services.OfferTerms(
                 name=data.get("label") or "Codes", items=items,
                 access_days=data.get("access_days"))
-        if (data.get("redemptions_per_code") or 0) < 1:
-            self.add_error("redemptions_per_code", "Each code must allow at least one "
-                                                   "redemption.")
+        try:
+            clean_max_uses(data.get("redemptions_per_code"), field="redemptions_per_code")
+        except DomainError as exc:
+            self.add_error("redemptions_per_code", exc.message)
         count, alphabet = data.get("count"), data.get("alphabet") or Alphabet.UNAMBIGUOUS
         if count:
             data["code_length"] = data.get("code_length") or default_length(count, alphabet)
@@ -331,11 +333,11 @@ class CodeForm(forms.ModelForm):
                   "transaction_id"]
 
     def clean_max_redemptions(self):
-        value = self.cleaned_data["max_redemptions"]
-        if self.instance.pk and value < max(self.instance.redemptions_count, 1):
-            raise ValidationError(f"This code has been used {self.instance.redemptions_count} "
-                                  f"time(s); it cannot allow fewer.")
-        return value
+        try:
+            return clean_max_uses(self.cleaned_data["max_redemptions"],
+                                  used=self.instance.redemptions_count if self.instance.pk else 0)
+        except DomainError as exc:
+            raise ValidationError(exc.message) from exc
 
 
 class CodeSearchMixin:

@@ -99,6 +99,17 @@ class TooManyCodes(CodeGroupError):
     default_code = "too_many_codes"
 
 
+class InvalidMaxUses(CodeGroupError):
+    """Uses a code may allow: a whole number from 0 (used up from the start) to the cap,
+    never fewer than it has had."""
+
+    default_code = "invalid_max_redemptions"
+
+
+class InvalidRemainingUses(CodeGroupError):
+    default_code = "invalid_remaining_redemptions"
+
+
 class CodeInUse(DomainError):
     """Deleting or rewriting what holds redemption history (409)."""
 

@@ -150,10 +150,9 @@ class CodeGroupManager(models.Manager.from_queryset(CodeGroupQuerySet)):
         """
         _check_count(count, max_count)
         check_code_space(count=count, length=code_length, alphabet=alphabet)
-        if redemptions_per_code < 1:
-            raise CodeGroupError("invalid_redemptions_per_code",
-                                 "Each code must allow at least one redemption.",
-                                 field="redemptions_per_code")
+        from redemptions.validators import clean_max_uses  # validators read this module
+
+        clean_max_uses(redemptions_per_code, field="redemptions_per_code")
         group = self.create(
             label=label, offer=offer, client=client, code_length=code_length,
             alphabet=alphabet, total_codes_count=count,

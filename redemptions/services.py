@@ -65,14 +65,18 @@ from redemptions.models import (
     Offer,
     Redemption,
     _check_count,
-    empty_match_specification,
 )
 from redemptions.selectors import items_matching
+from redemptions.validators import (
+    clean_match_specification,
+    clean_max_uses,
+    clean_remaining_uses,
+    clean_user_tags,
+)
 
 SOURCE = EntitlementSource.REDEMPTION
 MAX_ACCESS_DAYS = 36_500  # a hundred years; beyond that, leave the end open
 SINGLE_CODE_LENGTH = 12  # a generated stand-alone code (Zype's create without `code`)
-_MATCH_KEYS = ("all", "any", "excluded")
 
 
 # --- offers -----------------------------------------------------------------------------------
@@ -90,38 +94,6 @@ class OfferTerms:
     user_tags: Sequence[str] = ()
     match_specification: dict | None = None
     based_on: Offer | None = None  # whose terms these copy (a Tizra code's own action)
-
-
-def clean_user_tags(tags: object) -> list[str]:
-    if not isinstance(tags, list | tuple):
-        raise OfferError("invalid_user_tags", "user_tags must be a list of strings.",
-                         field="user_tags")
-    cleaned = []
-    for tag in tags:
-        if not isinstance(tag, str) or len(tag.strip()) > 100:
-            raise OfferError("invalid_user_tags",
-                             "Each user tag must be a string of at most 100 characters.",
-                             field="user_tags")
-        if tag.strip() and tag.strip() not in cleaned:
-            cleaned.append(tag.strip())
-    return cleaned
-
-
-def clean_match_specification(value: object) -> dict:
-    if value in (None, ""):
-        return empty_match_specification()
-    message = ('match_specification must be {"all": [...], "any": [...], "excluded": [...]}, '
-               'each a list of title patterns (strings).')
-    if not isinstance(value, dict) or set(value) - set(_MATCH_KEYS):
-        raise OfferError("invalid_match_specification", message, field="match_specification")
-    spec = empty_match_specification()
-    for key in _MATCH_KEYS:
-        patterns = value.get(key) or []
-        if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
-            raise OfferError("invalid_match_specification", message,
-                             field="match_specification")
-        spec[key] = [p for p in patterns if p.strip()]
-    return spec
 
 
 def check_offer_terms(terms: OfferTerms) -> None:
@@ -238,10 +210,7 @@ def create_code(
                              field="offer")
     if max_redemptions is None:
         max_redemptions = group.redemptions_per_code if group else 1
-    if max_redemptions < 1:
-        raise CodeGroupError("invalid_max_redemptions",
-                             "A code must allow at least one redemption.",
-                             field="max_redemptions")
+    max_redemptions = clean_max_uses(max_redemptions)
     if code is not None:
         text = clean_code(code)
     else:
@@ -303,23 +272,12 @@ def update_code(code: Code, /, **changes: object) -> Code:
         raise ValueError(f"update_code cannot change {', '.join(sorted(unknown))}")
     locked = _lock_offer_then_code(code) if "target_item" in changes \
         else Code.objects.select_for_update().get(pk=code.pk)
-    if "remaining_uses" in changes:
-        remaining = changes.pop("remaining_uses")
-        if not isinstance(remaining, int) or isinstance(remaining, bool) \
-                or not 0 <= remaining <= MAX_REDEMPTIONS_PER_CODE:
-            raise CodeGroupError("invalid_remaining_redemptions",
-                                 f"Remaining redemptions must be a whole number from 0 to "
-                                 f"{MAX_REDEMPTIONS_PER_CODE:,}.",
-                                 field="remaining_redemptions")
-        locked.max_redemptions = locked.redemptions_count + remaining
-        changes["max_redemptions"] = locked.max_redemptions
-    elif changes.get("max_redemptions") is not None \
-            and int(changes["max_redemptions"]) < max(locked.redemptions_count, 1):
-        raise CodeGroupError(
-            "invalid_max_redemptions",
-            f"max_redemptions cannot go below {max(locked.redemptions_count, 1)} "
-            f"(the code has been used {locked.redemptions_count} time(s)).",
-            field="max_redemptions")
+    if "remaining_uses" in changes:  # worked out under the lock: the uses counted now
+        changes["max_redemptions"] = locked.redemptions_count \
+            + clean_remaining_uses(changes.pop("remaining_uses"))
+    elif changes.get("max_redemptions") is not None:
+        changes["max_redemptions"] = clean_max_uses(changes["max_redemptions"],
+                                                    used=locked.redemptions_count)
     if "user_tags" in changes:
         tags = changes.pop("user_tags")
         if locked.offer.action_type != ActionType.ADD_USER_TAG:
@@ -452,7 +410,6 @@ def _delete_unredeemed_group(group: CodeGroup) -> int:
 
 # --- codes that say what redeeming does (their own action), added to groups by label ---------
 
-MAX_REDEMPTIONS_PER_CODE = 1_000_000_000  # fits the column with room for the uses so far
 _UNSET: Any = object()
 
 
@@ -621,10 +578,7 @@ def _add_to_group(request: NewCodes, groups: dict[str, CodeGroup | None]) -> lis
         raise CodeGroupError("invalid_code_length", "code_length is for generated codes; "
                                                     "leave it out with a code given by hand.",
                              field="code_length")
-    if not 0 <= request.max_redemptions <= MAX_REDEMPTIONS_PER_CODE:
-        raise CodeGroupError("invalid_max_redemptions",
-                             f"A code allows from 0 to {MAX_REDEMPTIONS_PER_CODE:,} "
-                             f"redemptions.", field="max_redemptions")
+    max_redemptions = clean_max_uses(request.max_redemptions)
     offer = offer_for_code(action_type=request.action_type,
                            offer=_offer_by_id(request.offer_id), user_tags=request.user_tags,
                            match_specification=request.match_specification)
@@ -652,7 +606,7 @@ def _add_to_group(request: NewCodes, groups: dict[str, CodeGroup | None]) -> lis
         with transaction.atomic():
             codes = Code.objects.bulk_create([
                 Code(group=group, offer=offer, target_item_id=target, code=text,
-                     max_redemptions=request.max_redemptions, is_active=request.is_active,
+                     max_redemptions=max_redemptions, is_active=request.is_active,
                      expiration_date=request.expiration_date)
                 for text in texts])
     except IntegrityError as exc:  # a concurrent request took the same code first

@@ -4,11 +4,6 @@ Each dialect's `base.py` subclasses `DialectMixin` with its credentials, envelop
 pagination; its views stay thin (parse, call a service, render).
 """
 
-from rest_framework import authentication
-
-from accounts.authentication import AuthCodeAuthentication
-from accounts.permissions import IsApiClientOrStaff
-
 
 class DialectMixin:
     """Picks the dialect's exception handler (DRF asks the view for it); a view that names
@@ -18,10 +13,3 @@ class DialectMixin:
 
     def get_exception_handler(self):
         return self.exception_handler or super().get_exception_handler()
-
-
-class EduBriteView(DialectMixin):
-    """EduBrite's `authCode`; the connect.do session handshake is added by the coupons app."""
-
-    authentication_classes = [AuthCodeAuthentication, authentication.SessionAuthentication]
-    permission_classes = [IsApiClientOrStaff]

@@ -9,7 +9,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import User
-from accounts.permissions import IsApiClientStaffOrLearner, is_learner
+from accounts.permissions import IsApiClientStaffOrLearner
+from accounts.validators import acting_for
 from catalog import services
 from catalog.access import has_access
 from catalog.models import CatalogItem, Client, Entitlement, ItemKind
@@ -209,17 +210,5 @@ class AccessView(NativeAPIView):
         return Response(has_access(user, item).as_dict(), status=status.HTTP_200_OK)
 
     def _learner(self, request) -> User:
-        ref = request.query_params.get("user", "").strip()
-        if is_learner(request.user) and not request.user.is_staff:
-            if ref and ref.lower() not in (str(request.user.pk), request.user.email.lower()):
-                raise NotFound("user_not_found", "A learner may only ask about themselves.",
-                               field="user")
-            return request.user
-        if not ref:
-            raise InvalidInput("required", "Name the learner: user=<id or email>.",
-                               field="user")
-        try:
-            return User.objects.by_id_or_email(ref)
-        except User.DoesNotExist:
-            raise NotFound("user_not_found", f"No learner {ref!r}.", field="user") from None
+        return acting_for(request.user, request.query_params.get("user") or None)
 

@@ -18,11 +18,12 @@ from rest_framework.response import Response
 
 from accounts.errors import AccountsError
 from accounts.models import User
-from accounts.permissions import IsApiClientStaffOrLearner, is_api_client, is_staff_user
+from accounts.permissions import IsApiClientStaffOrLearner
 from accounts.selectors import resolve_group_path
 from accounts.throttles import redeem_guard
+from accounts.validators import acting_for
 from catalog.models import CatalogItem
-from core.errors import InvalidInput, NotAllowed, NotFound
+from core.errors import InvalidInput, NotFound
 from core.filters import ZypeFilters, is_uuid
 from coupons import services
 from coupons.errors import CouponNotFound
@@ -107,8 +108,9 @@ class CouponSerializer(serializers.ModelSerializer):
 
 class CouponUseSerializer(serializers.Serializer):
     item = ItemRefField(help_text="The item's id or external_id.")
-    user = LearnerField(required=False, help_text="The learner's id or email (API keys and "
-                                                  "staff; a learner's token is themselves).")
+    user = serializers.CharField(required=False, help_text="The learner's id or email (API "
+                                                           "keys and staff; a learner's token "
+                                                           "is themselves).")
 
 
 class QuoteSerializer(serializers.Serializer):
@@ -188,16 +190,7 @@ class CouponViewSet(LearnerActionsMixin, NativeView, viewsets.ModelViewSet):
         (a coupon code is guessed like any code)."""
         body = CouponUseSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        named = body.validated_data.get("user")
-        if is_api_client(request.user):
-            if named is None:
-                raise InvalidInput("required", "Name the learner: user=<id or email>.",
-                                   field="user")
-            user = named
-        elif named is not None and named != request.user and not is_staff_user(request.user):
-            raise NotAllowed(message="A learner may only use coupons for themselves.")
-        else:
-            user = named or request.user
+        user = acting_for(request.user, body.validated_data.get("user"))
         return user, body.validated_data["item"]
 
     @extend_schema(request=CouponUseSerializer,

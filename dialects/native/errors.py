@@ -1,7 +1,15 @@
 """The native envelope (`{"errors": [{"code", "message", "field"}]}`) and its table of
 refusals: the domain's own codes, statuses and words, every one."""
 
-from accounts.errors import AccountsError, GroupNotFound, GroupPathAmbiguous, GroupPathInvalid
+from accounts.errors import (
+    AccountsError,
+    GroupNotFound,
+    GroupPathAmbiguous,
+    GroupPathInvalid,
+    LearnerNotFound,
+    LearnerRequired,
+    NotYourself,
+)
 from accounts.services import EmailTaken
 from accounts.throttles import TooManyAttempts
 from catalog.errors import CatalogError, EntitlementError, IncludesCycle, ItemInUse
@@ -49,6 +57,8 @@ from redemptions.errors import (
     DuplicateCode,
     InvalidCodeText,
     InvalidCount,
+    InvalidMaxUses,
+    InvalidRemainingUses,
     NothingToGrant,
     OfferError,
     RedemptionError,
@@ -64,6 +74,7 @@ REFUSALS = Refusals(
         # accounts
         AccountsError, GroupPathInvalid, GroupNotFound, GroupPathAmbiguous, EmailTaken,
         TooManyAttempts,
+        LearnerRequired, LearnerNotFound, NotYourself,
         # catalog
         CatalogError, IncludesCycle, EntitlementError, ItemInUse,
         # licensing
@@ -79,6 +90,7 @@ REFUSALS = Refusals(
         AlreadyRedeemed, AccessEnded, NothingToGrant, SeatLicenseFull, SeatLicenseExpired,
         AlreadyRolledBack, CodeGroupError, InvalidCodeText, InvalidCount, TooManyCodes, CodeInUse,
         DuplicateCode, CodeRedeemed, OfferError, AccessTermsExclusive,
+        InvalidMaxUses, InvalidRemainingUses,
     ],
 )
 

@@ -18,15 +18,15 @@ from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from accounts.permissions import IsApiClientStaffOrLearner, is_api_client, is_staff_user
+from accounts.permissions import IsApiClientStaffOrLearner
 from accounts.throttles import client_ip, redeem_guard
+from accounts.validators import acting_for
 from catalog.models import CatalogItem, Entitlement
-from core.errors import InvalidInput, NotAllowed
+from core.errors import InvalidInput
 from core.filters import StrictBooleanFilter, ZypeFilters
 from dialects.common.csv import CodeCsvExportMixin, CSVRenderer
 from dialects.common.filters import CodeTextFilter
 from dialects.native.base import NativeAPIView, NativeView
-from dialects.native.fields import LearnerField
 from licensing.models import License, Seat
 from redemptions import selectors, services
 from redemptions.codes import Alphabet, default_length
@@ -125,7 +125,7 @@ class CodeSerializer(serializers.ModelSerializer):
                                                help_text="Defaults to the group's offer.")
     group = serializers.PrimaryKeyRelatedField(queryset=CodeGroup.objects.all(),
                                                required=False, allow_null=True)
-    max_redemptions = serializers.IntegerField(required=False, min_value=1)
+    max_redemptions = serializers.IntegerField(required=False, min_value=0)
     remaining_redemptions = serializers.IntegerField(read_only=True)
     effective_expiration = serializers.DateTimeField(read_only=True, allow_null=True)
     is_expired = serializers.SerializerMethodField()
@@ -380,8 +380,8 @@ class RedemptionViewSet(NativeView, mixins.ListModelMixin, mixins.RetrieveModelM
 class RedeemSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=200, help_text="Any case; dashes and spaces are "
                                                           "ignored.")
-    user = LearnerField(required=False, help_text="The learner (id or email) when an API key "
-                                                  "redeems on their behalf.")
+    user = serializers.CharField(required=False, help_text="The learner (id or email) when an "
+                                                           "API key redeems on their behalf.")
     transaction_id = serializers.CharField(required=False, allow_blank=True, max_length=100,
                                            default="")
 
@@ -390,19 +390,9 @@ class RedeemingView(NativeAPIView):
     permission_classes = [IsApiClientStaffOrLearner]
 
     def learner(self, data: dict):
-        """On whose behalf: a learner's own token is for themselves; an API key names
-        `user`; staff may name one (else themselves)."""
-        named = data.get("user")
-        caller = self.request.user
-        if is_api_client(caller):
-            if named is None:
-                raise InvalidInput("required", "Name the learner: user=<id or email>.",
-                                   field="user")
-            return named
-        if named is not None and named.pk != caller.pk and not is_staff_user(caller):
-            raise NotAllowed("not_yourself", "A learner may only redeem for themselves.",
-                             field="user")
-        return named or caller
+        """On whose behalf (`accounts.validators.acting_for`): a learner's own token is for
+        themselves; an API key names `user`; staff may name one (else themselves)."""
+        return acting_for(self.request.user, data.get("user"))
 
 
 class CheckRefusalSerializer(serializers.Serializer):

@@ -2,7 +2,15 @@
 refusals, for codes and licenses alike: TI's camelCase field names, and the seed's words where
 it has its own."""
 
-from accounts.errors import AccountsError, GroupNotFound, GroupPathAmbiguous, GroupPathInvalid
+from accounts.errors import (
+    AccountsError,
+    GroupNotFound,
+    GroupPathAmbiguous,
+    GroupPathInvalid,
+    LearnerNotFound,
+    LearnerRequired,
+    NotYourself,
+)
 from accounts.services import EmailTaken
 from accounts.throttles import TooManyAttempts
 from catalog.errors import CatalogError, EntitlementError, IncludesCycle, ItemInUse
@@ -50,6 +58,8 @@ from redemptions.errors import (
     DuplicateCode,
     InvalidCodeText,
     InvalidCount,
+    InvalidMaxUses,
+    InvalidRemainingUses,
     NothingToGrant,
     OfferError,
     RedemptionError,
@@ -69,6 +79,7 @@ REFUSALS = Refusals(
         # accounts
         AccountsError, GroupPathInvalid, GroupNotFound, GroupPathAmbiguous, EmailTaken,
         TooManyAttempts,
+        LearnerRequired, LearnerNotFound, NotYourself,
         # catalog
         CatalogError, IncludesCycle, EntitlementError, ItemInUse,
         # licensing
@@ -84,6 +95,7 @@ REFUSALS = Refusals(
         AlreadyRedeemed, AccessEnded, NothingToGrant, SeatLicenseFull, SeatLicenseExpired,
         AlreadyRolledBack, CodeGroupError, InvalidCodeText, InvalidCount, CodeInUse,
         DuplicateCode, CodeRedeemed, OfferError,
+        InvalidMaxUses, InvalidRemainingUses,
     ],
     own={
         # the seed's own words for these

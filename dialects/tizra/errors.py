@@ -2,7 +2,15 @@
 refusals: the domain's statuses and words, in Tizra's field names (kebab-case), a refusal
 about one code object of an array naming its place (`[2].batch`)."""
 
-from accounts.errors import AccountsError, GroupNotFound, GroupPathAmbiguous, GroupPathInvalid
+from accounts.errors import (
+    AccountsError,
+    GroupNotFound,
+    GroupPathAmbiguous,
+    GroupPathInvalid,
+    LearnerNotFound,
+    LearnerRequired,
+    NotYourself,
+)
 from accounts.services import EmailTaken
 from accounts.throttles import TooManyAttempts
 from catalog.errors import CatalogError, EntitlementError, IncludesCycle, ItemInUse
@@ -50,6 +58,8 @@ from redemptions.errors import (
     DuplicateCode,
     InvalidCodeText,
     InvalidCount,
+    InvalidMaxUses,
+    InvalidRemainingUses,
     NothingToGrant,
     OfferError,
     RedemptionError,
@@ -95,6 +105,7 @@ REFUSALS = TizraRefusals(
         # accounts
         AccountsError, GroupPathInvalid, GroupNotFound, GroupPathAmbiguous, EmailTaken,
         TooManyAttempts,
+        LearnerRequired, LearnerNotFound, NotYourself,
         # catalog
         CatalogError, IncludesCycle, EntitlementError, ItemInUse,
         # licensing
@@ -110,6 +121,7 @@ REFUSALS = TizraRefusals(
         AlreadyRedeemed, AccessEnded, NothingToGrant, SeatLicenseFull, SeatLicenseExpired,
         AlreadyRolledBack, CodeGroupError, InvalidCodeText, InvalidCount, TooManyCodes, CodeInUse,
         DuplicateCode, CodeRedeemed, OfferError, AccessTermsExclusive,
+        InvalidMaxUses, InvalidRemainingUses,
     ],
     fields=TIZRA_FIELDS,
 )

@@ -1,7 +1,15 @@
 """Zype's envelope (`{"message": "..."}`, every problem in one sentence) and its table of
 refusals: the domain's words, with Zype's statuses where they differ."""
 
-from accounts.errors import AccountsError, GroupNotFound, GroupPathAmbiguous, GroupPathInvalid
+from accounts.errors import (
+    AccountsError,
+    GroupNotFound,
+    GroupPathAmbiguous,
+    GroupPathInvalid,
+    LearnerNotFound,
+    LearnerRequired,
+    NotYourself,
+)
 from accounts.services import EmailTaken
 from accounts.throttles import TooManyAttempts
 from catalog.errors import CatalogError, EntitlementError, IncludesCycle, ItemInUse
@@ -49,6 +57,8 @@ from redemptions.errors import (
     DuplicateCode,
     InvalidCodeText,
     InvalidCount,
+    InvalidMaxUses,
+    InvalidRemainingUses,
     NothingToGrant,
     OfferError,
     RedemptionError,
@@ -65,6 +75,7 @@ REFUSALS = Refusals(
         # accounts
         AccountsError, GroupPathInvalid, GroupNotFound, GroupPathAmbiguous, EmailTaken,
         TooManyAttempts,
+        LearnerRequired, LearnerNotFound, NotYourself,
         # catalog
         CatalogError, IncludesCycle, EntitlementError, ItemInUse,
         # licensing
@@ -78,7 +89,8 @@ REFUSALS = Refusals(
         # redemptions
         RedemptionError, CodeNotFound, CodeInactive, CodeNotStarted, CodeExpired, CodeUsedUp,
         AlreadyRedeemed, AccessEnded, NothingToGrant, SeatLicenseFull, SeatLicenseExpired,
-        AlreadyRolledBack, CodeGroupError, CodeInUse, OfferError, AccessTermsExclusive,
+        AlreadyRolledBack, CodeGroupError, InvalidMaxUses, InvalidRemainingUses, CodeInUse,
+        OfferError, AccessTermsExclusive,
     ],
     own={
         # Zype answers these as its validation errors (422) where others say 400/409

@@ -42,7 +42,8 @@ def test_a_learner_token_cannot_ask_about_someone_else(oauth_app, learner):
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
     response = client.get("/api/v1/access", {"item": str(other.pk),
                                               "user": "someone@example.com"})
-    assert response.status_code == 404
+    assert response.status_code == 403  # as on redeem and coupons: not_yourself, no look-up
+    assert response.json()["errors"][0]["code"] == "not_yourself"
 
 
 def test_a_learner_token_is_not_an_api_key(oauth_app, learner):

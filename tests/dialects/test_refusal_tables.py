@@ -11,7 +11,8 @@ from core.errors import DomainError
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ["core", "accounts", "events", "catalog", "licensing", "redemptions", "coupons"]
-DIALECTS = ["native", "thought_industries", "zype", "tizra"]
+DIALECTS = sorted(p.name for p in (ROOT / "dialects").iterdir()  # a new one is checked too
+                  if (p / "__init__.py").exists() and p.name != "common")
 
 
 def _every_domain_error() -> set[type[DomainError]]:
@@ -25,6 +26,10 @@ def _every_domain_error() -> set[type[DomainError]]:
         found.add(klass)
         todo.extend(klass.__subclasses__())
     return {k for k in found if k.__module__.split(".")[0] in APPS}
+
+
+def test_every_wire_language_is_checked():
+    assert DIALECTS == ["edubrite", "native", "thought_industries", "tizra", "zype"]
 
 
 def test_the_walk_finds_the_refusals_of_every_app():

@@ -18,7 +18,7 @@ from redemptions.codes import (
 )
 from redemptions.errors import CodeGroupError
 from redemptions.models import Code, CodeGroup
-from tests.redemptions.factories import CodeFactory, OfferFactory
+from tests.redemptions.factories import CodeFactory, CodeGroupFactory, OfferFactory
 
 
 @pytest.mark.parametrize("typed", ["rqmj-qjb5", " RQMJ QJB5 ", "rqmj–qjb5", "Rq-Mj_qJ b5\n"])
@@ -58,6 +58,14 @@ def test_every_character_of_the_alphabet_is_drawn():
 def test_random_codes_have_the_length_asked():
     made = random_codes(100, 9, Alphabet.DIGITS)
     assert all(len(code) == 9 and code.isdigit() for code in made)
+
+
+@pytest.mark.django_db
+def test_hex_codes_are_shown_in_lower_case():
+    hex_code = CodeFactory(group=CodeGroupFactory(alphabet=Alphabet.HEX), code="08AB33")
+    other = CodeFactory(group=CodeGroupFactory(alphabet=Alphabet.UNAMBIGUOUS), code="RQMJ")
+    assert hex_code.display_code() == "08ab33"
+    assert other.display_code() == "RQMJ"
 
 
 def test_a_code_space_too_small_is_refused_with_the_numbers():

@@ -209,6 +209,14 @@ def test_max_redemptions_cannot_go_below_the_uses(api):
     assert errors(response) == [("invalid_max_redemptions", "max_redemptions")]
 
 
+def test_a_never_used_code_may_be_set_to_no_uses_as_tizra_may(api):
+    code = CodeFactory(max_redemptions=3)
+    response = api.patch(f"/api/v1/codes/{code.pk}", {"max_redemptions": 0}, format="json")
+    assert response.status_code == 200
+    code.refresh_from_db()
+    assert code.max_redemptions == 0
+
+
 def test_deactivating_a_code_makes_it_refused(api, learner):
     code = CodeFactory()
     assert api.patch(f"/api/v1/codes/{code.pk}", {"is_active": False},
@@ -253,11 +261,18 @@ def test_an_api_key_must_name_the_learner(api):
     assert errors(response) == [("required", "user")]
 
 
-def test_an_unknown_learner_is_a_400_naming_user(api):
+def test_an_unknown_learner_is_a_404_naming_user_as_on_every_entry_point(api):
     response = api.post("/api/v1/redeem", {"code": CodeFactory().code,
                                            "user": "ghost@example.com"}, format="json")
-    assert response.status_code == 400
-    assert errors(response)[0][1] == "user"
+    assert response.status_code == 404
+    assert errors(response) == [("user_not_found", "user")]
+
+
+def test_a_learner_redeeming_for_someone_else_is_a_403(learner_api):
+    response = learner_api.post("/api/v1/redeem", {"code": CodeFactory().code,
+                                                   "user": UserFactory().email}, format="json")
+    assert response.status_code == 403
+    assert errors(response) == [("not_yourself", "user")]
 
 
 def test_a_learner_redeems_for_themself_with_their_token(learner_api, learner):

@@ -13,7 +13,6 @@ from accounts.models import Membership
 from catalog.models import Entitlement, ItemKind
 from core.envelopes import Problem
 from coupons import services, sessions
-from coupons.api.edubrite import render_edubrite, to_xml
 from coupons.models import (
     Coupon,
     CouponStatus,
@@ -23,6 +22,8 @@ from coupons.models import (
     EntityType,
     UsageStatus,
 )
+from dialects.edubrite.envelope import to_xml
+from dialects.edubrite.errors import render_edubrite
 from tests.coupons.factories import CouponFactory, SessionFactory
 from tests.factories import (
     ApiKeyFactory,
@@ -550,4 +551,6 @@ def test_attributes_are_escaped():
 def test_an_unknown_path_under_edubrites_prefix_answers_in_its_envelope():
     response = Client().get("/oltpublish/site/nothing.do")
     assert response.status_code == 404
-    assert response.json() == {"code": -1, "msgs": [{"code": "0900", "value": "Not found."}]}
+    assert response.json() == {"code": -1, "msgs": [{"code": "0900", "value": (
+        "nothing.do is not served here; Entitle answers couponService.do, eventService.do, "
+        "connect.do, home.do.")}]}

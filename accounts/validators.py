@@ -1,0 +1,41 @@
+"""Field rules of accounts, each written once: every dialect calls these.
+
+On whose behalf a request acts (the learner it names, if any):
+- a learner acts for themselves; naming anyone else is 403 `not_yourself`, decided before any
+  look-up, so a learner cannot learn whether another account exists;
+- an API key acts for the learner it names, and must name one (400 `required`);
+- staff act for the learner they name, else for themselves;
+- a name that matches no learner (a NUL in it included) is 404 `user_not_found`; one that
+  cannot be a name (not a string or a number) is 400.
+"""
+
+from __future__ import annotations
+
+from accounts.errors import LearnerNotFound, LearnerRequired, NotYourself
+from accounts.models import User
+from accounts.permissions import is_api_client, is_staff_user
+from core.errors import InvalidInput
+
+
+def _names_caller(caller: User, ref: str) -> bool:
+    return ref.lower() in (str(caller.pk), caller.email.lower())
+
+
+def acting_for(caller, ref: object, *, field: str = "user") -> User:
+    """The learner a request acts for, named by `ref` (an id or an email, or None)."""
+    if ref is not None and (not isinstance(ref, str | int) or isinstance(ref, bool)):
+        raise InvalidInput("invalid", "Give a learner's id or email.", field=field)
+    text = "" if ref is None else str(ref).strip()
+    back_office = is_api_client(caller) or is_staff_user(caller)
+    if not back_office:
+        if text and not _names_caller(caller, text):
+            raise NotYourself(field=field)
+        return caller
+    if not text:
+        if is_api_client(caller):
+            raise LearnerRequired(field=field)
+        return caller
+    try:
+        return User.objects.by_id_or_email(text)
+    except User.DoesNotExist:
+        raise LearnerNotFound(message=f"No learner {text[:200]!r}.", field=field) from None
