@@ -25,6 +25,7 @@ import platform
 import re
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -34,10 +35,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import psycopg
+import redis
 
 from bench.floors import copy_floor, copy_text, product_table_floor
 from bench.stack import ROOT, Gunicorn, manage, run_json, scratch_database, server_env
 from bench.timing import Timing, format_seconds, median_of
+from bench.webhooks import CeleryWorker, Receiver
 from bench.wrk import Load, ensure_wrk, run_wrk
 
 DEFAULT_URL = "postgres://root@127.0.0.1:5432/entitle"
@@ -48,7 +51,11 @@ BUDGET_S = 9 * 60  # rows not started by then are reported as skipped
 # (the product's, made by bench/seed.py: "R" + 15 digits, and its own hot code).
 CEILING_CODES = 100_000
 HOT_CODE, HOT_ID, HOT_USES = "HOT0000000000000", CEILING_CODES, 1_000
-OFFSETS = {32: 0, 128: 40_000, "warm-up": 80_000}  # the product's "R" codes alike
+OFFSETS = {32: 0, 128: 40_000, "warm-up": 80_000,  # the product's "R" codes alike
+           "no webhooks": 86_000, "2 webhooks": 93_000}
+WEBHOOK_SECONDS = 8  # each of the webhook row's two runs: under 7,000 codes at 32 connections
+# The server queues webhook deliveries here; the webhook row's worker takes them.
+BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 CEILING_ENV = {"BENCH_PREFIX": "C"}  # bench/lua/redeem.lua on the ceiling's codes
 HOT_SECONDS = 4  # each round on the one code: it is used up in about two
 # The ceiling's tables (bench/models.py maps them, unmanaged).
@@ -453,6 +460,47 @@ def access_check(b: Bench) -> Row:
                data={"figure": asdict(load), "floor": asdict(floor)})
 
 
+@row
+def redemptions_with_webhooks(b: Bench) -> Row:
+    """The same redemptions with no webhook endpoint, then with 2 subscribed to every kind
+    (a real worker sending to a receiver on loopback while wrk runs): the outbox writes its
+    rows in the redemption's transaction, and sending stays out of the request."""
+    def run(offset: str) -> Load:
+        return b.wrk("/api/v1/redeem", "redeem.lua", 32, seconds=WEBHOOK_SECONDS, env={
+            "BENCH_OFFSET": str(OFFSETS[offset]), "BENCH_AUTH": f"Bearer {b.seed['api_key']}"})
+
+    none = run("no webhooks")
+    receiver = Receiver().start()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-worker-"))
+    worker = CeleryWorker(b.env, workdir).start()
+    endpoints = []
+    try:
+        for _ in range(2):
+            status, made = b.api_json("POST", "/api/v1/webhook-endpoints",
+                                      {"url": receiver.url, "kinds": []})
+            if status != 201:
+                raise RuntimeError(f"POST /api/v1/webhook-endpoints: {status} {made}")
+            endpoints.append(made["id"])
+        hooked = run("2 webhooks")
+        sent = len(receiver.requests)
+    finally:
+        for endpoint in endpoints:  # the rows after this one run without webhooks
+            b.api_json("PATCH", f"/api/v1/webhook-endpoints/{endpoint}", {"is_active": False})
+        worker.stop()
+        receiver.stop()
+    ratio = hooked.rps / none.rps if none.rps else 0
+    wrong = sum(load.requests - load.count(201) for load in (none, hooked))
+    return Row("redemptions via POST /api/v1/redeem with 2 webhook endpoints subscribed "
+               "(a Celery worker delivering meanwhile), 32 connections",
+               hooked.brief() + f"; {sent:,} deliveries received during the run"
+               + (f"; {wrong:,} not 201" if wrong else ""),
+               f"the same with no webhook endpoint: {none.brief()}",
+               ratio=f"{ratio:.0%} of the req/s without webhooks", target="within 10%",
+               verdict="met" if ratio >= 0.9 and not wrong else f"NOT met: {ratio:.0%}",
+               data={"figure": asdict(hooked), "without": asdict(none),
+                     "deliveries_received": sent})
+
+
 def within(figure: float, floor: float, factor: float) -> str:
     return "met" if figure <= factor * floor else f"NOT met: {figure / floor:.1f}×"
 
@@ -537,7 +585,9 @@ def main(argv: list[str] | None = None) -> int:
     db = scratch_database(url, "entitle_bench")
     results: list[Row] = []
     try:
-        env = server_env(db.url, settings="bench.settings", LOG_LEVEL="ERROR")
+        redis.Redis.from_url(BENCH_REDIS_URL).flushdb()
+        env = server_env(db.url, settings="bench.settings", LOG_LEVEL="ERROR",
+                         CELERY_BROKER_URL=BENCH_REDIS_URL, WEBHOOKS_ALLOW_PRIVATE="1")
         manage(env, "migrate", "--noinput", "-v0")
         seed = run_json(env, "bench.seed")
         prepare_ceiling(db.url)

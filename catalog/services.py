@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 from django.utils import timezone
 
+from catalog import payloads
 from catalog.access import descendant_ids
 from catalog.errors import (
     EndNotLater,
@@ -19,6 +20,8 @@ from catalog.errors import (
 from catalog.models import CatalogItem, Client, Entitlement, EntitlementSource, ItemKind
 from catalog.selectors import item_uses
 from core.relations import in_words
+from events.models import EventKind
+from events.services import record_event
 
 # Any two edits of `includes` could close a cycle between them (A→B beside B→A, or longer
 # rings), so on PostgreSQL they take one transaction-level advisory lock; SQLite serialises
@@ -172,10 +175,14 @@ def grant_entitlement(
     if expires_at is not None and expires_at <= starts_at:
         raise EntitlementError("expires_before_start",
                                "The access would end before it starts.", field="expires_at")
-    return Entitlement.objects.create(
-        user=user, item=item, starts_at=starts_at, expires_at=expires_at, source=source,
-        source_ref=str(source_ref or ""), preview_only=preview_only, granted_by=granted_by,
-    )
+    with transaction.atomic(savepoint=False):  # the grant and its event commit together
+        entitlement = Entitlement.objects.create(
+            user=user, item=item, starts_at=starts_at, expires_at=expires_at, source=source,
+            source_ref=str(source_ref or ""), preview_only=preview_only, granted_by=granted_by,
+        )
+        record_event(EventKind.ENTITLEMENT_GRANTED, entitlement, user=user,
+                     data=payloads.entitlement(entitlement))
+    return entitlement
 
 
 @transaction.atomic
@@ -186,6 +193,8 @@ def revoke_entitlement(entitlement: Entitlement, *, reason: str = "") -> Entitle
         locked.revoked_at = timezone.now()
         locked.revoked_reason = reason[:300]
         locked.save(update_fields=["revoked_at", "revoked_reason", "updated_at"])
+        record_event(EventKind.ENTITLEMENT_REVOKED, locked, user=locked.user,
+                     data=payloads.entitlement(locked))
     return locked
 
 
@@ -209,6 +218,12 @@ def extend_entitlement(entitlement: Entitlement, *, expires_at: dt.datetime | No
 
 def revoke_from_source(source: str, ref: object, *, reason: str = "") -> int:
     """Revoke every active grant that `source`/`ref` made (a redemption rolled back…)."""
-    return (Entitlement.objects.from_source(source, ref).filter(revoked_at__isnull=True)
-            .update(revoked_at=timezone.now(), revoked_reason=reason[:300],
-                    updated_at=timezone.now()))
+    now = timezone.now()
+    active = Entitlement.objects.from_source(source, ref).filter(revoked_at__isnull=True)
+    revoked = list(active.select_for_update(of=("self",)).select_related("user").order_by("pk"))
+    for entitlement in revoked:  # each revocation is an event of its own
+        entitlement.revoked_at, entitlement.revoked_reason = now, reason[:300]
+        record_event(EventKind.ENTITLEMENT_REVOKED, entitlement, user=entitlement.user,
+                     data=payloads.entitlement(entitlement), at=now)
+    return Entitlement.objects.filter(pk__in=[e.pk for e in revoked]).update(
+        revoked_at=now, revoked_reason=reason[:300], updated_at=now)

@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "licensing",
     "redemptions",
     "coupons",
+    "events",
 ]
 
 MIDDLEWARE = [
@@ -256,6 +257,8 @@ SPECTACULAR_SETTINGS = {
     # Operations grouped by dialect and resource, each with its error codes (config/schema.py).
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
                              "config.schema.group_and_complete"],
+    "ENUM_NAME_OVERRIDES": {"EventKindEnum": "events.models.EventKind",
+                            "ItemKindEnum": "catalog.models.ItemKind"},
 }
 
 OAUTH2_PROVIDER = {
@@ -267,6 +270,36 @@ OAUTH2_PROVIDER = {
 # Every API key use updates `last_used_at` at most this often (a write per request would be a
 # hot row under load).
 API_KEY_TOUCH_SECONDS = 60
+
+# Background work (Celery). With no CELERY_BROKER_URL (the embedded default) tasks run in this
+# process after commit, each in a thread of its own; production names Redis
+# (redis://host:6379/0) and runs `celery -A config worker` and one `celery -A config beat`.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_TIMEOUT = float(os.environ.get("CELERY_BROKER_CONNECTION_TIMEOUT", "2"))
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_TIMEZONE = "UTC"
+
+# Webhooks: the Standard Webhooks retry schedule (seconds after the previous try: 5 s, 5 min,
+# 30 min, 2 h, 5 h, 10 h, 10 h), each delay ± WEBHOOK_RETRY_JITTER; then the delivery is failed.
+WEBHOOK_RETRY_SCHEDULE = [float(s) for s in env_list(
+    "WEBHOOK_RETRY_SCHEDULE", "5,300,1800,7200,18000,36000,36000")]
+WEBHOOK_RETRY_JITTER = float(os.environ.get("WEBHOOK_RETRY_JITTER", "0.1"))
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+# A worker claims a delivery this long before sending; one that dies mid-send frees it then.
+WEBHOOK_LEASE_SECONDS = float(os.environ.get("WEBHOOK_LEASE_SECONDS",
+                                             str(WEBHOOK_TIMEOUT_SECONDS + 20)))
+WEBHOOK_SWEEP_SECONDS = float(os.environ.get("WEBHOOK_SWEEP_SECONDS", "30"))
+WEBHOOK_DEACTIVATE_AFTER_SECONDS = float(os.environ.get("WEBHOOK_DEACTIVATE_AFTER_SECONDS",
+                                                        str(3 * 24 * 3600)))
+# Webhook URLs resolving to loopback, link-local or private addresses are refused unless on.
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", False)
+CELERY_BEAT_SCHEDULE = {
+    "send-due-webhook-deliveries": {"task": "events.send_due",
+                                    "schedule": WEBHOOK_SWEEP_SECONDS},
+}
 
 LOGGING = {
     "version": 1,

@@ -18,10 +18,12 @@ from dialects.edubrite.errors import render_edubrite
 from dialects.native import accounts as accounts_v1
 from dialects.native import catalog as catalog_v1
 from dialects.native import coupons as coupons_v1
+from dialects.native import events as events_v1
 from dialects.native import licensing as licensing_v1
 from dialects.native import redemptions as redemptions_v1
 from dialects.native.errors import render_native
 from dialects.thought_industries import codes as redemptions_ti
+from dialects.thought_industries import events as events_ti
 from dialects.thought_industries import licenses as licensing_ti
 from dialects.thought_industries.errors import render_thought_industries
 from dialects.tizra import views as redemptions_tizra
@@ -54,9 +56,11 @@ v1.register("offers", redemptions_v1.OfferViewSet, basename="offer")
 v1.register("code-groups", redemptions_v1.CodeGroupViewSet, basename="code-group")
 v1.register("codes", redemptions_v1.CodeViewSet, basename="code")
 v1.register("redemptions", redemptions_v1.RedemptionViewSet, basename="redemption")
+v1.register("webhook-endpoints", events_v1.WebhookEndpointViewSet, basename="webhook-endpoint")
 
 v1_extra = [
     path("access", catalog_v1.AccessView.as_view(), name="access"),
+    re_path(r"^events/?$", events_v1.EventListView.as_view(), name="events"),
     re_path(r"^redeem/?$", redemptions_v1.RedeemView.as_view(), name="api-redeem"),
     re_path(r"^redeem/check/?$", redemptions_v1.RedeemCheckView.as_view(),
             name="api-redeem-check"),
@@ -68,6 +72,8 @@ thought_industries = [
     re_path(r"^redemptionCodes/(?P<pk>[^/]+)/?$",
             redemptions_ti.RedemptionCodeGroupDetailView.as_view(),
             name="ti-redemption-code-group"),
+    re_path(r"^events/redemptionCodeRedeem/?$",
+            events_ti.RedemptionCodeRedeemEventsView.as_view(), name="ti-events-redeem"),
     re_path(r"^redemptionCodes/(?P<pk>[^/]+)/codes/?$",
             redemptions_ti.RedemptionCodeGroupCodesView.as_view(),
             name="ti-redemption-code-group-codes"),

@@ -37,7 +37,7 @@ from accounts.permissions import is_api_client, is_staff_user
 from accounts.services import add_member
 from catalog.models import CatalogItem, EntitlementSource
 from catalog.services import grant_entitlement
-from coupons import discounts
+from coupons import discounts, payloads
 from coupons.errors import (
     CouponConflict,
     CouponInvalid,
@@ -56,6 +56,8 @@ from coupons.models import (
     UsageStatus,
 )
 from coupons.selectors import serves
+from events.models import EventKind
+from events.services import record_event
 
 PREVIEW_DAYS = getattr(settings, "COUPON_PREVIEW_DAYS", 7)
 CODE_ALPHABET = "ABCDEFGHJKMNPQRTUVWXYZ2346789"  # no look-alikes (0/O, 1/I/L, 5/S)
@@ -290,6 +292,7 @@ def apply_coupon(*, coupon: Coupon, user: User, item: CatalogItem,
                              "This learner has already used this coupon for this item.") from exc
     if not pending:
         _grant(locked, usage, at)
+    record_event(EventKind.COUPON_APPLIED, usage, user=user, data=payloads.usage(usage), at=at)
     return usage
 
 
@@ -351,6 +354,8 @@ def approve_usage(*, usage: CouponUsage, by, at: dt.datetime | None = None) -> C
     locked.decided_by = str(by)[:200]
     locked.save(update_fields=["status", "decided_at", "decided_by", "updated_at"])
     _grant(coupon, locked, at)
+    record_event(EventKind.COUPON_USAGE_APPROVED, locked, user=locked.user,
+                 data=payloads.usage(locked), at=at)
     return locked
 
 
@@ -365,6 +370,8 @@ def reject_usage(*, usage: CouponUsage, by, reason: str = "",
     locked.decided_by = str(by)[:200]
     locked.reason = reason[:300]
     locked.save(update_fields=["status", "decided_at", "decided_by", "reason", "updated_at"])
+    record_event(EventKind.COUPON_USAGE_REJECTED, locked, user=locked.user,
+                 data=payloads.usage(locked), at=at)
     return locked
 
 

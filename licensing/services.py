@@ -36,7 +36,9 @@ from django.utils import timezone
 from accounts.models import User
 from catalog.models import CatalogItem, Client, ItemKind
 from core.errors import Conflict, NotFound
-from licensing import selectors
+from events.models import EventKind
+from events.services import record_event
+from licensing import payloads, selectors
 from licensing.errors import (
     AlreadySeated,
     ClientChangeRefused,
@@ -430,9 +432,10 @@ def assign_seat(
             held.revoked_at = held.expires_at
             held.revoked_reason = "Ended; replaced by a new seat."
             held.save(update_fields=["revoked_at", "revoked_reason", "updated_at"])
+        used = {}
         if any(lic.seats_limit is not None for lic in chain):
-            _check_room(chain, selectors.seats_used_in_tree(chain[0].pk, at), extra=1,
-                        action="Seating a learner")
+            used = selectors.seats_used_in_tree(chain[0].pk, at)
+            _check_room(chain, used, extra=1, action="Seating a learner")
         try:
             with transaction.atomic():
                 seat = Seat.objects.create(
@@ -442,6 +445,10 @@ def assign_seat(
         except IntegrityError as exc:  # the partial unique constraint, as a last guard
             raise AlreadySeated(
                 message=f"{user.email} already holds a seat on “{license.name}”.") from exc
+        record_event(EventKind.SEAT_ASSIGNED, seat, user=user, data=payloads.seat(seat), at=at)
+        for lic in chain:  # this seat took the last one of each of these
+            if lic.seats_limit is not None and used.get(lic.pk, 0) + 1 == lic.seats_limit:
+                record_event(EventKind.LICENSE_FULL, lic, data=payloads.license_full(lic), at=at)
     return seat
 
 
@@ -539,6 +546,8 @@ def revoke_seat(*, seat: Seat, reason: str = "") -> Seat:
             locked.revoked_at = timezone.now()
             locked.revoked_reason = reason[:300]
             locked.save(update_fields=["revoked_at", "revoked_reason", "updated_at"])
+            record_event(EventKind.SEAT_REVOKED, locked, user=locked.user,
+                         data=payloads.seat(locked))
     return locked
 
 
@@ -607,6 +616,9 @@ def revoke_seats_from_source(source: str, ref: object, reason: str = "", *,
                            source_ref=successor[0], ends_by=successor[1])
             else:
                 revoked.append(seat.pk)
+                seat.revoked_at, seat.revoked_reason = now, reason[:300]
+                record_event(EventKind.SEAT_REVOKED, seat, user=seat.user,
+                             data=payloads.seat(seat), at=now)
         return Seat.objects.filter(pk__in=revoked).update(
             revoked_at=now, revoked_reason=reason[:300], updated_at=now)
 

@@ -30,9 +30,12 @@ from catalog.selectors import holdings
 from catalog.services import grant_entitlement, revoke_from_source
 from core.errors import Conflict, DomainError, NotFound
 from core.filters import is_uuid
+from events.models import EventKind
+from events.services import record_event
 from licensing.errors import LicenseExpired, LicenseFull
 from licensing.models import License, Seat
 from licensing.services import assign_seats, revoke_seats_from_source, seat_refusal
+from redemptions import payloads
 from redemptions.codes import (
     Alphabet,
     check_code_space,
@@ -180,7 +183,10 @@ def create_code_group(*, offer: Offer | OfferTerms, **group: Any) -> CodeGroup:
     """
     if isinstance(offer, OfferTerms):
         offer = create_offer(offer)
-    return CodeGroup.objects.create_with_codes(offer=offer, **group)
+    made = CodeGroup.objects.create_with_codes(offer=offer, **group)
+    record_event(EventKind.CODE_GROUP_CREATED, made, group_id=made.pk,
+                 data=payloads.code_group(made))
+    return made
 
 
 def create_code_group_once(*, token: uuid.UUID, requested_by: str = "",
@@ -615,6 +621,8 @@ def _add_to_group(request: NewCodes, groups: dict[str, CodeGroup | None]) -> lis
         group = groups[request.label] = CodeGroup.objects.create(
             label=request.label, offer=offer, code_length=length, alphabet=request.alphabet,
             uploaded=request.code is not None)
+        record_event(EventKind.CODE_GROUP_CREATED, group, group_id=group.pk,
+                     data=payloads.code_group(group))
     if request.code is not None:
         texts = [clean_code(request.code)]
         if Code.objects.taken(texts):
@@ -900,6 +908,8 @@ def redeem(code_text: str, user: User, *, ip: str | None = None, transaction_id:
                                            ends_by=grant.expires_at)
             if grant.user_tags:
                 add_tags(user, grant.user_tags)
+            record_event(EventKind.CODE_REDEEMED, redemption, user=user, group_id=code.group_id,
+                         data=payloads.redemption(redemption, code), at=at)
     except IntegrityError as exc:
         # The lock makes this unreachable; the constraint is the last guard all the same.
         if getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None) \
@@ -928,4 +938,6 @@ def rollback(redemption: Redemption, reason: str = "", *, by: str = "") -> Redem
         code.save(update_fields=["redemptions_count", "updated_at"])
         revoke_from_source(SOURCE, locked.pk, reason=f"Redemption rolled back: {note}")
         _release_seats(locked, code.offer, reason=f"Redemption rolled back: {note}")
+        record_event(EventKind.REDEMPTION_ROLLED_BACK, locked, user=locked.user,
+                     group_id=code.group_id, data=payloads.redemption(locked, code), at=now)
     return locked

@@ -12,6 +12,11 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
 os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+# The delivery tests send webhooks to a receiver on loopback, through a real worker and Redis
+# (a database number of the suite's own: TEST_REDIS_URL, flushed first).
+os.environ.setdefault("WEBHOOKS_ALLOW_PRIVATE", "1")
+os.environ["CELERY_BROKER_URL"] = os.environ.get(  # never a developer's own broker
+    "TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 from config.settings import *  # noqa: F403
 

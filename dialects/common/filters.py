@@ -1,9 +1,12 @@
 """Query filters that more than one dialect offers."""
 
 import django_filters
+from django import forms
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
+from rest_framework.exceptions import ValidationError
 
+from core.filters import is_uuid
 from redemptions.codes import normalize_code
 
 
@@ -17,3 +20,33 @@ class CodeTextFilter(django_filters.CharFilter):
 
     def filter(self, qs, value):
         return qs.filter(**{self.path: normalize_code(value)}) if value else qs
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class LearnerFilter(django_filters.CharFilter):
+    """`user=`: a learner by id or email (API.md); a value that is neither is a 400."""
+
+    def __init__(self, *args, path: str = "user", **kwargs):
+        self.path = path
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        text = value.strip()
+        if "@" in text:
+            return qs.filter(**{f"{self.path}__email__iexact": text})
+        if not is_uuid(text):
+            raise ValidationError({self.field_name: ["Give a learner's id or email."]})
+        return qs.filter(**{f"{self.path}_id": text})
+
+
+class WholeNumberFilter(django_filters.NumberFilter):
+    """A whole number within a bigint's range (an id), else a 400 naming the parameter."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)

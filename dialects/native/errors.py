@@ -42,6 +42,12 @@ from coupons.errors import (
     CouponRefused,
     UsageNotFound,
 )
+from events.errors import (
+    DeliveryNotRetryable,
+    UnknownEventKind,
+    WebhookUrlInvalid,
+    WebhookUrlPrivate,
+)
 from licensing.errors import (
     AlreadySeated,
     ClientChangeRefused,
@@ -101,6 +107,8 @@ REFUSALS = Refusals(
         # coupons
         CouponError, CouponInvalid, CouponNotFound, UsageNotFound, CouponRefused, CouponConflict,
         CouponNotAllowed,
+        # events
+        WebhookUrlInvalid, WebhookUrlPrivate, UnknownEventKind, DeliveryNotRetryable,
         # redemptions
         RedemptionError, CodeNotFound, CodeInactive, CodeNotStarted, CodeExpired, CodeUsedUp,
         AlreadyRedeemed, AccessEnded, NothingToGrant, SeatLicenseFull, SeatLicenseExpired,

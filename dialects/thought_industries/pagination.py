@@ -35,6 +35,7 @@ class CursorPagination(BasePagination):
     def paginate_queryset(self, queryset, request, view=None):
         params = request.query_params
         per_page = min(_whole(params, "per_page", self.default_per_page), MAX_PER_PAGE)
+        self.per_page = per_page
         self._model = queryset.model
         cursor = self._read_cursor(params["cursor"], params.get("sort")) \
             if params.get("cursor") else None

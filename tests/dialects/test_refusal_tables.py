@@ -10,7 +10,7 @@ from core.envelopes import Refusals
 from core.errors import DomainError
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["core", "accounts", "catalog", "licensing", "redemptions", "coupons"]
+APPS = ["core", "accounts", "events", "catalog", "licensing", "redemptions", "coupons"]
 DIALECTS = sorted(p.name for p in (ROOT / "dialects").iterdir()  # a new one is checked too
                   if (p / "__init__.py").exists() and p.name != "common")
 

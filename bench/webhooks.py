@@ -1,0 +1,129 @@
+"""A webhook receiver on loopback and a Celery worker process, shared by the webhook bench row
+and the delivery tests (`tests/events/`).
+
+`Receiver` answers each POST with the next status of its plan (`"hold"`: wait until
+`release()`, then 200) and keeps every request; `CeleryWorker` runs `celery -A config worker
+-B` (the embedded beat runs the sweep) in its own process group, so `kill()` is a crash.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PORTS = range(8160, 8180)  # the loopback ports this project's servers may listen on
+
+
+def wait_for(predicate, what: str, timeout: float = 40):
+    """Poll until `predicate()` is truthy (its value), or fail saying what never happened."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"Timed out waiting for {what}")
+
+
+def free_port() -> int:
+    for port in PORTS:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("No free port in 8160-8179 for the webhook receiver")
+
+
+class Receiver:
+    def __init__(self, port: int | None = None, plan: list[int | str] | None = None) -> None:
+        self.port, self.plan, self.requests = port or free_port(), list(plan or []), []
+        self.released = threading.Event()
+        self.lock = threading.Lock()
+        self.server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    def start(self) -> Receiver:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                with receiver.lock:
+                    headers = {k.lower(): v for k, v in self.headers.items()}
+                    receiver.requests.append({"headers": headers, "body": body})
+                    step = receiver.plan.pop(0) if receiver.plan else 200
+                if step == "hold":
+                    receiver.released.wait(30)
+                    step = 200
+                self.send_response(int(step))
+                self.end_headers()
+                self.wfile.write(json.dumps({"status": step}).encode())
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def release(self) -> None:
+        self.released.set()
+
+    def stop(self) -> None:
+        self.released.set()
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+
+class CeleryWorker:
+    def __init__(self, env: dict, workdir: Path, *, concurrency: int = 2) -> None:
+        self.env, self.workdir, self.concurrency = env, workdir, concurrency
+        self.process: subprocess.Popen | None = None
+        self.log: Path | None = None
+
+    def start(self) -> CeleryWorker:
+        runs = len(list(self.workdir.glob("worker-*.log")))
+        self.log = self.workdir / f"worker-{runs}.log"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "-B",
+             "--pool=threads", f"--concurrency={self.concurrency}", "--loglevel=INFO",
+             "--without-mingle", "--without-gossip", "-n", f"bench-{os.getpid()}-{runs}@%h",
+             "-s", str(self.workdir / f"beat-{runs}")],
+            cwd=ROOT, env=self.env, stdout=self.log.open("wb"), stderr=subprocess.STDOUT,
+            start_new_session=True)
+        wait_for(lambda: self.process.poll() is not None or b" ready." in self.log.read_bytes(),
+                 "the Celery worker to start")
+        if self.process.poll() is not None:
+            raise RuntimeError("The Celery worker stopped: " + self.log.read_text()[-3000:])
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash or an OOM kill would: no cleanup, no acknowledgement."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(10)
