@@ -126,6 +126,7 @@ class Delivery(TimeStamped):
 
     class Meta:
         ordering = ["id"]
+        verbose_name_plural = "deliveries"
         constraints = [models.UniqueConstraint(fields=["endpoint", "event"],
                                                name="one_delivery_per_endpoint_and_event")]
         indexes = [
