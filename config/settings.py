@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "redemptions",
     "coupons",
     "events",
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -237,9 +238,17 @@ WEBHOOK_DEACTIVATE_AFTER_SECONDS = float(os.environ.get("WEBHOOK_DEACTIVATE_AFTE
                                                         str(3 * 24 * 3600)))
 # Webhook URLs resolving to loopback, link-local or private addresses are refused unless on.
 WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", False)
+# Jobs (long work): each chunk (codes generated, rows imported or exported) is one
+# transaction; a running job whose heartbeat is older than JOB_STALE_SECONDS lost its worker and
+# is sent again by the sweep (every JOB_SWEEP_SECONDS), resuming where its last chunk committed.
+JOB_CHUNK_SIZE = int(os.environ.get("JOB_CHUNK_SIZE", "10000"))
+JOB_STALE_SECONDS = float(os.environ.get("JOB_STALE_SECONDS", "120"))
+JOB_SWEEP_SECONDS = float(os.environ.get("JOB_SWEEP_SECONDS", "30"))
+JOB_CHUNK_PAUSE_SECONDS = float(os.environ.get("JOB_CHUNK_PAUSE_SECONDS", "0"))  # tests, demos
 CELERY_BEAT_SCHEDULE = {
     "send-due-webhook-deliveries": {"task": "events.send_due",
                                     "schedule": WEBHOOK_SWEEP_SECONDS},
+    "sweep-stale-jobs": {"task": "jobs.sweep_stale", "schedule": JOB_SWEEP_SECONDS},
 }
 
 LOGGING = {

@@ -13,7 +13,7 @@ or batch deletes wait for each other instead of deadlocking).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +29,9 @@ from core.errors import Conflict, DomainError, NotFound
 from core.filters import is_uuid
 from events.models import EventKind
 from events.services import record_event
+from jobs.models import Job, JobKind
+from jobs.services import create_job
+from jobs.services import run as run_job
 from licensing.errors import LicenseExpired, LicenseFull
 from licensing.models import License, Seat
 from licensing.services import assign_seats, revoke_seats_from_source, seat_refusal
@@ -182,6 +185,62 @@ def create_code_group(*, offer: Offer | OfferTerms, **group: Any) -> CodeGroup:
     record_event(EventKind.CODE_GROUP_CREATED, made, group_id=made.pk,
                  data=payloads.code_group(made))
     return made
+
+
+@transaction.atomic
+def start_code_group_generation(*, offer: Offer | OfferTerms, created_by: User | None = None,
+                                queue: bool = True, **group: Any) -> CodeGroup:
+    """A group whose codes a job generates (any count): the group (not ready: nothing in it
+    can be redeemed yet) and its queued job, in one transaction; `group` takes
+    `CodeGroup.objects.create_empty`'s arguments. `run_code_group_generation` does the work;
+    the group's `code_group.created` event is written when it is ready. `queue=False`: the
+    caller runs the job itself (`manage.py generate_codes`)."""
+    if isinstance(offer, OfferTerms):
+        offer = create_offer(offer)
+    made = CodeGroup.objects.create_empty(offer=offer, ready=False, **group)
+    made.job = create_job(JobKind.GENERATE_CODES, total=made.total_codes_count,
+                          params={"code_group": str(made.pk)}, created_by=created_by,
+                          queue=queue)
+    made.save(update_fields=["job"])
+    return made
+
+
+def run_code_group_generation(job_id: object, *,
+                              progress: Callable[[Job], None] | None = None) -> Job | None:
+    """Generate a group's codes for its job, one committed chunk at a time (memory stays
+    flat; a resumed job continues after its last chunk). Success makes the group ready; a
+    cancelled or failed job deletes the group and whatever codes it had."""
+    groups: dict[str, CodeGroup | None] = {}
+
+    def group_of(job: Job) -> CodeGroup | None:
+        ident = job.params["code_group"]
+        if ident not in groups:
+            groups[ident] = (CodeGroup.objects.select_related("offer")
+                             .filter(pk=ident).first())
+        return groups[ident]
+
+    def step(job: Job, size: int) -> int:
+        return Code.objects.generate(group=group_of(job), count=size)
+
+    def complete(job: Job) -> dict:
+        group = CodeGroup.objects.select_for_update().get(pk=group_of(job).pk)
+        group.ready = True
+        group.save(update_fields=["ready", "updated_at"])
+        record_event(EventKind.CODE_GROUP_CREATED, group, group_id=group.pk,
+                     data=payloads.code_group(group))
+        return {"code_group": str(group.pk), "codes": group.total_codes_count}
+
+    def discard(job: Job) -> None:
+        group = group_of(job)
+        if group is None:
+            return
+        with transaction.atomic():
+            locked = CodeGroup.objects.select_for_update().filter(pk=group.pk).first()
+            if locked is not None and not locked.ready:  # never redeemable: nothing to keep
+                Code.objects.delete_all_of(locked)
+                locked.delete()
+
+    return run_job(job_id, step=step, complete=complete, discard=discard, progress=progress)
 
 
 @transaction.atomic

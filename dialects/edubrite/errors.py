@@ -36,6 +36,7 @@ from events.errors import (
     WebhookUrlInvalid,
     WebhookUrlPrivate,
 )
+from jobs.errors import JobAlreadyFinished, JobNotFound
 from licensing.errors import (
     AlreadySeated,
     ClientChangeRefused,
@@ -112,6 +113,8 @@ REFUSALS = Refusals(
         CouponNotAllowed,
         # events
         WebhookUrlInvalid, WebhookUrlPrivate, UnknownEventKind, DeliveryNotRetryable,
+        # jobs
+        JobNotFound, JobAlreadyFinished,
         # redemptions
         RedemptionError, CodeNotFound, CodeInactive, CodeNotStarted, CodeExpired, CodeUsedUp,
         AlreadyRedeemed, AccessEnded, NothingToGrant, SeatLicenseFull, SeatLicenseExpired,

@@ -27,11 +27,14 @@ from core.filters import StrictBooleanFilter, ZypeFilters
 from dialects.common.csv import CodeCsvExportMixin, CSVRenderer
 from dialects.common.filters import CodeTextFilter
 from dialects.native.base import NativeAPIView, NativeView
+from dialects.native.jobs import JobSerializer
+from jobs.payloads import job_payload
 from licensing.models import License, Seat
 from redemptions import selectors, services
 from redemptions.codes import Alphabet, default_length
 from redemptions.models import (
     MAX_CODES_PER_CALL,
+    MAX_CODES_PER_JOB,
     Code,
     CodeGroup,
     Offer,
@@ -191,9 +194,11 @@ class CodeViewSet(NativeView, viewsets.ModelViewSet):
 
 class CodeGroupSerializer(serializers.ModelSerializer):
     offer = serializers.PrimaryKeyRelatedField(queryset=Offer.objects.all())
-    count = serializers.IntegerField(write_only=True, min_value=1, max_value=MAX_CODES_PER_CALL,
-                                     help_text=f"How many codes to generate (at most "
-                                               f"{MAX_CODES_PER_CALL:,}).")
+    count = serializers.IntegerField(
+        write_only=True, min_value=1, max_value=MAX_CODES_PER_JOB,
+        help_text=f"How many codes to generate: up to {MAX_CODES_PER_CALL:,} at once (201), "
+                  f"more (up to {MAX_CODES_PER_JOB:,}) by a job (202 with the job; the group "
+                  f"is redeemable once the job succeeded).")
     code_length = serializers.IntegerField(required=False, min_value=1, max_value=64,
                                            help_text="Default: 8, or more when the count "
                                                      "needs it.")
@@ -203,9 +208,10 @@ class CodeGroupSerializer(serializers.ModelSerializer):
         model = CodeGroup
         fields = ["id", "label", "offer", "client", "count", "code_length", "alphabet",
                   "total_codes_count", "redeemed_codes_count", "redemptions_per_code",
-                  "starts_at", "expiration_date", "uploaded", "gift", "created_at",
-                  "updated_at"]
-        read_only_fields = ["id", "total_codes_count", "uploaded", "created_at", "updated_at"]
+                  "starts_at", "expiration_date", "uploaded", "gift", "ready", "job",
+                  "created_at", "updated_at"]
+        read_only_fields = ["id", "total_codes_count", "uploaded", "ready", "job", "created_at",
+                            "updated_at"]
 
     def get_fields(self):
         fields = super().get_fields()
@@ -218,6 +224,10 @@ class CodeGroupSerializer(serializers.ModelSerializer):
         alphabet = validated_data.get("alphabet", Alphabet.UNAMBIGUOUS)
         count = validated_data.pop("count")
         length = validated_data.pop("code_length", None) or default_length(count, alphabet)
+        if count > MAX_CODES_PER_CALL:
+            return services.start_code_group_generation(
+                count=count, code_length=length, max_count=None,
+                created_by=self.context["request"].user, **validated_data)
         return services.create_code_group(count=count, code_length=length, **validated_data)
 
     def update(self, instance, validated_data):
@@ -241,11 +251,17 @@ class CodeGroupViewSet(CodeCsvExportMixin, NativeView, viewsets.ModelViewSet):
     def get_queryset(self):
         return selectors.code_groups().order_by("-created_at", "id")
 
+    @extend_schema(responses={201: CodeGroupSerializer, 202: JobSerializer, **ERRORS})
     def create(self, request, *args, **kwargs):
-        response = super().create(request, *args, **kwargs)
-        group = self.get_queryset().get(pk=response.data["id"])
-        response.data = self.get_serializer(group).data
-        return response
+        """Make a group and its codes: at once up to 10,000 codes (201 with the group), else
+        by a job (202 with the job; `GET /api/v1/jobs/{id}` follows it)."""
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        group = serializer.save()
+        if group.job_id is not None:
+            return Response(job_payload(group.job), status=status.HTTP_202_ACCEPTED)
+        return Response(self.get_serializer(self.get_queryset().get(pk=group.pk)).data,
+                        status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance):
         services.delete_code_group(instance)

@@ -31,6 +31,7 @@ from events.errors import (
     WebhookUrlInvalid,
     WebhookUrlPrivate,
 )
+from jobs.errors import JobAlreadyFinished, JobNotFound
 from licensing.errors import (
     AlreadySeated,
     ClientChangeRefused,
@@ -116,6 +117,8 @@ REFUSALS = TizraRefusals(
         CouponNotAllowed,
         # events
         WebhookUrlInvalid, WebhookUrlPrivate, UnknownEventKind, DeliveryNotRetryable,
+        # jobs
+        JobNotFound, JobAlreadyFinished,
         # redemptions
         RedemptionError, CodeNotFound, CodeInactive, CodeNotStarted, CodeExpired, CodeUsedUp,
         AlreadyRedeemed, AccessEnded, NothingToGrant, SeatLicenseFull, SeatLicenseExpired,
