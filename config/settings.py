@@ -157,6 +157,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = True
+# Jobs' files (imported CSVs waiting for a worker, finished exports): one directory that every
+# web and worker process shares (a network volume when they run on several machines).
+MEDIA_ROOT = os.environ.get("JOB_FILES_DIR", str(BASE_DIR / "var" / "files"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # HTTPS: on by default in production; off only when the environment says so (loopback, proxy).

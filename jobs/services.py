@@ -18,9 +18,11 @@ from collections.abc import Callable
 
 from celery import current_app
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from core.errors import DomainError
 from events.models import EventKind
 from events.services import record_event
 from jobs.errors import JobAlreadyFinished, JobCancelled
@@ -31,6 +33,8 @@ logger = logging.getLogger(__name__)
 # The Celery task that runs each kind (by name: the app that owns the work defines it).
 TASKS = {
     JobKind.GENERATE_CODES: "redemptions.run_generation",
+    JobKind.IMPORT_CODES: "redemptions.run_import",
+    JobKind.EXPORT_CODES: "redemptions.run_export",
 }
 
 
@@ -39,10 +43,16 @@ def create_job(kind: str, *, total: int, params: dict | None = None, created_by=
     """A queued job, handed to a worker once the caller's transaction commits (`queue=False`:
     the caller runs it in its own process)."""
     job = Job.objects.create(kind=kind, total=total, params=params or {},
-                             created_by=created_by if getattr(created_by, "pk", None) else None)
+                             created_by=_person(created_by))
     if queue:
         transaction.on_commit(lambda: send(job))
     return job
+
+
+def _person(who):
+    """Who started a job, when a person did (not an API client, not anonymous)."""
+    user_model = get_user_model()
+    return who if isinstance(who, user_model) and who.pk else None
 
 
 def send(job: Job) -> None:
@@ -80,12 +90,14 @@ def claim(job_id) -> Job | None:
 
 
 def run(job_id, *, step: Callable[[Job, int], int], complete: Callable[[Job], dict],
-        discard: Callable[[Job], None],
+        discard: Callable[[Job], None], prepare: Callable[[Job], int] | None = None,
         progress: Callable[[Job], None] | None = None) -> Job | None:
-    """Run a job chunk by chunk: `step(job, size)` does up to `size` units of work in the
-    chunk's transaction (the job row locked first) and says how many it did; `complete(job)`
-    makes the work visible (in the transaction that marks the job succeeded) and returns the
-    result; `discard(job)` removes partial work of a cancelled or failed job."""
+    """Run a job chunk by chunk: `prepare(job)` (before any chunk committed) checks the
+    work and says its size; `step(job, size)` does up to `size` units of work in the chunk's
+    transaction (the job row locked first) and says how many it did; `complete(job)` makes
+    the work visible (in the transaction that marks the job succeeded) and returns the
+    result; `discard(job)` removes partial work of a cancelled or failed job. A refusal
+    (DomainError) fails the job with its message, and its data as the result."""
     job = Job.objects.filter(pk=job_id).first()
     if job is not None and job.status == JobStatus.CANCELLED and job.started_at is None:
         discard(job)  # cancelled while queued: nothing ran, but the job may own rows
@@ -94,6 +106,9 @@ def run(job_id, *, step: Callable[[Job, int], int], complete: Callable[[Job], di
     if job is None:
         return None
     try:
+        if prepare is not None and job.done == 0:
+            job.total = prepare(job)
+            Job.objects.filter(pk=job.pk).update(total=job.total)
         while job.done < job.total:
             with transaction.atomic():
                 _check_not_cancelled(job)
@@ -111,6 +126,9 @@ def run(job_id, *, step: Callable[[Job, int], int], complete: Callable[[Job], di
     except JobCancelled:
         discard(job)
         return finish(job, JobStatus.CANCELLED)
+    except DomainError as exc:
+        discard(job)
+        return finish(job, JobStatus.FAILED, error=exc.message, result=exc.data or None)
     except Exception as exc:
         logger.exception("Job %s failed", job.pk)
         discard(job)

@@ -325,23 +325,36 @@ class CodeManager(models.Manager.from_queryset(CodeQuerySet)):
 
     def _insert(self, group: CodeGroup, codes: Iterable[str],
                 target: uuid.UUID | None) -> None:
+        self._copy(group, ((code, group.redemptions_per_code, None) for code in codes), target)
+
+    def insert_rows(self, group: CodeGroup, rows: Iterable) -> None:
+        """Insert imported codes (each with `code`, `max_redemptions`, `expiration_date`)
+        into `group`; joins the caller's transaction (a duplicate: IntegrityError)."""
+        self._copy(group, ((r.code, r.max_redemptions, r.expiration_date) for r in rows),
+                   group.offer.single_item_id())
+
+    def _copy(self, group: CodeGroup, rows: Iterable[tuple[str, int, dt.datetime | None]],
+              target: uuid.UUID | None) -> None:
+        """Rows of (code, max uses, expiry) into `group`: COPY on PostgreSQL."""
         now = timezone.now()
-        values = {  # by attribute name, every column but the key and the code
+        values = {  # by attribute name, the columns every row shares
             "group_id": group.pk, "offer_id": group.offer_id, "target_item_id": target,
-            "max_redemptions": group.redemptions_per_code, "redemptions_count": 0,
-            "starts_at": None, "expiration_date": None, "is_active": True,
+            "redemptions_count": 0, "starts_at": None, "is_active": True,
             "transaction_id": "", "created_at": now, "updated_at": now,
         }
         if connection.vendor != "postgresql":
-            self.bulk_create([Code(code=code, **values) for code in codes], batch_size=1000)
+            self.bulk_create([Code(code=code, max_redemptions=uses, expiration_date=expires,
+                                   **values) for code, uses, expires in rows], batch_size=1000)
             return
         qn = connection.ops.quote_name
-        columns = ", ".join(qn(Code._meta.get_field(name).column) for name in ("code", *values))
+        names = ("code", "max_redemptions", "expiration_date", *values)
+        columns = ", ".join(qn(Code._meta.get_field(name).column) for name in names)
         sql = f"COPY {qn(Code._meta.db_table)} ({columns}) FROM STDIN"
-        # COPY's text format, made once for the batch: every row is its code (canonical
-        # letters and digits: nothing to escape) and the same tail of the other columns.
+        # COPY's text format, made once for the batch: each row is its code (canonical
+        # letters and digits: nothing to escape), uses, expiry and the same shared tail.
         tail = "".join(f"\t{_copy_text(value)}" for value in values.values()) + "\n"
-        payload = "".join(code + tail for code in codes).encode()
+        payload = "".join(f"{code}\t{uses}\t{_copy_text(expires)}{tail}"
+                          for code, uses, expires in rows).encode()
         # psycopg 3's COPY through Django's own connection, so it joins this transaction
         # (and a duplicate code is Django's IntegrityError, as from any other query).
         with connection.wrap_database_errors, connection.cursor() as cursor, \

@@ -15,8 +15,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
@@ -35,7 +37,7 @@ from jobs.services import run as run_job
 from licensing.errors import LicenseExpired, LicenseFull
 from licensing.models import License, Seat
 from licensing.services import assign_seats, revoke_seats_from_source, seat_refusal
-from redemptions import payloads
+from redemptions import imports, payloads
 from redemptions.codes import (
     Alphabet,
     check_code_space,
@@ -231,16 +233,83 @@ def run_code_group_generation(job_id: object, *,
         return {"code_group": str(group.pk), "codes": group.total_codes_count}
 
     def discard(job: Job) -> None:
-        group = group_of(job)
-        if group is None:
-            return
-        with transaction.atomic():
-            locked = CodeGroup.objects.select_for_update().filter(pk=group.pk).first()
-            if locked is not None and not locked.ready:  # never redeemable: nothing to keep
-                Code.objects.delete_all_of(locked)
-                locked.delete()
+        _discard_unready_group(group_of(job))
 
     return run_job(job_id, step=step, complete=complete, discard=discard, progress=progress)
+
+
+@transaction.atomic
+def start_code_import(*, file, label: str, offer: Offer, redemptions_per_code: int = 1,
+                      created_by: User | None = None, **group: Any) -> CodeGroup:
+    """A group for the codes of an uploaded CSV (`redemptions.imports`) and the job that
+    checks and imports them: the file is stored for the worker (`default_storage`), the
+    group is `uploaded` and not ready (nothing redeemable) until every line is in."""
+    clean_max_uses(redemptions_per_code, field="redemptions_per_code")
+    made = CodeGroup.objects.create(label=label, offer=offer, code_length=0, uploaded=True,
+                                    ready=False, redemptions_per_code=redemptions_per_code,
+                                    **group)
+    path = default_storage.save(f"imports/{made.pk}.csv", file)
+    made.job = create_job(JobKind.IMPORT_CODES, total=0, created_by=created_by,
+                          params={"code_group": str(made.pk), "file": path})
+    made.save(update_fields=["job"])
+    return made
+
+
+def run_code_import(job_id: object, *,
+                    progress: Callable[[Job], None] | None = None) -> Job | None:
+    """Check an import's whole file (every problem, or nothing happens), then insert its
+    codes one committed chunk at a time; success makes the group ready."""
+    state: dict[str, Any] = {}
+
+    def group_of(job: Job) -> CodeGroup | None:
+        if "group" not in state:
+            state["group"] = (CodeGroup.objects.select_related("offer")
+                              .filter(pk=job.params["code_group"]).first())
+        return state["group"]
+
+    def prepare(job: Job) -> int:
+        group = group_of(job)
+        count, longest = imports.check(job.params["file"],
+                                       default_uses=group.redemptions_per_code)
+        CodeGroup.objects.filter(pk=group.pk).update(code_length=longest)
+        return count
+
+    def step(job: Job, size: int) -> int:
+        group = group_of(job)
+        if "rows" not in state:  # one pass over the file, from where the job stands
+            state["rows"] = imports.rows(job.params["file"],
+                                         default_uses=group.redemptions_per_code,
+                                         skip=job.done)
+        batch = list(islice(state["rows"], size))
+        Code.objects.insert_rows(group, batch)
+        return len(batch)
+
+    def complete(job: Job) -> dict:
+        group = CodeGroup.objects.select_for_update().get(pk=group_of(job).pk)
+        group.ready, group.total_codes_count = True, job.done
+        group.save(update_fields=["ready", "total_codes_count", "updated_at"])
+        record_event(EventKind.CODE_GROUP_CREATED, group, group_id=group.pk,
+                     data=payloads.code_group(group))
+        transaction.on_commit(lambda: default_storage.delete(job.params["file"]))
+        return {"code_group": str(group.pk), "codes": job.done}
+
+    def discard(job: Job) -> None:
+        _discard_unready_group(group_of(job))
+        default_storage.delete(job.params["file"])
+
+    return run_job(job_id, prepare=prepare, step=step, complete=complete, discard=discard,
+                   progress=progress)
+
+
+def _discard_unready_group(group: CodeGroup | None) -> None:
+    """Delete a group that never became ready (a failed or cancelled job's) and its codes."""
+    if group is None:
+        return
+    with transaction.atomic():
+        locked = CodeGroup.objects.select_for_update().filter(pk=group.pk).first()
+        if locked is not None and not locked.ready:  # never redeemable: nothing to keep
+            Code.objects.delete_all_of(locked)
+            locked.delete()
 
 
 @transaction.atomic

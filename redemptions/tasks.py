@@ -13,3 +13,9 @@ from redemptions import services
              reject_on_worker_lost=True)
 def run_generation(job_id: str) -> None:
     services.run_code_group_generation(job_id)
+
+
+@shared_task(name="redemptions.run_import", ignore_result=True, acks_late=True,
+             reject_on_worker_lost=True)
+def run_import(job_id: str) -> None:
+    services.run_code_import(job_id)

@@ -49,6 +49,7 @@ from redemptions.errors import (
     AlreadyRolledBack,
     CodeExpired,
     CodeGroupError,
+    CodeImportRefused,
     CodeInactive,
     CodeInUse,
     CodeNotFound,
@@ -87,7 +88,7 @@ REFUSALS = Refusals(
         # events
         WebhookUrlInvalid, WebhookUrlPrivate, UnknownEventKind, DeliveryNotRetryable,
         # jobs
-        JobNotFound, JobAlreadyFinished,
+        JobNotFound, JobAlreadyFinished, CodeImportRefused,
         # redemptions
         RedemptionError, CodeNotFound, CodeInactive, CodeNotStarted, CodeExpired, CodeUsedUp,
         AlreadyRedeemed, AccessEnded, NothingToGrant, SeatLicenseFull, SeatLicenseExpired,

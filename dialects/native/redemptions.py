@@ -15,13 +15,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from accounts.permissions import IsApiClientStaffOrLearner
 from accounts.throttles import client_ip, redeem_guard
 from accounts.validators import acting_for
-from catalog.models import CatalogItem, Entitlement
+from catalog.models import CatalogItem, Client, Entitlement
 from core.errors import InvalidInput
 from core.filters import StrictBooleanFilter, ZypeFilters
 from dialects.common.csv import CodeCsvExportMixin, CSVRenderer
@@ -234,6 +235,23 @@ class CodeGroupSerializer(serializers.ModelSerializer):
         return services.update_code_group(instance, **validated_data)
 
 
+class CodeImportSerializer(serializers.Serializer):
+    """An upload of existing codes (`redemptions.imports`: code, optional max uses, optional
+    expiry per line; a `code` header line is skipped)."""
+
+    file = serializers.FileField(help_text="CSV: code[,max_uses[,expires]] per line.")
+    label = serializers.CharField(max_length=200)
+    offer = serializers.PrimaryKeyRelatedField(queryset=Offer.objects.all())
+    client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.all(), required=False,
+                                                allow_null=True)
+    redemptions_per_code = serializers.IntegerField(
+        required=False, default=1, min_value=0,
+        help_text="Uses of a code whose line gives none.")
+    expiration_date = serializers.DateTimeField(required=False, allow_null=True,
+                                                help_text="Codes without their own expiry "
+                                                          "expire then.")
+
+
 class CodeGroupViewSet(CodeCsvExportMixin, NativeView, viewsets.ModelViewSet):
     """Batches of generated codes for one offer. Deleting is refused once a code was
     redeemed (409)."""
@@ -265,6 +283,19 @@ class CodeGroupViewSet(CodeCsvExportMixin, NativeView, viewsets.ModelViewSet):
 
     def perform_destroy(self, instance):
         services.delete_code_group(instance)
+
+    @extend_schema(request={"multipart/form-data": CodeImportSerializer},
+                   responses={202: JobSerializer, **ERRORS})
+    @action(detail=False, methods=["post"], url_path="import",
+            parser_classes=[MultiPartParser], serializer_class=CodeImportSerializer)
+    def import_codes(self, request):
+        """Import existing codes from CSV as a job (202): all or nothing — a bad or duplicate
+        line fails the job, its `result.problems` naming each line; nothing is created.
+        The group shows `uploaded: true` and is redeemable once the job succeeded."""
+        serializer = CodeImportSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        group = services.start_code_import(created_by=request.user, **serializer.validated_data)
+        return Response(job_payload(group.job), status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses={204: None, **ERRORS, 409: None})
     def destroy(self, request, *args, **kwargs):

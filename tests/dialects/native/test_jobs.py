@@ -2,8 +2,10 @@
 `GET /api/v1/jobs/{id}` and cancelled at `POST /api/v1/jobs/{id}/cancel`."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from jobs.models import Job, JobStatus
+from redemptions import services
 from redemptions.models import CodeGroup
 from tests.jobs.factories import JobFactory
 from tests.redemptions.factories import OfferFactory
@@ -56,3 +58,41 @@ def test_cancelling_a_finished_job_is_a_409(api):
 
 def test_jobs_need_credentials(db, anon):
     assert anon.get(f"/api/v1/jobs/{JobFactory().pk}").status_code == 401
+
+
+@pytest.fixture
+def job_files(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+
+
+def test_an_import_is_a_202_whose_failed_job_names_each_bad_line(api, job_files):
+    upload = SimpleUploadedFile("codes.csv", b"code\nGOOD0001\nGOOD0001\nx\n", "text/csv")
+    response = api.post("/api/v1/code-groups/import",
+                        {"file": upload, "label": "Moved", "offer": str(OfferFactory().pk)},
+                        format="multipart")
+    assert response.status_code == 202, response.content
+    services.run_code_import(response.json()["id"])  # what the worker does
+    body = api.get(f"/api/v1/jobs/{response.json()['id']}").json()
+    assert body["status"] == "failed"
+    assert [p["line"] for p in body["result"]["problems"]] == [3, 4]
+    assert not CodeGroup.objects.exists()
+
+
+def test_an_imported_group_says_uploaded_in_thought_industries_list_and_detail(api, job_files):
+    upload = SimpleUploadedFile("codes.csv", b"MOVED0001\nMOVED0002\n", "text/csv")
+    job_id = api.post("/api/v1/code-groups/import",
+                      {"file": upload, "label": "Moved", "offer": str(OfferFactory().pk)},
+                      format="multipart").json()["id"]
+    services.run_code_import(job_id)
+    group = CodeGroup.objects.get(job_id=job_id)
+    detail = api.get(f"/incoming/v2/redemptionCodes/{group.pk}").json()
+    listed = api.get("/incoming/v2/redemptionCodes").json()
+    assert detail["uploaded"] is True
+    assert [g["uploaded"] for g in listed["redemptionCodeGroups"]] == [True]
+
+
+def test_an_import_without_a_file_is_a_400(api):
+    response = api.post("/api/v1/code-groups/import",
+                        {"label": "Moved", "offer": str(OfferFactory().pk)}, format="multipart")
+    assert response.status_code == 400
+    assert errors(response)[0][1] == "file"
