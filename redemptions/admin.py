@@ -3,9 +3,10 @@
 Every change goes through `redemptions.services`. A group is made by the generator from the
 add form — for an existing offer, or for items the form names (an offer is made for it) —
 with the API's rules (code length from the count, the guessing odds, at least one use per
-code) but a larger cap: up to `ADMIN_MAX_CODES` codes in one request and one transaction
-(about a second per 100,000 codes here); beyond that the form gives the
-`manage.py generate_codes` command line, which prints its progress. A group's codes download
+code): up to MAX_CODES_PER_CALL codes at once, more by a generation job on the workers (the
+form then lands on the job's page: a live progress bar, its ETA, cancel), and the group
+page shows its generation status. Codes are imported from CSV the same way (the "Import
+codes" page, an import job). A group's codes download
 as a streamed CSV. Codes are deactivated, reactivated or given a new expiry in bulk;
 redemptions are rolled back. History is read-only, and nothing that was redeemed is deleted:
 the delete pages say why (`core.admin.HistoryProtectedAdmin`).
@@ -33,10 +34,18 @@ from core.errors import DomainError
 from redemptions import selectors, services
 from redemptions.codes import Alphabet, check_code_space, default_length, normalize_code
 from redemptions.exports import codes_csv_response
-from redemptions.models import GENERATOR_BATCH, Code, CodeGroup, Offer, Redemption
+from redemptions.models import (
+    GENERATOR_BATCH,
+    MAX_CODES_PER_CALL,
+    MAX_CODES_PER_JOB,
+    Code,
+    CodeGroup,
+    Offer,
+    Redemption,
+)
 from redemptions.validators import clean_match_specification, clean_max_uses, clean_user_tags
 
-ADMIN_MAX_CODES = 100_000
+ADMIN_MAX_CODES = MAX_CODES_PER_JOB
 
 
 def _as_validation_error(exc: DomainError) -> ValidationError:
@@ -114,8 +123,8 @@ class CodeGroupAddForm(forms.ModelForm):
         help_text="With items: access lasts this many days from redemption (empty: no end).")
     count = forms.IntegerField(
         min_value=1, max_value=ADMIN_MAX_CODES,
-        help_text=f"Codes to generate: up to {ADMIN_MAX_CODES:,} here, in one go (made in "
-                  f"batches of {GENERATOR_BATCH:,}). More: `manage.py generate_codes`.")
+        help_text=f"Codes to generate: up to {MAX_CODES_PER_CALL:,} at once; more (up to "
+                  f"{ADMIN_MAX_CODES:,}) by a job with a progress page.")
     code_length = forms.IntegerField(min_value=1, max_value=64, required=False,
                                      help_text="Empty: 8, or more when the count needs it.")
 
@@ -129,9 +138,7 @@ class CodeGroupAddForm(forms.ModelForm):
         self.fields["offer"].required = False
         self.fields["offer"].help_text = "What the codes grant (or name items below)."
         self.fields["count"].error_messages["max_value"] = (
-            f"At most {ADMIN_MAX_CODES:,} codes are made here, in one request. For more, run "
-            f"on the server: manage.py generate_codes --offer <offer id> --count <count> "
-            f"--label <label> (it prints its progress; all or nothing).")
+            f"At most {ADMIN_MAX_CODES:,} codes are made in one group.")
 
     def clean(self):
         data = super().clean()
@@ -197,8 +204,9 @@ class CodeGroupAdmin(HistoryProtectedAdmin):
     autocomplete_fields = ["offer", "client"]
     readonly_fields = ["offer", "code_length", "alphabet", "redemptions_per_code",
                        "total_codes_count", "redeemed", "uploaded", "codes_link", "csv",
-                       "created_at", "updated_at"]
-    fields = ["label", "offer", "codes_link", "csv", "total_codes_count", "redeemed", "client",
+                       "generation", "created_at", "updated_at"]
+    fields = ["label", "offer", "generation", "codes_link", "csv", "total_codes_count",
+              "redeemed", "client",
               "starts_at", "expiration_date", "gift", "code_length", "alphabet",
               "redemptions_per_code", "uploaded", "created_at", "updated_at"]
     actions = ["export_csv", "set_expiry", "deactivate_codes", "activate_codes"]
@@ -220,6 +228,19 @@ class CodeGroupAdmin(HistoryProtectedAdmin):
     def get_urls(self):
         return [path("<path:object_id>/codes.csv", self.admin_site.admin_view(self.csv_view),
                      name="redemptions_codegroup_csv"), *super().get_urls()]
+
+    @admin.display(description="generation")
+    def generation(self, group):
+        """Whether its codes can be redeemed, and the job that makes (or made) them."""
+        state = "Ready: its codes can be redeemed" if group.ready else \
+            "Not ready: nothing in it can be redeemed until its job has succeeded"
+        if group.job_id is None:
+            return state
+        job = group.job
+        return format_html('{} — <a href="{}">{} job: {} ({} / {})</a>', state,
+                           reverse("admin:jobs_job_change", args=[job.pk]),
+                           job.get_kind_display(), job.get_status_display().lower(),
+                           f"{job.done:,}", f"{job.total:,}")
 
     @admin.display(description="redeemed codes", ordering="redeemed_codes_count")
     def redeemed(self, group):
@@ -259,22 +280,38 @@ class CodeGroupAdmin(HistoryProtectedAdmin):
                                                for name in form.changed_data})
             return
         data = form.cleaned_data
-        batches: list[int] = []
         started = time.monotonic()
-        created = services.create_code_group(
+        terms = dict(
             label=data["label"], offer=data.get("offer") or data["offer_terms"],
             client=data.get("client"),
             count=data["count"], code_length=data["code_length"], alphabet=data["alphabet"],
             redemptions_per_code=data["redemptions_per_code"], starts_at=data.get("starts_at"),
-            expiration_date=data.get("expiration_date"), gift=data.get("gift", False),
-            max_count=ADMIN_MAX_CODES, progress=lambda done, total: batches.append(done))
+            expiration_date=data.get("expiration_date"), gift=data.get("gift", False))
+        if data["count"] > MAX_CODES_PER_CALL:  # a job on the workers; `response_add` shows it
+            created = services.start_code_group_generation(
+                **terms, max_count=None, created_by=request.user)
+        else:
+            batches: list[int] = []
+            created = services.create_code_group(
+                **terms, max_count=MAX_CODES_PER_CALL,
+                progress=lambda done, total: batches.append(done))
         for field in CodeGroup._meta.concrete_fields:
             setattr(obj, field.attname, getattr(created, field.attname))
         obj._state.adding = False
-        self.message_user(
-            request, f"Generated {data['count']:,} codes of {data['code_length']} characters "
-                     f"in {len(batches)} batch(es) of up to {GENERATOR_BATCH:,}, in "
-                     f"{time.monotonic() - started:.1f} s.", messages.SUCCESS)
+        if created.job_id is None:
+            self.message_user(
+                request, f"Generated {data['count']:,} codes of {data['code_length']} "
+                         f"characters in {len(batches)} batch(es) of up to "
+                         f"{GENERATOR_BATCH:,}, in {time.monotonic() - started:.1f} s.",
+                messages.SUCCESS)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if obj.job_id is not None:
+            self.message_user(request, f"Generating {obj.total_codes_count:,} codes: the group "
+                                       f"can be redeemed once this job has finished.",
+                              messages.SUCCESS)
+            return redirect("admin:jobs_job_change", obj.job_id)
+        return super().response_add(request, obj, post_url_continue)
 
     def history_refusal(self, group):
         redeemed = Redemption.objects.filter(code__group=group).count()

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Entitlement
@@ -60,13 +61,30 @@ def test_a_group_needs_an_offer_or_items_but_not_both(admin_client):
     assert not CodeGroup.objects.exists()
 
 
-def test_more_codes_than_the_admin_makes_point_to_the_command(admin_client):
+def test_more_codes_than_a_group_holds_are_refused_by_the_form(admin_client):
     response = add_group(admin_client, offer=str(OfferFactory().pk),
                          count=str(ADMIN_MAX_CODES + 1))
-    body = response.content.decode()
-    assert f"At most {ADMIN_MAX_CODES:,} codes are made here" in body
-    assert "manage.py generate_codes" in body
+    assert f"At most {ADMIN_MAX_CODES:,} codes are made in one group" in \
+        response.content.decode()
     assert not CodeGroup.objects.exists() and not Code.objects.exists()
+
+
+def test_a_large_count_lands_on_its_job_page_with_a_group_not_yet_redeemable(admin_client):
+    response = add_group(admin_client, offer=str(OfferFactory().pk), count="10001")
+    group = CodeGroup.objects.get()
+    assert response.redirect_chain[-1][0] == reverse("admin:jobs_job_change",
+                                                     args=[group.job_id])
+    assert not group.ready and not group.codes.exists()
+    page = response.content.decode()
+    assert "Generate codes" in page and 'id="job-bar"' in page
+
+
+def test_the_job_progress_endpoint_says_how_far_the_job_is(admin_client):
+    group = services.start_code_group_generation(
+        label="Big", offer=OfferFactory(), count=20_000, code_length=10, max_count=None)
+    body = admin_client.get(reverse("admin:jobs_job_progress", args=[group.job_id])).json()
+    assert (body["status"], body["progress"], body["eta_seconds"]) == (
+        "queued", {"done": 0, "total": 20_000}, None)
 
 
 def test_the_uses_per_code_are_required(admin_client):
