@@ -16,11 +16,13 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
+from pathlib import Path
 from typing import Any
 
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
@@ -37,7 +39,7 @@ from jobs.services import run as run_job
 from licensing.errors import LicenseExpired, LicenseFull
 from licensing.models import License, Seat
 from licensing.services import assign_seats, revoke_seats_from_source, seat_refusal
-from redemptions import imports, payloads
+from redemptions import exports, imports, payloads, selectors
 from redemptions.codes import (
     Alphabet,
     check_code_space,
@@ -295,6 +297,56 @@ def run_code_import(job_id: object, *,
 
     def discard(job: Job) -> None:
         _discard_unready_group(group_of(job))
+        default_storage.delete(job.params["file"])
+
+    return run_job(job_id, prepare=prepare, step=step, complete=complete, discard=discard,
+                   progress=progress)
+
+
+@transaction.atomic
+def start_code_export(group: CodeGroup, *, created_by: User | None = None) -> Job:
+    """A job writing every code of `group` to a CSV file staff download (`exports`' rows)."""
+    job = create_job(JobKind.EXPORT_CODES, total=group.total_codes_count,
+                     created_by=created_by, params={"code_group": str(group.pk)})
+    job.params["file"] = f"exports/{job.pk}.csv"
+    job.save(update_fields=["params"])
+    return job
+
+
+def run_code_export(job_id: object, *,
+                    progress: Callable[[Job], None] | None = None) -> Job | None:
+    """Write a group's codes to the job's file in committed chunks, in id order. Each chunk
+    records the last code id and the file's length with the job's progress, so a resumed job
+    cuts off whatever a dead worker wrote after its last commit and goes on from there."""
+
+    def prepare(job: Job) -> int:
+        header = exports.csv_header().encode()
+        path = Path(default_storage.path(job.params["file"]))  # a shared directory
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(header)  # fresh, also after a crash before the first chunk
+        job.params.update(after=0, size=len(header))
+        Job.objects.filter(pk=job.pk).update(params=job.params)
+        return Code.objects.filter(group_id=job.params["code_group"]).count()
+
+    def step(job: Job, size: int) -> int:
+        codes = list(selectors.codes_with_redeemers(Code.objects.filter(
+            group_id=job.params["code_group"], pk__gt=job.params["after"])).order_by("pk")
+            [:size])
+        text = exports.code_csv_lines(codes).encode()
+        with open(default_storage.path(job.params["file"]), "r+b") as out:
+            out.truncate(job.params["size"])
+            out.seek(job.params["size"])
+            out.write(text)
+        job.params.update(after=codes[-1].pk if codes else job.params["after"],
+                          size=job.params["size"] + len(text))
+        Job.objects.filter(pk=job.pk).update(params=job.params)
+        return len(codes) or size  # codes deleted meanwhile: the job still ends
+
+    def complete(job: Job) -> dict:
+        return {"code_group": None, "file": job.params["file"], "rows": job.done,
+                "download_url": reverse("export-file", args=[job.pk])}
+
+    def discard(job: Job) -> None:
         default_storage.delete(job.params["file"])
 
     return run_job(job_id, prepare=prepare, step=step, complete=complete, discard=discard,

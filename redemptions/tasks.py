@@ -19,3 +19,9 @@ def run_generation(job_id: str) -> None:
              reject_on_worker_lost=True)
 def run_import(job_id: str) -> None:
     services.run_code_import(job_id)
+
+
+@shared_task(name="redemptions.run_export", ignore_result=True, acks_late=True,
+             reject_on_worker_lost=True)
+def run_export(job_id: str) -> None:
+    services.run_code_export(job_id)

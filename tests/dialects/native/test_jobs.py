@@ -1,8 +1,14 @@
 """Native API for jobs: a code group above 10,000 codes is a 202 with its job, followed at
 `GET /api/v1/jobs/{id}` and cancelled at `POST /api/v1/jobs/{id}/cancel`."""
 
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from jobs.models import Job, JobStatus
 from redemptions import services
@@ -96,3 +102,46 @@ def test_an_import_without_a_file_is_a_400(api):
                         {"label": "Moved", "offer": str(OfferFactory().pk)}, format="multipart")
     assert response.status_code == 400
     assert errors(response)[0][1] == "file"
+
+
+def test_an_export_job_writes_every_code_to_a_file_staff_download(api, job_files, settings):
+    settings.JOB_CHUNK_SIZE = 2
+    group = services.create_code_group(label="Exported", offer=OfferFactory(), count=5,
+                                       code_length=10)
+    response = api.post("/api/v1/exports", {"code_group": str(group.pk)}, format="json")
+    assert response.status_code == 202, response.content
+    job = services.run_code_export(response.json()["id"])  # what the worker does
+    assert (job.status, job.done, job.result["rows"]) == (JobStatus.SUCCEEDED, 5, 5)
+    download = api.get(job.result["download_url"])
+    rows = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode())))
+    assert rows[0] == ["code", "redeemed", "redeemedBy", "redeemedAt"]
+    assert sorted(r[0] for r in rows[1:]) == sorted(group.codes.values_list("code", flat=True))
+
+
+def test_an_export_resumed_after_a_crash_cuts_off_what_the_dead_worker_wrote(
+        api, job_files, settings):
+    settings.JOB_CHUNK_SIZE = 2
+    group = services.create_code_group(label="Exported", offer=OfferFactory(), count=5,
+                                       code_length=10)
+    job = services.start_code_export(group)
+
+    def crash_after_writing_more(job):
+        with open(Path(settings.MEDIA_ROOT) / job.params["file"], "ab") as out:
+            out.write(b"HALF-WRITTEN,ROW\\n")  # written, never committed
+        raise WorkerDied()
+
+    with pytest.raises(WorkerDied):
+        services.run_code_export(job.pk, progress=crash_after_writing_more)
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - dt.timedelta(hours=1))
+    job = services.run_code_export(job.pk)
+    rows = (Path(settings.MEDIA_ROOT) / job.params["file"]).read_text().splitlines()
+    assert len(rows) == 6 and "HALF-WRITTEN,ROW" not in rows
+
+
+class WorkerDied(BaseException):
+    """Stands for the process vanishing mid-job."""
+
+
+def test_an_unfinished_export_has_no_file_yet(api):
+    job = JobFactory(kind="export_codes")
+    assert api.get(f"/api/v1/exports/{job.pk}/file").status_code == 404
