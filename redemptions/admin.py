@@ -167,6 +167,19 @@ class CodeGroupAddForm(forms.ModelForm):
         return data
 
 
+class CodeImportForm(forms.Form):
+    """An upload of existing codes (`redemptions.imports`)."""
+
+    file = forms.FileField(help_text="CSV, one code per line: code[,max uses[,expiry]] (a "
+                                     "first line `code,max_uses,expires` is a header). All "
+                                     "or nothing: any bad or duplicate line, and nothing is "
+                                     "imported; the job page lists each by line number.")
+    label = forms.CharField(max_length=200)
+    offer = forms.ModelChoiceField(queryset=Offer.objects.order_by("name"))
+    redemptions_per_code = forms.IntegerField(
+        min_value=0, initial=1, help_text="Uses of a code whose line gives none.")
+
+
 class NewExpiryForm(forms.Form):
     expiration_date = forms.SplitDateTimeField(
         label="New expiry", widget=AdminSplitDateTime,
@@ -209,7 +222,8 @@ class CodeGroupAdmin(HistoryProtectedAdmin):
               "redeemed", "client",
               "starts_at", "expiration_date", "gift", "code_length", "alphabet",
               "redemptions_per_code", "uploaded", "created_at", "updated_at"]
-    actions = ["export_csv", "set_expiry", "deactivate_codes", "activate_codes"]
+    actions = ["export_csv", "export_file", "set_expiry", "deactivate_codes",
+               "activate_codes"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_redeemed_count()
@@ -226,8 +240,29 @@ class CodeGroupAdmin(HistoryProtectedAdmin):
         return [] if obj is None else self.readonly_fields
 
     def get_urls(self):
-        return [path("<path:object_id>/codes.csv", self.admin_site.admin_view(self.csv_view),
+        return [path("import/", self.admin_site.admin_view(self.import_view),
+                     name="redemptions_codegroup_import"),
+                path("<path:object_id>/codes.csv", self.admin_site.admin_view(self.csv_view),
                      name="redemptions_codegroup_csv"), *super().get_urls()]
+
+    def import_view(self, request):
+        """Upload a CSV of existing codes: an import job, then its page."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = CodeImportForm(request.POST or None, request.FILES or None)
+        if form.is_valid():
+            try:
+                group = services.start_code_import(created_by=request.user,
+                                                   **form.cleaned_data)
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                return redirect("admin:jobs_job_change", group.job_id)
+        return action_form_page(
+            self, request, action="", form=form, submit="Import the codes",
+            title="Import codes",
+            intro="Existing codes (from another vendor, say) become a group that says it "
+                  "was uploaded. Its codes can be redeemed once the import job succeeded.")
 
     @admin.display(description="generation")
     def generation(self, group):
@@ -330,6 +365,15 @@ class CodeGroupAdmin(HistoryProtectedAdmin):
 
     def delete_object(self, group):
         services.delete_code_group(group)
+
+    @admin.action(description="Export the codes of the selected group to a file (a job, "
+                              "for large groups)")
+    def export_file(self, request, queryset: QuerySet[CodeGroup]):
+        if queryset.count() != 1:
+            self.message_user(request, "Choose exactly one group to export.", messages.ERROR)
+            return None
+        job = services.start_code_export(queryset.get(), created_by=request.user)
+        return redirect("admin:jobs_job_change", job.pk)
 
     @admin.action(description="Download the codes of the selected group (CSV)")
     def export_csv(self, request, queryset: QuerySet[CodeGroup]):

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Entitlement
+from jobs.models import Job
 from redemptions import services
 from redemptions.admin import ADMIN_MAX_CODES
 from redemptions.errors import CodeGroupError, CodeInUse
@@ -325,3 +326,29 @@ def test_a_redemption_racing_a_delete_is_a_message_not_a_500(admin_client, monke
     assert "deleted successfully" not in body
     assert response.redirect_chain == [(f"{CODES}{code.pk}/change/", 302)]
     assert Code.objects.filter(pk=code.pk).exists()
+
+
+def test_staff_import_codes_from_csv_and_land_on_the_import_job(admin_client, settings,
+                                                                tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    assert "Import codes (CSV)" in admin_client.get(GROUPS).content.decode()
+    response = admin_client.post(f"{GROUPS}import/", {
+        "file": SimpleUploadedFile("codes.csv", b"OLD-0001\nOLD-0002\n"), "label": "Moved",
+        "offer": str(OfferFactory().pk), "redemptions_per_code": "1"})
+    group = CodeGroup.objects.get(label="Moved")
+    assert response["Location"] == reverse("admin:jobs_job_change", args=[group.job_id])
+    services.run_code_import(group.job_id)  # what the worker does
+    group.refresh_from_db()
+    assert group.uploaded and group.ready
+    assert sorted(group.codes.values_list("code", flat=True)) == ["OLD0001", "OLD0002"]
+
+
+def test_staff_export_a_group_to_a_file_by_a_job(admin_client):
+    group = generated(count=3)
+    response = admin_client.post(GROUPS, {"action": "export_file",
+                                          "_selected_action": [str(group.pk)]})
+    job = Job.objects.get()
+    assert response["Location"] == reverse("admin:jobs_job_change", args=[job.pk])
+    assert (job.kind, job.total) == ("export_codes", 3)
