@@ -244,7 +244,7 @@ WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", False)
 # Jobs (long work): each chunk (codes generated, rows imported or exported) is one
 # transaction; a running job whose heartbeat is older than JOB_STALE_SECONDS lost its worker and
 # is sent again by the sweep (every JOB_SWEEP_SECONDS), resuming where its last chunk committed.
-JOB_CHUNK_SIZE = int(os.environ.get("JOB_CHUNK_SIZE", "10000"))
+JOB_CHUNK_SIZE = int(os.environ.get("JOB_CHUNK_SIZE", "50000"))
 JOB_STALE_SECONDS = float(os.environ.get("JOB_STALE_SECONDS", "120"))
 JOB_SWEEP_SECONDS = float(os.environ.get("JOB_SWEEP_SECONDS", "30"))
 JOB_CHUNK_PAUSE_SECONDS = float(os.environ.get("JOB_CHUNK_PAUSE_SECONDS", "0"))  # tests, demos

@@ -18,6 +18,7 @@ def sweep_stale() -> int:
 
 def _run(task_name: str, job_id) -> None:
     try:
+        current_app.loader.import_default_modules()  # each app's tasks.py (autodiscovery)
         current_app.tasks[task_name].run(str(job_id))
     finally:
         connection.close()

@@ -135,3 +135,14 @@ def test_a_finished_job_writes_its_job_finished_event(db):
     event = Event.objects.get(kind=EventKind.JOB_FINISHED)
     assert event.object_id == str(group.job_id)
     assert event.data["status"] == "succeeded" and event.user == group.job.created_by
+
+
+def test_with_no_broker_the_server_runs_the_job_in_a_thread_of_its_own(transactional_db,
+                                                                       settings):
+    from bench.webhooks import wait_for
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # `make run`: no CELERY_BROKER_URL
+    group = start()
+    job = wait_for(lambda: (j := Job.objects.get(pk=group.job_id)).is_finished and j,
+                   "the job to finish")
+    assert (job.status, job.done) == (JobStatus.SUCCEEDED, 130)
