@@ -37,7 +37,13 @@ from pathlib import Path
 import psycopg
 import redis
 
-from bench.floors import copy_floor, copy_text, product_table_floor
+from bench.floors import (
+    copy_floor,
+    copy_text,
+    product_table_floor,
+    product_table_floor_streamed,
+    random_codes,
+)
 from bench.stack import ROOT, Gunicorn, manage, run_json, scratch_database, server_env
 from bench.timing import Timing, format_seconds, median_of
 from bench.webhooks import CeleryWorker, Receiver
@@ -45,7 +51,7 @@ from bench.wrk import Load, ensure_wrk, run_wrk
 
 DEFAULT_URL = "postgres://root@127.0.0.1:5432/entitle"
 RESULTS = Path(__file__).with_name("results")
-BUDGET_S = 9 * 60  # rows not started by then are reported as skipped
+BUDGET_S = 16 * 60  # rows not started by then are reported as skipped (the job rows: ~5 min)
 
 # The ceiling's codes: "C" + 15 digits, ids 0..CEILING_CODES-1, one use each; one hot code
 # (the product's, made by bench/seed.py: "R" + 15 digits, and its own hot code).
@@ -103,13 +109,15 @@ class Bench:
     """What rows share: the server, the seed, memoised measurements, SQL, wrk."""
 
     def __init__(self, *, database_url: str, env: dict, server: Gunicorn, seed: dict,
-                 seconds: float, large: int, repeats: int, get_connections: int):
+                 seconds: float, large: int, repeats: int, get_connections: int,
+                 job_codes: int = 10_000_000, import_codes: int = 1_000_000):
         self.database_url = database_url
         self.env = env  # the server's environment: manage(b.env, "generate_codes", …)
         self.server = server
         self.seed = seed
         self.seconds = seconds
         self.large = large
+        self.job_codes, self.import_codes = job_codes, import_codes
         self.repeats = repeats
         self.get_connections = get_connections
         self.successes = 0  # 201s the ceiling answered, for its audit…
@@ -501,6 +509,123 @@ def redemptions_with_webhooks(b: Bench) -> Row:
                      "deliveries_received": sent})
 
 
+def worker_rss_mb(pid: int) -> float:
+    """Resident memory of a worker process and its children (MB), from /proc."""
+    total, pids = 0, [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1))
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pids += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, AttributeError, ProcessLookupError):
+            continue
+    return total / 1024
+
+
+def follow_job(b: Bench, job_id: str, worker: CeleryWorker | None = None) -> tuple[dict, float]:
+    """Poll a job until it finishes: (the job, the worker's peak RSS in MB meanwhile)."""
+    peak = 0.0
+    while True:
+        if worker is not None:
+            peak = max(peak, worker_rss_mb(worker.process.pid))
+        status, job = b.api_json("GET", f"/api/v1/jobs/{job_id}")
+        if status != 200:
+            raise RuntimeError(f"GET /api/v1/jobs/{job_id}: {status} {job}")
+        if job["status"] in ("succeeded", "failed", "cancelled"):
+            return job, peak
+        time.sleep(0.2)
+
+
+@contextlib.contextmanager
+def job_worker(b: Bench):
+    """One Celery worker (one job at a time) on the server's broker, for the job rows."""
+    worker = CeleryWorker(b.env, Path(tempfile.mkdtemp(prefix="bench-jobs-")),
+                          concurrency=1).start()
+    try:
+        yield worker
+    finally:
+        worker.stop()
+
+
+def timed_job(b: Bench, what: str, start: Callable[[], tuple[int, object]]
+              ) -> tuple[float, float]:
+    """Start a job (`start()` → its 202) with one worker running: (seconds until the job
+    succeeded, the worker's peak RSS in MB meanwhile)."""
+    with job_worker(b) as worker:
+        started = time.perf_counter()
+        status, job = start()
+        if status != 202:
+            raise RuntimeError(f"{what}: {status} {job}")
+        job, peak = follow_job(b, job["id"], worker)
+        wall = time.perf_counter() - started
+    if job["status"] != "succeeded":
+        raise RuntimeError(f"{what}: the job {job['status']}: {job['error']}")
+    return wall, peak
+
+
+@row
+def generation_job(b: Bench) -> Row:
+    """POST /api/v1/code-groups with a count far above 10,000: a job on one Celery worker
+    writing committed chunks by COPY, timed from the request to the job's success, its RSS
+    sampled throughout; beside one COPY of as many rows into the same table, same indexes."""
+    video = b.seed["videos"][0]
+    wall, peak = timed_job(b, "POST /api/v1/code-groups", lambda: b.api_json(
+        "POST", "/api/v1/code-groups", {"label": "Bench generation job",
+                                        "offer": video["offer"], "count": b.job_codes,
+                                        "code_length": 16}))
+    floor = product_table_floor_streamed(b.database_url, rows=b.job_codes)
+    return Row(f"{b.job_codes:,} codes as a job (POST /api/v1/code-groups → 202, one Celery "
+               f"worker, until the job succeeded)",
+               f"{format_seconds(wall)}; worker RSS peak {peak:.0f} MB",
+               f"COPY of {b.job_codes:,} code rows into Entitle's code table (same indexes "
+               f"and keys), one transaction: {format_seconds(floor)}",
+               ratio=times(wall, floor), target="≤ 1.5× the floor; RSS < 300 MB",
+               verdict="met" if wall <= 1.5 * floor and peak < 300 else
+               f"NOT met: {times(wall, floor)}, {peak:.0f} MB",
+               data={"rows": b.job_codes, "wall_s": wall, "floor_s": floor,
+                     "worker_rss_peak_mb": peak})
+
+
+@row
+def import_job(b: Bench) -> Row:
+    """POST /api/v1/code-groups/import of a CSV of existing codes (checked whole, then
+    inserted by COPY in chunks) on one worker, beside a COPY of as many rows."""
+    codes = random_codes(b.import_codes, 14)
+    csv_body = ("code,max_uses,expires\n" + "".join(f"{c},1,\n" for c in codes)).encode()
+    boundary = "bench-import-boundary"
+    fields = {"label": "Bench import", "offer": b.seed["videos"][0]["offer"]}
+    body = b"".join(
+        f"--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+        .encode() for k, v in fields.items()) + (
+        f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+        f"filename=\"codes.csv\"\r\nContent-Type: text/csv\r\n\r\n").encode() + \
+        csv_body + f"\r\n--{boundary}--\r\n".encode()
+    def upload() -> tuple[int, object]:
+        request = urllib.request.Request(
+            b.server.url("/api/v1/code-groups/import"), method="POST", data=body,
+            headers={"Authorization": f"Bearer {b.seed['api_key']}",
+                     "Content-Type": f"multipart/form-data; boundary={boundary}"})
+        try:
+            with urllib.request.urlopen(request, timeout=300) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as refused:
+            return refused.code, refused.read()[:300]
+
+    wall, peak = timed_job(b, "POST /api/v1/code-groups/import", upload)
+    floor = product_table_floor_streamed(b.database_url, rows=b.import_codes)
+    return Row(f"importing {b.import_codes:,} codes from CSV (POST /api/v1/code-groups/import "
+               f"→ 202, one worker, until the job succeeded)",
+               f"{format_seconds(wall)}; worker RSS peak {peak:.0f} MB",
+               f"COPY of {b.import_codes:,} code rows into Entitle's code table: "
+               f"{format_seconds(floor)}",
+               ratio=times(wall, floor), target="≤ 2× the floor",
+               verdict=within(wall, floor, 2),
+               data={"rows": b.import_codes, "wall_s": wall, "floor_s": floor,
+                     "worker_rss_peak_mb": peak})
+
+
 def within(figure: float, floor: float, factor: float) -> str:
     return "met" if figure <= factor * floor else f"NOT met: {figure / floor:.1f}×"
 
@@ -567,9 +692,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true",
                         help="a smoke run: 3 s loads, 100,000 large, 3 repeats; not saved")
     parser.add_argument("--keep", action="store_true", help="keep entitle_bench afterwards")
+    parser.add_argument("--job-codes", type=int, default=10_000_000,
+                        help="codes the generation job row makes (default 10,000,000)")
+    parser.add_argument("--import-codes", type=int, default=1_000_000,
+                        help="codes the import row imports (default 1,000,000)")
+    parser.add_argument("--only", action="append", default=[],
+                        help="run only this row (its function name); repeat for several")
     args = parser.parse_args(argv)
     if args.quick:
         args.seconds, args.large, args.repeats = 3, 100_000, 3
+        args.job_codes, args.import_codes = 200_000, 100_000
     return args
 
 
@@ -582,7 +714,7 @@ def main(argv: list[str] | None = None) -> int:
     ensure_wrk()
     meta = {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine()}
     print("bench: preparing entitle_bench (migrate, seed, ceiling tables)…", flush=True)
-    db = scratch_database(url, "entitle_bench")
+    db = scratch_database(url, os.environ.get("BENCH_DATABASE", "entitle_bench"))
     results: list[Row] = []
     try:
         redis.Redis.from_url(BENCH_REDIS_URL).flushdb()
@@ -598,9 +730,10 @@ def main(argv: list[str] | None = None) -> int:
             bench = Bench(database_url=db.url, env=env, server=server, seed=seed,
                           seconds=args.seconds,
                           large=args.large, repeats=args.repeats,
-                          get_connections=args.get_connections)
+                          get_connections=args.get_connections,
+                          job_codes=args.job_codes, import_codes=args.import_codes)
             warm_up(bench)
-            for function in ROWS:
+            for function in [f for f in ROWS if not args.only or f.__name__ in args.only]:
                 if time.monotonic() - started > BUDGET_S:
                     results.append(Row(function.__name__, "skipped: time budget spent", ""))
                     continue

@@ -32,8 +32,29 @@ PYTHON = sys.executable
 POSTGRES_SCHEMES = ("postgres://", "postgresql://")
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 nothing listens on right now."""
+def port_range(default: str | None = None) -> range | None:
+    """BENCH_PORTS=first-last (for a machine whose engineers share out the ports), else
+    `default` ("first-last"), else None (any port)."""
+    text = os.environ.get("BENCH_PORTS") or default
+    if not text:
+        return None
+    first, last = map(int, text.split("-"))
+    return range(first, last + 1)
+
+
+def free_port(ports: range | None = None) -> int:
+    """A TCP port on 127.0.0.1 nothing listens on right now: within `ports` (or
+    BENCH_PORTS) when given, else any."""
+    ports = ports or port_range()
+    for port in ports or ():
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    if ports:
+        raise RuntimeError(f"No free port in {ports.start}-{ports.stop - 1}")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]

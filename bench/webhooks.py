@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -19,8 +18,11 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from bench.stack import free_port as stack_free_port
+from bench.stack import port_range
+
 ROOT = Path(__file__).resolve().parents[1]
-PORTS = range(8160, 8180)  # the loopback ports this project's servers may listen on
+PORTS = port_range("8160-8179")  # the loopback ports this project's servers may listen on
 
 
 def wait_for(predicate, what: str, timeout: float = 40):
@@ -35,14 +37,7 @@ def wait_for(predicate, what: str, timeout: float = 40):
 
 
 def free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("No free port in 8160-8179 for the webhook receiver")
+    return stack_free_port(PORTS)
 
 
 class Receiver:

@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "redemptions",
     "coupons",
     "events",
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -206,6 +207,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = True
+# Jobs' files (imported CSVs waiting for a worker, finished exports): one directory that every
+# web and worker process shares (a network volume when they run on several machines).
+MEDIA_ROOT = os.environ.get("JOB_FILES_DIR", str(BASE_DIR / "var" / "files"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # HTTPS: on by default in production; off only when the environment says so (loopback, proxy).
@@ -296,9 +300,17 @@ WEBHOOK_DEACTIVATE_AFTER_SECONDS = float(os.environ.get("WEBHOOK_DEACTIVATE_AFTE
                                                         str(3 * 24 * 3600)))
 # Webhook URLs resolving to loopback, link-local or private addresses are refused unless on.
 WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", False)
+# Jobs (long work): each chunk (codes generated, rows imported or exported) is one
+# transaction; a running job whose heartbeat is older than JOB_STALE_SECONDS lost its worker and
+# is sent again by the sweep (every JOB_SWEEP_SECONDS), resuming where its last chunk committed.
+JOB_CHUNK_SIZE = int(os.environ.get("JOB_CHUNK_SIZE", "50000"))
+JOB_STALE_SECONDS = float(os.environ.get("JOB_STALE_SECONDS", "120"))
+JOB_SWEEP_SECONDS = float(os.environ.get("JOB_SWEEP_SECONDS", "30"))
+JOB_CHUNK_PAUSE_SECONDS = float(os.environ.get("JOB_CHUNK_PAUSE_SECONDS", "0"))  # tests, demos
 CELERY_BEAT_SCHEDULE = {
     "send-due-webhook-deliveries": {"task": "events.send_due",
                                     "schedule": WEBHOOK_SWEEP_SECONDS},
+    "sweep-stale-jobs": {"task": "jobs.sweep_stale", "schedule": JOB_SWEEP_SECONDS},
 }
 
 LOGGING = {

@@ -19,6 +19,7 @@ from dialects.native import accounts as accounts_v1
 from dialects.native import catalog as catalog_v1
 from dialects.native import coupons as coupons_v1
 from dialects.native import events as events_v1
+from dialects.native import jobs as jobs_v1
 from dialects.native import licensing as licensing_v1
 from dialects.native import redemptions as redemptions_v1
 from dialects.native.errors import render_native
@@ -61,6 +62,12 @@ v1.register("webhook-endpoints", events_v1.WebhookEndpointViewSet, basename="web
 v1_extra = [
     path("access", catalog_v1.AccessView.as_view(), name="access"),
     re_path(r"^events/?$", events_v1.EventListView.as_view(), name="events"),
+    re_path(r"^jobs/(?P<pk>[^/]+)/?$", jobs_v1.JobView.as_view(), name="job"),
+    re_path(r"^jobs/(?P<pk>[^/]+)/cancel/?$", jobs_v1.JobCancelView.as_view(),
+            name="job-cancel"),
+    re_path(r"^exports/?$", jobs_v1.ExportView.as_view(), name="exports"),
+    re_path(r"^exports/(?P<pk>[^/]+)/file/?$", jobs_v1.ExportFileView.as_view(),
+            name="export-file"),
     re_path(r"^redeem/?$", redemptions_v1.RedeemView.as_view(), name="api-redeem"),
     re_path(r"^redeem/check/?$", redemptions_v1.RedeemCheckView.as_view(),
             name="api-redeem-check"),

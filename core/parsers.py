@@ -71,13 +71,19 @@ def _shown(name: str) -> str:
     return UNSTORABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", name)
 
 
+def _text_of(value: object) -> str:
+    """A form value's text; an uploaded file (multipart: DRF puts files beside the fields)
+    by its name, since its content is the upload's reader's to check."""
+    return value if isinstance(value, str) else str(getattr(value, "name", "") or "")
+
+
 def unstorable_field(value: object, path: str = "") -> str | None:
     """The path of the first key or string in `value` holding a NUL or a lone surrogate."""
     if isinstance(value, str):
         return path if UNSTORABLE.search(value) else None
     if isinstance(value, QueryDict):  # a form or query string: flat, names as sent
         for key, values in value.lists():
-            if UNSTORABLE.search(key) or any(UNSTORABLE.search(v) for v in values):
+            if UNSTORABLE.search(key) or any(UNSTORABLE.search(_text_of(v)) for v in values):
                 return key
     elif isinstance(value, Mapping):
         for key, item in value.items():

@@ -3,13 +3,14 @@
 Every change goes through `redemptions.services`. A group is made by the generator from the
 add form — for an existing offer, or for items the form names (an offer is made for it) —
 with the API's rules (code length from the count, the guessing odds, at least one use per
-code) but a larger cap: up to `ADMIN_MAX_CODES` codes in one request and one transaction
-(about a second per 100,000 codes here); beyond that the form gives the
-`manage.py generate_codes` command line, which prints its progress. A group's codes download
-as a streamed CSV (each code also dashed, as learners see it, with its redemption link).
-The add form carries a token (`GenerationRequest`): submitting it twice makes one group, and
-both submits land on its page; the form estimates how long the count takes, from this
-server's recent generations. Codes are deactivated, reactivated or given a new expiry in bulk;
+code): up to MAX_CODES_PER_CALL codes at once, more by a generation job on the workers (the
+form then lands on the job's page: a live progress bar, its ETA, cancel), and the group
+page shows its generation status. Codes are imported from CSV the same way (the "Import
+codes" page, an import job). A group's codes download as a streamed CSV (each code also
+dashed, as learners see it, with its redemption link). The add form carries a token
+(`GenerationRequest`): submitting it twice makes one group (or one job), and both submits
+land on its page; the form estimates how long the count takes, from this server's recent
+generations. Codes are deactivated, reactivated or given a new expiry in bulk;
 redemptions are rolled back (from the list, or one with its reason from the learner's page:
 `rollback_redemption` permission). History is read-only, and nothing that was redeemed is deleted:
 the delete pages say why (`core.admin.HistoryProtectedAdmin`).
@@ -48,10 +49,18 @@ from core.errors import DomainError
 from redemptions import selectors, services
 from redemptions.codes import Alphabet, check_code_space, default_length
 from redemptions.exports import codes_csv_response
-from redemptions.models import GENERATOR_BATCH, Code, CodeGroup, Offer, Redemption
+from redemptions.models import (
+    GENERATOR_BATCH,
+    MAX_CODES_PER_CALL,
+    MAX_CODES_PER_JOB,
+    Code,
+    CodeGroup,
+    Offer,
+    Redemption,
+)
 from redemptions.validators import clean_match_specification, clean_max_uses, clean_user_tags
 
-ADMIN_MAX_CODES = 100_000
+ADMIN_MAX_CODES = MAX_CODES_PER_JOB
 
 
 def _as_validation_error(exc: DomainError) -> ValidationError:
@@ -136,8 +145,8 @@ class CodeGroupAddForm(forms.ModelForm):
         help_text="With items: access lasts this many days from redemption (empty: no end).")
     count = forms.IntegerField(
         min_value=1, max_value=ADMIN_MAX_CODES,
-        help_text=f"Codes to generate: up to {ADMIN_MAX_CODES:,} here, in one go (made in "
-                  f"batches of {GENERATOR_BATCH:,}). More: `manage.py generate_codes`.")
+        help_text=f"Codes to generate: up to {MAX_CODES_PER_CALL:,} at once; more (up to "
+                  f"{ADMIN_MAX_CODES:,}) by a job with a progress page.")
     code_length = forms.IntegerField(min_value=1, max_value=64, required=False,
                                      help_text="Empty: 8, or more when the count needs it.")
 
@@ -162,9 +171,7 @@ class CodeGroupAddForm(forms.ModelForm):
         self.fields["offer"].required = False
         self.fields["offer"].help_text = "What the codes grant (or name items below)."
         self.fields["count"].error_messages["max_value"] = (
-            f"At most {ADMIN_MAX_CODES:,} codes are made here, in one request. For more, run "
-            f"on the server: manage.py generate_codes --offer <offer id> --count <count> "
-            f"--label <label> (it prints its progress; all or nothing).")
+            f"At most {ADMIN_MAX_CODES:,} codes are made in one group.")
 
     def clean(self):
         data = super().clean()
@@ -194,6 +201,19 @@ class CodeGroupAddForm(forms.ModelForm):
             except DomainError as exc:
                 raise ValidationError({"code_length": exc.message}) from exc
         return data
+
+
+class CodeImportForm(forms.Form):
+    """An upload of existing codes (`redemptions.imports`)."""
+
+    file = forms.FileField(help_text="CSV, one code per line: code[,max uses[,expiry]] (a "
+                                     "first line `code,max_uses,expires` is a header). All "
+                                     "or nothing: any bad or duplicate line, and nothing is "
+                                     "imported; the job page lists each by line number.")
+    label = forms.CharField(max_length=200)
+    offer = forms.ModelChoiceField(queryset=Offer.objects.order_by("name"))
+    redemptions_per_code = forms.IntegerField(
+        min_value=0, initial=1, help_text="Uses of a code whose line gives none.")
 
 
 class NewExpiryForm(forms.Form):
@@ -256,11 +276,13 @@ class CodeGroupAdmin(CodeSearchMixin, HistoryProtectedAdmin):
     autocomplete_fields = ["offer", "client"]
     readonly_fields = ["offer", "code_length", "alphabet", "redemptions_per_code",
                        "total_codes_count", "redeemed", "uploaded", "codes_link", "csv",
-                       "created_at", "updated_at"]
-    fields = ["label", "offer", "codes_link", "csv", "total_codes_count", "redeemed", "client",
+                       "generation", "created_at", "updated_at"]
+    fields = ["label", "offer", "generation", "codes_link", "csv", "total_codes_count",
+              "redeemed", "client",
               "starts_at", "expiration_date", "gift", "code_length", "alphabet",
               "redemptions_per_code", "uploaded", "created_at", "updated_at"]
-    actions = ["export_csv", "set_expiry", "deactivate_codes", "activate_codes"]
+    actions = ["export_csv", "export_file", "set_expiry", "deactivate_codes",
+               "activate_codes"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_redeemed_count().with_inactive_count()
@@ -292,8 +314,42 @@ class CodeGroupAdmin(CodeSearchMixin, HistoryProtectedAdmin):
         return [] if obj is None else self.readonly_fields
 
     def get_urls(self):
-        return [path("<path:object_id>/codes.csv", self.admin_site.admin_view(self.csv_view),
+        return [path("import/", self.admin_site.admin_view(self.import_view),
+                     name="redemptions_codegroup_import"),
+                path("<path:object_id>/codes.csv", self.admin_site.admin_view(self.csv_view),
                      name="redemptions_codegroup_csv"), *super().get_urls()]
+
+    def import_view(self, request):
+        """Upload a CSV of existing codes: an import job, then its page."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = CodeImportForm(request.POST or None, request.FILES or None)
+        if form.is_valid():
+            try:
+                group = services.start_code_import(created_by=request.user,
+                                                   **form.cleaned_data)
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                return redirect("admin:jobs_job_change", group.job_id)
+        return action_form_page(
+            self, request, action="", form=form, submit="Import the codes",
+            title="Import codes",
+            intro="Existing codes (from another vendor, say) become a group that says it "
+                  "was uploaded. Its codes can be redeemed once the import job succeeded.")
+
+    @admin.display(description="generation")
+    def generation(self, group):
+        """Whether its codes can be redeemed, and the job that makes (or made) them."""
+        state = "Ready: its codes can be redeemed" if group.ready else \
+            "Not ready: nothing in it can be redeemed until its job has succeeded"
+        if group.job_id is None:
+            return state
+        job = group.job
+        return format_html('{} — <a href="{}">{} job: {} ({} / {})</a>', state,
+                           reverse("admin:jobs_job_change", args=[job.pk]),
+                           job.get_kind_display(), job.get_status_display().lower(),
+                           f"{job.done:,}", f"{job.total:,}")
 
     @admin.display(description="redeemed codes", ordering="redeemed_codes_count")
     def redeemed(self, group):
@@ -339,14 +395,19 @@ class CodeGroupAdmin(CodeSearchMixin, HistoryProtectedAdmin):
         data = form.cleaned_data
         batches: list[int] = []
         started = time.monotonic()
-        created, made = services.create_code_group_once(
-            token=data["token"], requested_by=request.user.email,
+        terms = dict(
             label=data["label"], offer=data.get("offer") or data["offer_terms"],
             client=data.get("client"),
             count=data["count"], code_length=data["code_length"], alphabet=data["alphabet"],
             redemptions_per_code=data["redemptions_per_code"], starts_at=data.get("starts_at"),
-            expiration_date=data.get("expiration_date"), gift=data.get("gift", False),
-            max_count=ADMIN_MAX_CODES, progress=lambda done, total: batches.append(done))
+            expiration_date=data.get("expiration_date"), gift=data.get("gift", False))
+        if data["count"] > MAX_CODES_PER_CALL:  # a job on the workers; `response_add` shows it
+            how = {"by_job": True, "created_by": request.user, "max_count": None}
+        else:
+            how = {"max_count": MAX_CODES_PER_CALL,
+                   "progress": lambda done, total: batches.append(done)}
+        created, made = services.create_code_group_once(
+            token=data["token"], requested_by=request.user.email, **terms, **how)
         for field in CodeGroup._meta.concrete_fields:
             setattr(obj, field.attname, getattr(created, field.attname))
         obj._state.adding = False
@@ -357,10 +418,12 @@ class CodeGroupAdmin(CodeSearchMixin, HistoryProtectedAdmin):
                          f"({created.total_codes_count:,} codes). Nothing more was generated.",
                 messages.INFO)
             return
-        self.message_user(
-            request, f"Generated {data['count']:,} codes of {data['code_length']} characters "
-                     f"in {len(batches)} batch(es) of up to {GENERATOR_BATCH:,}, in "
-                     f"{time.monotonic() - started:.1f} s.", messages.SUCCESS)
+        if created.job_id is None:
+            self.message_user(
+                request, f"Generated {data['count']:,} codes of {data['code_length']} "
+                         f"characters in {len(batches)} batch(es) of up to "
+                         f"{GENERATOR_BATCH:,}, in {time.monotonic() - started:.1f} s.",
+                messages.SUCCESS)
 
     def log_addition(self, request, obj, message):
         if getattr(request, "code_group_resubmitted", False):
@@ -368,9 +431,15 @@ class CodeGroupAdmin(CodeSearchMixin, HistoryProtectedAdmin):
         return super().log_addition(request, obj, message)
 
     def response_add(self, request, obj, post_url_continue=None):
-        """On to the new group's page (its codes and CSV), whichever save button."""
+        """On to the job's page while a job makes the codes, else the new group's page (its
+        codes and CSV), whichever save button."""
         if IS_POPUP_VAR in request.POST:
             return super().response_add(request, obj, post_url_continue)
+        if obj.job_id is not None:
+            self.message_user(request, f"Generating {obj.total_codes_count:,} codes: the group "
+                                       f"can be redeemed once this job has finished.",
+                              messages.SUCCESS)
+            return redirect("admin:jobs_job_change", obj.job_id)
         return HttpResponseRedirect(
             reverse("admin:redemptions_codegroup_change", args=[obj.pk]))
 
@@ -391,6 +460,15 @@ class CodeGroupAdmin(CodeSearchMixin, HistoryProtectedAdmin):
 
     def delete_object(self, group):
         services.delete_code_group(group)
+
+    @admin.action(description="Export the codes of the selected group to a file (a job, "
+                              "for large groups)")
+    def export_file(self, request, queryset: QuerySet[CodeGroup]):
+        if queryset.count() != 1:
+            self.message_user(request, "Choose exactly one group to export.", messages.ERROR)
+            return None
+        job = services.start_code_export(queryset.get(), created_by=request.user)
+        return redirect("admin:jobs_job_change", job.pk)
 
     @admin.action(description="Download the codes of the selected group (CSV)")
     def export_csv(self, request, queryset: QuerySet[CodeGroup]):

@@ -17,6 +17,7 @@ from django.db import models
 from redemptions.errors import CodeGroupError, InvalidCodeText
 
 MAX_CODE_LENGTH = 64
+MIN_CODE_LENGTH = 4  # a code chosen by hand (or imported): shorter ones are guessed at once
 # One random guess may hit a live code with odds of at most 1 in this many.
 GUESS_ODDS = 10_000
 # The separators learners type (or copy) inside codes: dashes of every width and whitespace.
@@ -73,6 +74,9 @@ def clean_code(text: object) -> str:
     if len(code) > MAX_CODE_LENGTH:
         raise InvalidCodeText(message=f"A code has at most {MAX_CODE_LENGTH} characters.",
                               field="code")
+    if len(code) < MIN_CODE_LENGTH:
+        raise InvalidCodeText(message=f"A code has at least {MIN_CODE_LENGTH} letters or "
+                                      f"digits.", field="code")
     if not _CANONICAL.match(code):
         raise InvalidCodeText(message="A code is made of letters A–Z and digits only "
                              "(dashes and spaces are ignored).", field="code")

@@ -149,3 +149,10 @@ class OfferError(DomainError):
 class AccessTermsExclusive(OfferError):
     default_code = "access_days_and_expiration"
     default_message = "Give access_days or access_expiration_date, not both."
+
+
+class CodeImportRefused(CodeGroupError):
+    """A CSV of codes with bad lines (`data`: `problems` with line numbers, `count`): all or
+    nothing, so none of it was imported."""
+
+    default_code = "code_import_refused"

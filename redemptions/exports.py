@@ -1,5 +1,6 @@
-"""The streamed CSV export of codes (each code as stored, and as learners see it with its
-redemption link), shared by the admin and every API that exports.
+"""The CSV export of codes (each code as stored, and as learners see it with its redemption
+link), shared by the admin, every API that exports and the export job
+(`services.run_code_export`, which writes the same rows to a file chunk by chunk).
 
 The rows are streamed from a chunked iterator, never built in memory.
 """
@@ -26,18 +27,33 @@ class _Echo:
         return value
 
 
+def csv_header() -> str:
+    return csv.writer(_Echo()).writerow(CSV_COLUMNS)
+
+
+def code_csv_row(code) -> list[str]:
+    """One code's row (its redeemers prefetched: `selectors.codes_with_redeemers`)."""
+    return [
+        code.display_code(),
+        "true" if code.redemptions_count else "false",
+        ";".join(redeemed_by(code)),
+        iso_millis_z(code.last_redeemed_at) or "",
+        nice_code(code.display_code()),
+        redemption_url(code),
+    ]
+
+
+def code_csv_lines(codes) -> str:
+    """These codes' rows as CSV text (one export job chunk)."""
+    writer = csv.writer(_Echo())
+    return "".join(writer.writerow(code_csv_row(code)) for code in codes)
+
+
 def code_csv_rows(codes) -> Iterator[str]:
     writer = csv.writer(_Echo())
-    yield writer.writerow(CSV_COLUMNS)
+    yield csv_header()
     for code in codes.iterator(chunk_size=CSV_CHUNK):
-        yield writer.writerow([
-            code.display_code(),
-            "true" if code.redemptions_count else "false",
-            ";".join(redeemed_by(code)),
-            iso_millis_z(code.last_redeemed_at) or "",
-            nice_code(code.display_code()),
-            redemption_url(code),
-        ])
+        yield writer.writerow(code_csv_row(code))
 
 
 def codes_csv_response(codes, group: CodeGroup | None) -> StreamingHttpResponse:

@@ -31,6 +31,7 @@ from redemptions.errors import (
     CodeExpired,
     CodeGroupError,
     CodeInactive,
+    CodeNotFound,
     CodeNotStarted,
     CodeUsedUp,
     InvalidCount,
@@ -39,6 +40,7 @@ from redemptions.errors import (
 )
 
 MAX_CODES_PER_CALL = 10_000  # API requests; the admin and the command may make more, in batches
+MAX_CODES_PER_JOB = 50_000_000  # a generation job (the API's upper bound)
 GENERATOR_BATCH = 10_000
 _TOP_UP_ROUNDS = 8  # draws per batch before giving up on a nearly full code space
 _COPY_RETRIES = 3  # a batch colliding with codes inserted meanwhile (another generator)
@@ -132,8 +134,7 @@ class CodeGroupQuerySet(models.QuerySet):
 
 
 class CodeGroupManager(models.Manager.from_queryset(CodeGroupQuerySet)):
-    @transaction.atomic
-    def create_with_codes(
+    def create_empty(
         self,
         *,
         label: str,
@@ -147,26 +148,33 @@ class CodeGroupManager(models.Manager.from_queryset(CodeGroupQuerySet)):
         starts_at: dt.datetime | None = None,
         gift: bool = False,
         max_count: int | None = MAX_CODES_PER_CALL,
-        progress: Callable[[int, int], None] | None = None,
+        ready: bool = True,
     ) -> CodeGroup:
-        """A group and `count` new unique codes for `offer`, in one transaction.
+        """A group for `count` codes still to be generated; joins the caller's transaction.
 
         Refuses (CodeGroupError) a count above `max_count` (None: no cap) or a code length
-        whose code space is under GUESS_ODDS × count. `progress(done, total)` is called after
-        each batch of GENERATOR_BATCH codes.
+        whose code space is under GUESS_ODDS × count. A group made with `ready=False` (a
+        generation job's) is not redeemable until the job succeeded.
         """
         _check_count(count, max_count)
         check_code_space(count=count, length=code_length, alphabet=alphabet)
         from redemptions.validators import clean_max_uses  # validators read this module
 
         clean_max_uses(redemptions_per_code, field="redemptions_per_code")
-        group = self.create(
+        return self.create(
             label=label, offer=offer, client=client, code_length=code_length,
             alphabet=alphabet, total_codes_count=count,
             redemptions_per_code=redemptions_per_code, expiration_date=expiration_date,
-            starts_at=starts_at, gift=gift,
+            starts_at=starts_at, gift=gift, ready=ready,
         )
-        Code.objects.generate(group=group, count=count, progress=progress)
+
+    @transaction.atomic
+    def create_with_codes(self, *, progress: Callable[[int, int], None] | None = None,
+                          **fields) -> CodeGroup:
+        """A group (`create_empty`'s arguments) and its `count` new unique codes, in one
+        transaction. `progress(done, total)` is called after each batch of GENERATOR_BATCH."""
+        group = self.create_empty(**fields)
+        Code.objects.generate(group=group, count=group.total_codes_count, progress=progress)
         return group
 
     @transaction.atomic
@@ -214,6 +222,11 @@ class CodeGroup(TimeStamped):
     expiration_date = models.DateTimeField(
         null=True, blank=True, help_text="Codes expire at this time (unless their own says).")
     uploaded = models.BooleanField(default=False, help_text="Codes imported, not generated.")
+    ready = models.BooleanField(
+        default=True, help_text="Its codes can be redeemed: false while the job making them "
+                                "runs (and for good when it failed or was cancelled).")
+    job = models.ForeignKey("jobs.Job", null=True, blank=True, on_delete=models.SET_NULL,
+                            related_name="+", help_text="The job that made its codes.")
     gift = models.BooleanField(default=False)
 
     objects = CodeGroupManager()
@@ -306,6 +319,17 @@ class CodeManager(models.Manager.from_queryset(CodeQuerySet)):
                 progress(done, count)
         return done
 
+    def delete_all_of(self, group: CodeGroup) -> int:
+        """Delete every code of a group none of whose codes was ever redeemable (a failed or
+        cancelled generation): one statement, with no rows loaded (a million would not fit)."""
+        # Django's delete() would load the rows (a redemption's key protects each code).
+        qn = connection.ops.quote_name
+        where, params = self.filter(group=group).values("pk").query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {qn(Code._meta.db_table)} WHERE {qn('id')} IN ({where})",
+                           params)
+            return cursor.rowcount
+
     def fresh_codes(self, count: int, length: int, alphabet: str,
                     drawn: Iterable[str] = ()) -> list[str]:
         """`count` codes unused anywhere in the table (checked: one indexed query per draw),
@@ -331,23 +355,36 @@ class CodeManager(models.Manager.from_queryset(CodeQuerySet)):
 
     def _insert(self, group: CodeGroup, codes: Iterable[str],
                 target: uuid.UUID | None) -> None:
+        self._copy(group, ((code, group.redemptions_per_code, None) for code in codes), target)
+
+    def insert_rows(self, group: CodeGroup, rows: Iterable) -> None:
+        """Insert imported codes (each with `code`, `max_redemptions`, `expiration_date`)
+        into `group`; joins the caller's transaction (a duplicate: IntegrityError)."""
+        self._copy(group, ((r.code, r.max_redemptions, r.expiration_date) for r in rows),
+                   group.offer.single_item_id())
+
+    def _copy(self, group: CodeGroup, rows: Iterable[tuple[str, int, dt.datetime | None]],
+              target: uuid.UUID | None) -> None:
+        """Rows of (code, max uses, expiry) into `group`: COPY on PostgreSQL."""
         now = timezone.now()
-        values = {  # by attribute name, every column but the key and the code
+        values = {  # by attribute name, the columns every row shares
             "group_id": group.pk, "offer_id": group.offer_id, "target_item_id": target,
-            "max_redemptions": group.redemptions_per_code, "redemptions_count": 0,
-            "starts_at": None, "expiration_date": None, "is_active": True,
+            "redemptions_count": 0, "starts_at": None, "is_active": True,
             "transaction_id": "", "created_at": now, "updated_at": now,
         }
         if connection.vendor != "postgresql":
-            self.bulk_create([Code(code=code, **values) for code in codes], batch_size=1000)
+            self.bulk_create([Code(code=code, max_redemptions=uses, expiration_date=expires,
+                                   **values) for code, uses, expires in rows], batch_size=1000)
             return
         qn = connection.ops.quote_name
-        columns = ", ".join(qn(Code._meta.get_field(name).column) for name in ("code", *values))
+        names = ("code", "max_redemptions", "expiration_date", *values)
+        columns = ", ".join(qn(Code._meta.get_field(name).column) for name in names)
         sql = f"COPY {qn(Code._meta.db_table)} ({columns}) FROM STDIN"
-        # COPY's text format, made once for the batch: every row is its code (canonical
-        # letters and digits: nothing to escape) and the same tail of the other columns.
+        # COPY's text format, made once for the batch: each row is its code (canonical
+        # letters and digits: nothing to escape), uses, expiry and the same shared tail.
         tail = "".join(f"\t{_copy_text(value)}" for value in values.values()) + "\n"
-        payload = "".join(code + tail for code in codes).encode()
+        payload = "".join(f"{code}\t{uses}\t{_copy_text(expires)}{tail}"
+                          for code, uses, expires in rows).encode()
         # psycopg 3's COPY through Django's own connection, so it joins this transaction
         # (and a duplicate code is Django's IntegrityError, as from any other query).
         with connection.wrap_database_errors, connection.cursor() as cursor, \
@@ -456,6 +493,8 @@ class Code(models.Model):
     def refusal(self, at: dt.datetime) -> RedemptionError | None:
         """Why this code cannot be redeemed by anyone at `at` (the refusal to raise), or
         None."""
+        if self.group_id and not self.group.ready:
+            return CodeNotFound()  # a group still in the making has no codes yet to learners
         if not self.is_active:
             return CodeInactive()
         if not self.is_started(at):

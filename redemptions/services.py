@@ -15,12 +15,16 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
 from typing import Any
 
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
@@ -32,10 +36,13 @@ from core.errors import Conflict, DomainError, NotFound
 from core.filters import is_uuid
 from events.models import EventKind
 from events.services import record_event
+from jobs.models import Job, JobKind
+from jobs.services import create_job
+from jobs.services import run as run_job
 from licensing.errors import LicenseExpired, LicenseFull
 from licensing.models import License, Seat
 from licensing.services import assign_seats, revoke_seats_from_source, seat_refusal
-from redemptions import payloads
+from redemptions import exports, imports, payloads, selectors
 from redemptions.codes import (
     Alphabet,
     check_code_space,
@@ -189,10 +196,12 @@ def create_code_group(*, offer: Offer | OfferTerms, **group: Any) -> CodeGroup:
     return made
 
 
-def create_code_group_once(*, token: uuid.UUID, requested_by: str = "",
-                           offer: Offer | OfferTerms, **group: Any) -> tuple[CodeGroup, bool]:
-    """`create_code_group` for one submitted form, claimed by its `token`: (the group, True)
-    the first time; (the group that call made, False) on any later call with the same token.
+def create_code_group_once(*, token: uuid.UUID, requested_by: str = "", by_job: bool = False,
+                           created_by: User | None = None, offer: Offer | OfferTerms,
+                           **group: Any) -> tuple[CodeGroup, bool]:
+    """`create_code_group` (or, `by_job`, `start_code_group_generation` for `created_by`) for
+    one submitted form, claimed by its `token`: (the group, True) the first time; (the group
+    that call made, False) on any later call with the same token.
 
     The token's row is inserted first, in the transaction that makes the group: a second
     submit racing the first waits on its primary key until the first commits (then finds
@@ -210,10 +219,187 @@ def create_code_group_once(*, token: uuid.UUID, requested_by: str = "",
             if claim.group is None:
                 raise GenerationRequestSpent() from None
             return claim.group, False
-        created = create_code_group(offer=offer, **group)
-        claim.group, claim.seconds = created, time.monotonic() - started
+        if by_job:  # its time is the job's, not this request's: no sample for the estimate
+            created = start_code_group_generation(offer=offer, created_by=created_by, **group)
+            claim.group = created
+        else:
+            created = create_code_group(offer=offer, **group)
+            claim.group, claim.seconds = created, time.monotonic() - started
         claim.save(update_fields=["group", "seconds", "updated_at"])
     return created, True
+
+
+@transaction.atomic
+def start_code_group_generation(*, offer: Offer | OfferTerms, created_by: User | None = None,
+                                queue: bool = True, **group: Any) -> CodeGroup:
+    """A group whose codes a job generates (any count): the group (not ready: nothing in it
+    can be redeemed yet) and its queued job, in one transaction; `group` takes
+    `CodeGroup.objects.create_empty`'s arguments. `run_code_group_generation` does the work;
+    the group's `code_group.created` event is written when it is ready. `queue=False`: the
+    caller runs the job itself (`manage.py generate_codes`)."""
+    if isinstance(offer, OfferTerms):
+        offer = create_offer(offer)
+    made = CodeGroup.objects.create_empty(offer=offer, ready=False, **group)
+    made.job = create_job(JobKind.GENERATE_CODES, total=made.total_codes_count,
+                          params={"code_group": str(made.pk)}, created_by=created_by,
+                          queue=queue)
+    made.save(update_fields=["job"])
+    return made
+
+
+def run_code_group_generation(job_id: object, *,
+                              progress: Callable[[Job], None] | None = None) -> Job | None:
+    """Generate a group's codes for its job, one committed chunk at a time (memory stays
+    flat; a resumed job continues after its last chunk). Success makes the group ready; a
+    cancelled or failed job deletes the group and whatever codes it had."""
+    groups: dict[str, CodeGroup | None] = {}
+
+    def group_of(job: Job) -> CodeGroup | None:
+        ident = job.params["code_group"]
+        if ident not in groups:
+            groups[ident] = (CodeGroup.objects.select_related("offer")
+                             .filter(pk=ident).first())
+        return groups[ident]
+
+    def step(job: Job, size: int) -> int:
+        return Code.objects.generate(group=group_of(job), count=size)
+
+    def complete(job: Job) -> dict:
+        group = CodeGroup.objects.select_for_update().get(pk=group_of(job).pk)
+        group.ready = True
+        group.save(update_fields=["ready", "updated_at"])
+        record_event(EventKind.CODE_GROUP_CREATED, group, group_id=group.pk,
+                     data=payloads.code_group(group))
+        return {"code_group": str(group.pk), "codes": group.total_codes_count}
+
+    def discard(job: Job) -> None:
+        _discard_unready_group(group_of(job))
+
+    return run_job(job_id, step=step, complete=complete, discard=discard, progress=progress)
+
+
+@transaction.atomic
+def start_code_import(*, file, label: str, offer: Offer, redemptions_per_code: int = 1,
+                      created_by: User | None = None, **group: Any) -> CodeGroup:
+    """A group for the codes of an uploaded CSV (`redemptions.imports`) and the job that
+    checks and imports them: the file is stored for the worker (`default_storage`), the
+    group is `uploaded` and not ready (nothing redeemable) until every line is in."""
+    clean_max_uses(redemptions_per_code, field="redemptions_per_code")
+    made = CodeGroup.objects.create(label=label, offer=offer, code_length=0, uploaded=True,
+                                    ready=False, redemptions_per_code=redemptions_per_code,
+                                    **group)
+    path = default_storage.save(f"imports/{made.pk}.csv", file)
+    made.job = create_job(JobKind.IMPORT_CODES, total=0, created_by=created_by,
+                          params={"code_group": str(made.pk), "file": path})
+    made.save(update_fields=["job"])
+    return made
+
+
+def run_code_import(job_id: object, *,
+                    progress: Callable[[Job], None] | None = None) -> Job | None:
+    """Check an import's whole file (every problem, or nothing happens), then insert its
+    codes one committed chunk at a time; success makes the group ready."""
+    state: dict[str, Any] = {}
+
+    def group_of(job: Job) -> CodeGroup | None:
+        if "group" not in state:
+            state["group"] = (CodeGroup.objects.select_related("offer")
+                              .filter(pk=job.params["code_group"]).first())
+        return state["group"]
+
+    def prepare(job: Job) -> int:
+        group = group_of(job)
+        count, longest = imports.check(job.params["file"],
+                                       default_uses=group.redemptions_per_code)
+        CodeGroup.objects.filter(pk=group.pk).update(code_length=longest)
+        return count
+
+    def step(job: Job, size: int) -> int:
+        group = group_of(job)
+        if "rows" not in state:  # one pass over the file, from where the job stands
+            state["rows"] = imports.rows(job.params["file"],
+                                         default_uses=group.redemptions_per_code,
+                                         skip=job.done)
+        batch = list(islice(state["rows"], size))
+        Code.objects.insert_rows(group, batch)
+        return len(batch)
+
+    def complete(job: Job) -> dict:
+        group = CodeGroup.objects.select_for_update().get(pk=group_of(job).pk)
+        group.ready, group.total_codes_count = True, job.done
+        group.save(update_fields=["ready", "total_codes_count", "updated_at"])
+        record_event(EventKind.CODE_GROUP_CREATED, group, group_id=group.pk,
+                     data=payloads.code_group(group))
+        transaction.on_commit(lambda: default_storage.delete(job.params["file"]))
+        return {"code_group": str(group.pk), "codes": job.done}
+
+    def discard(job: Job) -> None:
+        _discard_unready_group(group_of(job))
+        default_storage.delete(job.params["file"])
+
+    return run_job(job_id, prepare=prepare, step=step, complete=complete, discard=discard,
+                   progress=progress)
+
+
+@transaction.atomic
+def start_code_export(group: CodeGroup, *, created_by: User | None = None) -> Job:
+    """A job writing every code of `group` to a CSV file staff download (`exports`' rows)."""
+    job = create_job(JobKind.EXPORT_CODES, total=group.total_codes_count,
+                     created_by=created_by, params={"code_group": str(group.pk)})
+    job.params["file"] = f"exports/{job.pk}.csv"
+    job.save(update_fields=["params"])
+    return job
+
+
+def run_code_export(job_id: object, *,
+                    progress: Callable[[Job], None] | None = None) -> Job | None:
+    """Write a group's codes to the job's file in committed chunks, in id order. Each chunk
+    records the last code id and the file's length with the job's progress, so a resumed job
+    cuts off whatever a dead worker wrote after its last commit and goes on from there."""
+
+    def prepare(job: Job) -> int:
+        header = exports.csv_header().encode()
+        path = Path(default_storage.path(job.params["file"]))  # a shared directory
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(header)  # fresh, also after a crash before the first chunk
+        job.params.update(after=0, size=len(header))
+        Job.objects.filter(pk=job.pk).update(params=job.params)
+        return Code.objects.filter(group_id=job.params["code_group"]).count()
+
+    def step(job: Job, size: int) -> int:
+        codes = list(selectors.codes_with_redeemers(Code.objects.filter(
+            group_id=job.params["code_group"], pk__gt=job.params["after"])).order_by("pk")
+            [:size])
+        text = exports.code_csv_lines(codes).encode()
+        with open(default_storage.path(job.params["file"]), "r+b") as out:
+            out.truncate(job.params["size"])
+            out.seek(job.params["size"])
+            out.write(text)
+        job.params.update(after=codes[-1].pk if codes else job.params["after"],
+                          size=job.params["size"] + len(text))
+        Job.objects.filter(pk=job.pk).update(params=job.params)
+        return len(codes) or size  # codes deleted meanwhile: the job still ends
+
+    def complete(job: Job) -> dict:
+        return {"code_group": None, "file": job.params["file"], "rows": job.done,
+                "download_url": reverse("export-file", args=[job.pk])}
+
+    def discard(job: Job) -> None:
+        default_storage.delete(job.params["file"])
+
+    return run_job(job_id, prepare=prepare, step=step, complete=complete, discard=discard,
+                   progress=progress)
+
+
+def _discard_unready_group(group: CodeGroup | None) -> None:
+    """Delete a group that never became ready (a failed or cancelled job's) and its codes."""
+    if group is None:
+        return
+    with transaction.atomic():
+        locked = CodeGroup.objects.select_for_update().filter(pk=group.pk).first()
+        if locked is not None and not locked.ready:  # never redeemable: nothing to keep
+            Code.objects.delete_all_of(locked)
+            locked.delete()
 
 
 @transaction.atomic

@@ -15,23 +15,27 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from accounts.permissions import IsApiClientStaffOrLearner
 from accounts.throttles import client_ip, redeem_guard
 from accounts.validators import acting_for
-from catalog.models import CatalogItem, Entitlement
+from catalog.models import CatalogItem, Client, Entitlement
 from core.errors import InvalidInput
 from core.filters import StrictBooleanFilter, ZypeFilters
 from dialects.common.csv import CodeCsvExportMixin, CSVRenderer
 from dialects.common.filters import CodeTextFilter
 from dialects.native.base import NativeAPIView, NativeView
+from dialects.native.jobs import JobSerializer
+from jobs.payloads import job_payload
 from licensing.models import License, Seat
 from redemptions import selectors, services
 from redemptions.codes import Alphabet, default_length
 from redemptions.models import (
     MAX_CODES_PER_CALL,
+    MAX_CODES_PER_JOB,
     Code,
     CodeGroup,
     Offer,
@@ -191,9 +195,11 @@ class CodeViewSet(NativeView, viewsets.ModelViewSet):
 
 class CodeGroupSerializer(serializers.ModelSerializer):
     offer = serializers.PrimaryKeyRelatedField(queryset=Offer.objects.all())
-    count = serializers.IntegerField(write_only=True, min_value=1, max_value=MAX_CODES_PER_CALL,
-                                     help_text=f"How many codes to generate (at most "
-                                               f"{MAX_CODES_PER_CALL:,}).")
+    count = serializers.IntegerField(
+        write_only=True, min_value=1, max_value=MAX_CODES_PER_JOB,
+        help_text=f"How many codes to generate: up to {MAX_CODES_PER_CALL:,} at once (201), "
+                  f"more (up to {MAX_CODES_PER_JOB:,}) by a job (202 with the job; the group "
+                  f"is redeemable once the job succeeded).")
     code_length = serializers.IntegerField(required=False, min_value=1, max_value=64,
                                            help_text="Default: 8, or more when the count "
                                                      "needs it.")
@@ -203,9 +209,10 @@ class CodeGroupSerializer(serializers.ModelSerializer):
         model = CodeGroup
         fields = ["id", "label", "offer", "client", "count", "code_length", "alphabet",
                   "total_codes_count", "redeemed_codes_count", "redemptions_per_code",
-                  "starts_at", "expiration_date", "uploaded", "gift", "created_at",
-                  "updated_at"]
-        read_only_fields = ["id", "total_codes_count", "uploaded", "created_at", "updated_at"]
+                  "starts_at", "expiration_date", "uploaded", "gift", "ready", "job",
+                  "created_at", "updated_at"]
+        read_only_fields = ["id", "total_codes_count", "uploaded", "ready", "job", "created_at",
+                            "updated_at"]
 
     def get_fields(self):
         fields = super().get_fields()
@@ -218,10 +225,31 @@ class CodeGroupSerializer(serializers.ModelSerializer):
         alphabet = validated_data.get("alphabet", Alphabet.UNAMBIGUOUS)
         count = validated_data.pop("count")
         length = validated_data.pop("code_length", None) or default_length(count, alphabet)
+        if count > MAX_CODES_PER_CALL:
+            return services.start_code_group_generation(
+                count=count, code_length=length, max_count=None,
+                created_by=self.context["request"].user, **validated_data)
         return services.create_code_group(count=count, code_length=length, **validated_data)
 
     def update(self, instance, validated_data):
         return services.update_code_group(instance, **validated_data)
+
+
+class CodeImportSerializer(serializers.Serializer):
+    """An upload of existing codes (`redemptions.imports`: code, optional max uses, optional
+    expiry per line; a `code` header line is skipped)."""
+
+    file = serializers.FileField(help_text="CSV: code[,max_uses[,expires]] per line.")
+    label = serializers.CharField(max_length=200)
+    offer = serializers.PrimaryKeyRelatedField(queryset=Offer.objects.all())
+    client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.all(), required=False,
+                                                allow_null=True)
+    redemptions_per_code = serializers.IntegerField(
+        required=False, default=1, min_value=0,
+        help_text="Uses of a code whose line gives none.")
+    expiration_date = serializers.DateTimeField(required=False, allow_null=True,
+                                                help_text="Codes without their own expiry "
+                                                          "expire then.")
 
 
 class CodeGroupViewSet(CodeCsvExportMixin, NativeView, viewsets.ModelViewSet):
@@ -241,14 +269,33 @@ class CodeGroupViewSet(CodeCsvExportMixin, NativeView, viewsets.ModelViewSet):
     def get_queryset(self):
         return selectors.code_groups().order_by("-created_at", "id")
 
+    @extend_schema(responses={201: CodeGroupSerializer, 202: JobSerializer, **ERRORS})
     def create(self, request, *args, **kwargs):
-        response = super().create(request, *args, **kwargs)
-        group = self.get_queryset().get(pk=response.data["id"])
-        response.data = self.get_serializer(group).data
-        return response
+        """Make a group and its codes: at once up to 10,000 codes (201 with the group), else
+        by a job (202 with the job; `GET /api/v1/jobs/{id}` follows it)."""
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        group = serializer.save()
+        if group.job_id is not None:
+            return Response(job_payload(group.job), status=status.HTTP_202_ACCEPTED)
+        return Response(self.get_serializer(self.get_queryset().get(pk=group.pk)).data,
+                        status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance):
         services.delete_code_group(instance)
+
+    @extend_schema(request={"multipart/form-data": CodeImportSerializer},
+                   responses={202: JobSerializer, **ERRORS})
+    @action(detail=False, methods=["post"], url_path="import",
+            parser_classes=[MultiPartParser], serializer_class=CodeImportSerializer)
+    def import_codes(self, request):
+        """Import existing codes from CSV as a job (202): all or nothing — a bad or duplicate
+        line fails the job, its `result.problems` naming each line; nothing is created.
+        The group shows `uploaded: true` and is redeemable once the job succeeded."""
+        serializer = CodeImportSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        group = services.start_code_import(created_by=request.user, **serializer.validated_data)
+        return Response(job_payload(group.job), status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses={204: None, **ERRORS, 409: None})
     def destroy(self, request, *args, **kwargs):

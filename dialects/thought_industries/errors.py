@@ -49,6 +49,7 @@ from events.errors import (
     WebhookUrlInvalid,
     WebhookUrlPrivate,
 )
+from jobs.errors import JobAlreadyFinished, JobNotFound
 from licensing.errors import (
     AlreadySeated,
     ClientChangeRefused,
@@ -69,6 +70,7 @@ from redemptions.errors import (
     AlreadyRolledBack,
     CodeExpired,
     CodeGroupError,
+    CodeImportRefused,
     CodeInactive,
     CodeInUse,
     CodeNotFound,
@@ -114,6 +116,8 @@ REFUSALS = Refusals(
         CouponNotAllowed,
         # events
         WebhookUrlInvalid, WebhookUrlPrivate, UnknownEventKind, DeliveryNotRetryable,
+        # jobs
+        JobNotFound, JobAlreadyFinished, CodeImportRefused,
         # redemptions
         RedemptionError, CodeNotFound, CodeInactive, CodeNotStarted, CodeExpired, CodeUsedUp,
         AlreadyRedeemed, AccessEnded, NothingToGrant, SeatLicenseFull, SeatLicenseExpired,

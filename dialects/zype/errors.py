@@ -48,6 +48,7 @@ from events.errors import (
     WebhookUrlInvalid,
     WebhookUrlPrivate,
 )
+from jobs.errors import JobAlreadyFinished, JobNotFound
 from licensing.errors import (
     AlreadySeated,
     ClientChangeRefused,
@@ -68,6 +69,7 @@ from redemptions.errors import (
     AlreadyRolledBack,
     CodeExpired,
     CodeGroupError,
+    CodeImportRefused,
     CodeInactive,
     CodeInUse,
     CodeNotFound,
@@ -110,6 +112,8 @@ REFUSALS = Refusals(
         CouponNotAllowed,
         # events
         WebhookUrlInvalid, WebhookUrlPrivate, UnknownEventKind, DeliveryNotRetryable,
+        # jobs
+        JobNotFound, JobAlreadyFinished, CodeImportRefused,
         # redemptions
         RedemptionError, CodeNotFound, CodeInactive, CodeNotStarted, CodeExpired, CodeUsedUp,
         AlreadyRedeemed, AccessEnded, NothingToGrant, SeatLicenseFull, SeatLicenseExpired,

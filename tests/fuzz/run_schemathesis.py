@@ -73,7 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     junit = Path(tempfile.mkdtemp(prefix="schemathesis-")) / "junit.xml"
     started = time.monotonic()
     try:
-        env = server_env(db.url, LOG_LEVEL="ERROR")
+        # Jobs the fuzz starts (50,000,000 codes, say) are queued on the suite's Redis, which
+        # no worker reads: without a broker the server would run them itself.
+        env = server_env(db.url, LOG_LEVEL="ERROR", CELERY_BROKER_URL=os.environ.get(
+            "TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
         manage(env, "migrate", "--noinput", "-v0")
         creds = run_json(env, "tests.fuzz.prepare")
         with Gunicorn(env, workers=2) as server:

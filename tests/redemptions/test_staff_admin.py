@@ -11,9 +11,11 @@ import uuid
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Entitlement
+from jobs.models import Job
 from redemptions import services
 from redemptions.admin import ADMIN_MAX_CODES
 from redemptions.codes import normalize_code
@@ -128,13 +130,30 @@ def test_a_group_needs_an_offer_or_items_but_not_both(admin_client):
     assert not CodeGroup.objects.exists()
 
 
-def test_more_codes_than_the_admin_makes_point_to_the_command(admin_client):
+def test_more_codes_than_a_group_holds_are_refused_by_the_form(admin_client):
     response = add_group(admin_client, offer=str(OfferFactory().pk),
                          count=str(ADMIN_MAX_CODES + 1))
-    body = response.content.decode()
-    assert f"At most {ADMIN_MAX_CODES:,} codes are made here" in body
-    assert "manage.py generate_codes" in body
+    assert f"At most {ADMIN_MAX_CODES:,} codes are made in one group" in \
+        response.content.decode()
     assert not CodeGroup.objects.exists() and not Code.objects.exists()
+
+
+def test_a_large_count_lands_on_its_job_page_with_a_group_not_yet_redeemable(admin_client):
+    response = add_group(admin_client, offer=str(OfferFactory().pk), count="10001")
+    group = CodeGroup.objects.get()
+    assert response.redirect_chain[-1][0] == reverse("admin:jobs_job_change",
+                                                     args=[group.job_id])
+    assert not group.ready and not group.codes.exists()
+    page = response.content.decode()
+    assert "Generate codes" in page and 'id="job-bar"' in page
+
+
+def test_the_job_progress_endpoint_says_how_far_the_job_is(admin_client):
+    group = services.start_code_group_generation(
+        label="Big", offer=OfferFactory(), count=20_000, code_length=10, max_count=None)
+    body = admin_client.get(reverse("admin:jobs_job_progress", args=[group.job_id])).json()
+    assert (body["status"], body["progress"], body["eta_seconds"]) == (
+        "queued", {"done": 0, "total": 20_000}, None)
 
 
 def test_the_uses_per_code_are_required(admin_client):
@@ -395,3 +414,29 @@ def test_a_redemption_racing_a_delete_is_a_message_not_a_500(admin_client, monke
     assert "deleted successfully" not in body
     assert response.redirect_chain == [(f"{CODES}{code.pk}/change/", 302)]
     assert Code.objects.filter(pk=code.pk).exists()
+
+
+def test_staff_import_codes_from_csv_and_land_on_the_import_job(admin_client, settings,
+                                                                tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    assert "Import codes (CSV)" in admin_client.get(GROUPS).content.decode()
+    response = admin_client.post(f"{GROUPS}import/", {
+        "file": SimpleUploadedFile("codes.csv", b"OLD-0001\nOLD-0002\n"), "label": "Moved",
+        "offer": str(OfferFactory().pk), "redemptions_per_code": "1"})
+    group = CodeGroup.objects.get(label="Moved")
+    assert response["Location"] == reverse("admin:jobs_job_change", args=[group.job_id])
+    services.run_code_import(group.job_id)  # what the worker does
+    group.refresh_from_db()
+    assert group.uploaded and group.ready
+    assert sorted(group.codes.values_list("code", flat=True)) == ["OLD0001", "OLD0002"]
+
+
+def test_staff_export_a_group_to_a_file_by_a_job(admin_client):
+    group = generated(count=3)
+    response = admin_client.post(GROUPS, {"action": "export_file",
+                                          "_selected_action": [str(group.pk)]})
+    job = Job.objects.get()
+    assert response["Location"] == reverse("admin:jobs_job_change", args=[job.pk])
+    assert (job.kind, job.total) == ("export_codes", 3)

@@ -301,3 +301,41 @@ def test_staff_roll_back_a_redemption_from_the_learners_page_with_a_reason(live_
     expect(panel).to_contain_text("May open now (0)")
     assert Redemption.objects.get(user=learner).rolled_back_reason == "Refunded: order 1234"
     screenshot("admin-learner-rolled-back", of=page.locator(".what-they-hold-module"))
+
+
+def test_staff_watch_a_large_generation_on_its_job_page_without_reloading(
+        live_server, page, screenshot, settings):
+    import threading
+
+    from redemptions import services
+    from redemptions.models import CodeGroup
+    from tests.redemptions.factories import OfferFactory
+
+    settings.JOB_CHUNK_SIZE, settings.JOB_CHUNK_PAUSE_SECONDS = 1000, 0.4  # 11 slow chunks
+    base = live_server.url
+    OfferFactory(name="Autumn offer")
+    log_in_to_the_admin(page, base)
+    page.goto(f"{base}/admin/redemptions/codegroup/add/")
+    page.get_by_label("Label").fill("Autumn campaign")
+    page.locator(".field-offer .select2-selection").click()
+    page.locator(".select2-container--open .select2-search__field").fill("Autumn")
+    page.get_by_role("option", name="Autumn offer").click()
+    page.get_by_label("Count").fill("10001")  # above 10,000: a job
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_text("Status:")).to_contain_text("queued")
+    group = CodeGroup.objects.get(label="Autumn campaign")
+    page.evaluate("window.notReloaded = true")  # gone if the page reloads
+
+    worker = threading.Thread(target=services.run_code_group_generation, args=(group.job_id,))
+    worker.start()  # what a Celery worker does with the job (the test has no broker worker)
+    expect(page.locator("#job-status")).to_have_text("running")
+    expect(page.locator("#job-eta")).to_contain_text("s left")
+    screenshot("admin-job-progress")
+    expect(page.locator("#job-status")).to_have_text("succeeded", timeout=60_000)
+    worker.join()
+    expect(page.locator("#job-counts")).to_have_text("10,001 / 10,001 (100%)")
+    assert page.evaluate("window.notReloaded") is True
+    expect(page.get_by_role("button", name="Cancel this job")).to_have_count(0)
+    page.get_by_role("link", name="Open what it made").click()
+    expect(page.locator(".field-generation")).to_contain_text("Ready")
+    screenshot("admin-code-group-generated")

@@ -5,20 +5,25 @@
     manage.py generate_codes --group <group id> --count 20000      # more codes for a group
     manage.py generate_codes ... --dry-run                         # check, show samples
 
-The whole group is one transaction (all or nothing: an interrupted run leaves nothing behind,
-so re-running it is safe); codes are inserted in batches of 10,000 with a progress line.
+A new group is made by the same generation job the admin and the API hand to the workers,
+run here in this process: codes are written in committed chunks of JOB_CHUNK_SIZE with a
+progress line and an ETA, and the group becomes redeemable only when the last chunk is in
+(an interrupted run leaves a job the workers' sweep resumes, and a group nobody can redeem
+meanwhile). More codes for an existing group (`--group`) are one transaction, in batches.
 """
 
 from __future__ import annotations
 
 import time
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.models import CatalogItem
 from core.errors import DomainError
 from core.time import parse_instant
+from jobs.models import Job, JobStatus
 from redemptions import services
 from redemptions.codes import Alphabet, check_code_space, default_length, random_codes
 from redemptions.models import GENERATOR_BATCH, CodeGroup, Offer
@@ -68,20 +73,38 @@ class Command(BaseCommand):
             samples = ", ".join(random_codes(3, length, alphabet))
             self.stdout.write(f"Samples: {samples}. Dry run: nothing was written.")
             return
-        started = time.monotonic()
+        self._started = started = time.monotonic()
         try:
             if group is not None:
                 group = CodeGroup.objects.add_codes(group, count=count, progress=self._progress)
             else:
-                group = services.create_code_group(
-                    label=label, offer=offer, count=count, code_length=length,
-                    alphabet=alphabet, redemptions_per_code=opts["redemptions_per_code"],
-                    expiration_date=expires, max_count=None, progress=self._progress)
+                group = self._generate(label=label, offer=offer, count=count, length=length,
+                                       alphabet=alphabet, opts=opts, expires=expires)
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(self.style.SUCCESS(
             f"Done in {time.monotonic() - started:.1f} s: group {group.pk} ({group.label}) "
             f"now has {group.total_codes_count:,} codes."))
+
+    def _generate(self, *, label, offer, count, length, alphabet, opts, expires) -> CodeGroup:
+        group = services.start_code_group_generation(
+            label=label, offer=offer, count=count, code_length=length, alphabet=alphabet,
+            redemptions_per_code=opts["redemptions_per_code"], expiration_date=expires,
+            max_count=None, queue=False)
+        job = services.run_code_group_generation(group.job_id, progress=self._job_progress)
+        if job is None or job.status != JobStatus.SUCCEEDED:
+            raise CommandError(f"The generation job {group.job_id} did not succeed: "
+                               f"{job.error if job else 'another worker runs it'}")
+        return CodeGroup.objects.get(pk=group.pk)
+
+    def _job_progress(self, job: Job) -> None:
+        every = max(1, job.total // 20)  # about twenty lines, whatever the count
+        before = job.done - settings.JOB_CHUNK_SIZE
+        if job.done == job.total or job.done // every != before // every:
+            elapsed = time.monotonic() - self._started
+            eta = elapsed * (job.total - job.done) / job.done if job.done else 0
+            self.stdout.write(f"  {job.done:,} / {job.total:,} codes "
+                              f"({100 * job.done // job.total}%), ETA {eta:.0f} s")
 
     def _progress(self, done: int, total: int) -> None:
         if done == total or done % (GENERATOR_BATCH * 10) == 0:

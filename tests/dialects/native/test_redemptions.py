@@ -113,9 +113,9 @@ def test_create_a_code_group_generates_codes(api):
     assert Code.objects.filter(group_id=body["id"]).count() == 25
 
 
-def test_a_code_group_above_ten_thousand_is_a_400(api):
+def test_a_code_group_above_the_job_limit_is_a_400(api):
     response = api.post("/api/v1/code-groups", {"label": "Big", "offer": str(OfferFactory().pk),
-                                                "count": 10_001}, format="json")
+                                                "count": 50_000_001}, format="json")
     assert response.status_code == 400
     assert errors(response)[0][1] == "count"
 
