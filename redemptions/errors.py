@@ -120,6 +120,13 @@ class GenerationRequestSpent(DomainError):
     http_status = 409
 
 
+class LabelNotFound(DomainError):
+    """No code group has the label asked for (`data`: `label`)."""
+
+    default_code = "label_not_found"
+    default_message = "No code group has this label."
+    http_status = 404
+
 
 class CodeInUse(DomainError):
     """Deleting or rewriting what holds redemption history (409)."""

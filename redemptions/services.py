@@ -7,7 +7,7 @@ uses; `Code.redemptions_count` moves only under that lock (no other counter is t
 Rolling back takes the same lock first, then the redemption's row, then (through licensing)
 the license chains of its seats. Rows are locked in one order everywhere: an offer, a code
 group, a code, a redemption, license chains (so deletes and retargets racing offer changes
-or batch deletes wait for each other instead of deadlocking).
+or deletes by label wait for each other instead of deadlocking).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from accounts.services import add_tags
 from catalog.models import CatalogItem, EntitlementSource
 from catalog.selectors import holdings
 from catalog.services import grant_entitlement, revoke_from_source
-from core.errors import Conflict, DomainError, NotFound
+from core.errors import Conflict, DomainError
 from core.filters import is_uuid
 from events.models import EventKind
 from events.services import record_event
@@ -55,6 +55,7 @@ from redemptions.errors import (
     DuplicateCode,
     GenerationRequestSpent,
     InvalidCount,
+    LabelNotFound,
     NothingToGrant,
     OfferError,
     RedemptionError,
@@ -398,8 +399,8 @@ def set_codes_expiration(codes: Iterable[Code], expiration_date: dt.datetime | N
 def delete_code(code: Code) -> None:
     """Delete a code nobody ever redeemed; a redeemed one is history (409).
 
-    Locks its group first, then the code — the order deleting a group (or a batch) takes —
-    so deleting a code while its batch is deleted waits instead of deadlocking (a code whose
+    Locks its group first, then the code — the order deleting a group (or every group of a label)
+    takes — so deleting a code while its group is deleted waits instead of deadlocking (a code whose
     group went first is gone: DoesNotExist, a 404)."""
     group_id = Code.objects.filter(pk=code.pk).values_list("group_id", flat=True).get()
     group = CodeGroup.objects.select_for_update().filter(pk=group_id).first() \
@@ -626,8 +627,7 @@ def _add_to_group(request: NewCodes, groups: dict[str, CodeGroup | None]) -> lis
     if request.code is not None:
         texts = [clean_code(request.code)]
         if Code.objects.taken(texts):
-            raise DuplicateCode(message="This code exists already (codes are unique "
-                                              "across every batch).", field="code")
+            raise DuplicateCode(field="code")
     else:
         count, length = request.how_many, request.code_length or group.code_length
         check_code_space(count=group.total_codes_count + count, length=length,
@@ -650,13 +650,13 @@ def _add_to_group(request: NewCodes, groups: dict[str, CodeGroup | None]) -> lis
 
 
 @transaction.atomic
-def delete_batch(*, label: str) -> int:
-    """Delete a batch (every group with this label) and its codes, only while none of them
+def delete_labelled_groups(*, label: str) -> int:
+    """Delete every group with this label and its codes, only while none of them
     was ever redeemed (409 otherwise). Offers stay: codes elsewhere may name them. Returns
     how many codes were deleted."""
     groups = list(CodeGroup.objects.select_for_update().filter(label=label).order_by("pk"))
     if not groups:
-        raise NotFound("batch_not_found", f"There is no batch {label!r}.", field="batch")
+        raise LabelNotFound(field="label", label=label)
     return sum(_delete_unredeemed_group(group) for group in groups)
 
 

@@ -21,7 +21,13 @@ from catalog.errors import (
     IncludesCycle,
     ItemInUse,
 )
-from core.envelopes import Problem, Refusals, make_exception_handler, message_with_field
+from core.envelopes import (
+    Problem,
+    Refusals,
+    Wording,
+    make_exception_handler,
+    message_with_field,
+)
 from core.errors import (
     BodyTooDeep,
     BodyTooLarge,
@@ -81,6 +87,7 @@ from redemptions.errors import (
     InvalidCount,
     InvalidMaxUses,
     InvalidRemainingUses,
+    LabelNotFound,
     NothingToGrant,
     OfferError,
     RedemptionError,
@@ -144,10 +151,16 @@ REFUSALS = TizraRefusals(
         RedemptionError, CodeNotFound, CodeInactive, CodeNotStarted, CodeExpired, CodeUsedUp,
         AlreadyRedeemed, AccessEnded, NothingToGrant, SeatLicenseFull, SeatLicenseExpired,
         AlreadyRolledBack, CodeGroupError, InvalidCodeText, InvalidCount, TooManyCodes, CodeInUse,
-        DuplicateCode, CodeRedeemed, OfferError, AccessTermsExclusive,
+        CodeRedeemed, OfferError, AccessTermsExclusive,
         InvalidMaxUses, InvalidRemainingUses,
         GenerationRequestSpent,
     ],
+    own={
+        # a batch is every group with one label
+        LabelNotFound: Wording(message="There is no batch {label!r}."),
+        DuplicateCode: Wording(message="This code exists already (codes are unique across "
+                                       "every batch)."),
+    },
     fields=TIZRA_FIELDS,
 )
 

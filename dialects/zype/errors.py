@@ -80,6 +80,7 @@ from redemptions.errors import (
     InvalidCount,
     InvalidMaxUses,
     InvalidRemainingUses,
+    LabelNotFound,
     NothingToGrant,
     OfferError,
     RedemptionError,
@@ -114,7 +115,7 @@ REFUSALS = Refusals(
         RedemptionError, CodeNotFound, CodeInactive, CodeNotStarted, CodeExpired, CodeUsedUp,
         AlreadyRedeemed, AccessEnded, NothingToGrant, SeatLicenseFull, SeatLicenseExpired,
         AlreadyRolledBack, CodeGroupError, InvalidMaxUses, InvalidRemainingUses, CodeInUse,
-        OfferError, AccessTermsExclusive,
+        LabelNotFound, OfferError, AccessTermsExclusive,
         GenerationRequestSpent,
     ],
     own={
