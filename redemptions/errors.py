@@ -8,7 +8,7 @@ default HTTP status (API.md: 404 for an unknown code, 409 for a conflict with wh
 
 from __future__ import annotations
 
-from core.errors import DomainError
+from core.errors import DomainError, HeldAlready
 
 
 class RedemptionError(DomainError):
@@ -43,7 +43,7 @@ class CodeUsedUp(RedemptionError):
     default_message = "This code has already been used as many times as it allows."
 
 
-class AlreadyRedeemed(RedemptionError):
+class AlreadyRedeemed(HeldAlready, RedemptionError):
     default_code = "already_redeemed"
     default_message = "This code has already been redeemed by this learner."
 

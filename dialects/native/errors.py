@@ -26,6 +26,7 @@ from core.errors import (
     BodyTooLarge,
     Conflict,
     DomainError,
+    HeldAlready,
     InvalidInput,
     NotAllowed,
     NotFound,
@@ -34,13 +35,25 @@ from core.errors import (
     UnstorableText,
 )
 from coupons.errors import (
+    CouponAlreadyUsed,
+    CouponBalanceSpent,
+    CouponCodeTaken,
     CouponConflict,
     CouponError,
+    CouponExpired,
+    CouponInactive,
     CouponInvalid,
     CouponNotAllowed,
+    CouponNotForItem,
     CouponNotFound,
+    CouponNotStarted,
     CouponRefused,
+    CouponUsed,
+    CouponUsedUp,
+    NotInCouponGroup,
     UsageNotFound,
+    UsageNotPending,
+    UsesBelowCount,
 )
 from events.errors import (
     DeliveryNotRetryable,
@@ -92,7 +105,7 @@ from redemptions.errors import (
 REFUSALS = Refusals(
     same=[
         # core
-        DomainError, InvalidInput, NotFound, Conflict, RuleRefused, NotAllowed,
+        DomainError, HeldAlready, InvalidInput, NotFound, Conflict, RuleRefused, NotAllowed,
         BodyTooDeep, BodyTooLarge, TooManyFields, UnstorableText,
         # accounts
         AccountsError, GroupPathInvalid, GroupNotFound, GroupPathAmbiguous, EmailTaken,
@@ -107,7 +120,9 @@ REFUSALS = Refusals(
         SeatEndNotLater, SeatRevoked,
         # coupons
         CouponError, CouponInvalid, CouponNotFound, UsageNotFound, CouponRefused, CouponConflict,
-        CouponNotAllowed,
+        CouponNotAllowed, CouponInactive, CouponNotStarted, CouponExpired, CouponNotForItem,
+        NotInCouponGroup, CouponUsedUp, CouponBalanceSpent, UsesBelowCount, CouponCodeTaken,
+        CouponAlreadyUsed, CouponUsed, UsageNotPending,
         # events
         WebhookUrlInvalid, WebhookUrlPrivate, UnknownEventKind, DeliveryNotRetryable,
         # redemptions

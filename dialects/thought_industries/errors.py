@@ -27,6 +27,7 @@ from core.errors import (
     BodyTooLarge,
     Conflict,
     DomainError,
+    HeldAlready,
     InvalidInput,
     NotAllowed,
     NotFound,
@@ -35,13 +36,25 @@ from core.errors import (
     UnstorableText,
 )
 from coupons.errors import (
+    CouponAlreadyUsed,
+    CouponBalanceSpent,
+    CouponCodeTaken,
     CouponConflict,
     CouponError,
+    CouponExpired,
+    CouponInactive,
     CouponInvalid,
     CouponNotAllowed,
+    CouponNotForItem,
     CouponNotFound,
+    CouponNotStarted,
     CouponRefused,
+    CouponUsed,
+    CouponUsedUp,
+    NotInCouponGroup,
     UsageNotFound,
+    UsageNotPending,
+    UsesBelowCount,
 )
 from events.errors import (
     DeliveryNotRetryable,
@@ -97,7 +110,7 @@ TI_FIELDS = {"code_length": "codeLength", "count": "totalCodesCount",
 REFUSALS = Refusals(
     same=[
         # core
-        DomainError, InvalidInput, NotFound, Conflict, RuleRefused, NotAllowed,
+        DomainError, HeldAlready, InvalidInput, NotFound, Conflict, RuleRefused, NotAllowed,
         BodyTooDeep, BodyTooLarge, TooManyFields, UnstorableText,
         # accounts
         AccountsError, GroupPathInvalid, GroupNotFound, GroupPathAmbiguous, EmailTaken,
@@ -112,7 +125,9 @@ REFUSALS = Refusals(
         SeatEndNotLater, SeatRevoked,
         # coupons
         CouponError, CouponInvalid, CouponNotFound, UsageNotFound, CouponRefused, CouponConflict,
-        CouponNotAllowed,
+        CouponNotAllowed, CouponInactive, CouponNotStarted, CouponExpired, CouponNotForItem,
+        NotInCouponGroup, CouponUsedUp, CouponBalanceSpent, UsesBelowCount, CouponCodeTaken,
+        CouponAlreadyUsed, CouponUsed, UsageNotPending,
         # events
         WebhookUrlInvalid, WebhookUrlPrivate, UnknownEventKind, DeliveryNotRetryable,
         # redemptions

@@ -33,6 +33,7 @@ from core.errors import (
     BodyTooLarge,
     Conflict,
     DomainError,
+    HeldAlready,
     InvalidInput,
     NotAllowed,
     NotFound,
@@ -41,13 +42,25 @@ from core.errors import (
     UnstorableText,
 )
 from coupons.errors import (
+    CouponAlreadyUsed,
+    CouponBalanceSpent,
+    CouponCodeTaken,
     CouponConflict,
     CouponError,
+    CouponExpired,
+    CouponInactive,
     CouponInvalid,
     CouponNotAllowed,
+    CouponNotForItem,
     CouponNotFound,
+    CouponNotStarted,
     CouponRefused,
+    CouponUsed,
+    CouponUsedUp,
+    NotInCouponGroup,
     UsageNotFound,
+    UsageNotPending,
+    UsesBelowCount,
 )
 from events.errors import (
     DeliveryNotRetryable,
@@ -129,7 +142,7 @@ class TizraRefusals(Refusals):
 REFUSALS = TizraRefusals(
     same=[
         # core
-        DomainError, InvalidInput, NotFound, Conflict, RuleRefused, NotAllowed,
+        DomainError, HeldAlready, InvalidInput, NotFound, Conflict, RuleRefused, NotAllowed,
         BodyTooDeep, BodyTooLarge, TooManyFields, UnstorableText,
         # accounts
         AccountsError, GroupPathInvalid, GroupNotFound, GroupPathAmbiguous, EmailTaken,
@@ -144,7 +157,9 @@ REFUSALS = TizraRefusals(
         SeatEndNotLater, SeatRevoked,
         # coupons
         CouponError, CouponInvalid, CouponNotFound, UsageNotFound, CouponRefused, CouponConflict,
-        CouponNotAllowed,
+        CouponNotAllowed, CouponInactive, CouponNotStarted, CouponExpired, CouponNotForItem,
+        NotInCouponGroup, CouponUsedUp, CouponBalanceSpent, UsesBelowCount, CouponCodeTaken,
+        CouponAlreadyUsed, CouponUsed, UsageNotPending,
         # events
         WebhookUrlInvalid, WebhookUrlPrivate, UnknownEventKind, DeliveryNotRetryable,
         # redemptions
