@@ -14,7 +14,11 @@ import secrets
 
 from django.db import models
 
-from redemptions.errors import CodeGroupError, InvalidCodeText
+from redemptions.errors import (
+    CodeSpaceTooSmall,
+    InvalidCodeLength,
+    InvalidCodeText,
+)
 
 MAX_CODE_LENGTH = 64
 # One random guess may hit a live code with odds of at most 1 in this many.
@@ -99,16 +103,15 @@ def default_length(count: int, alphabet: str) -> int:
 def check_code_space(*, count: int, length: int, alphabet: str) -> None:
     """Refuse a length too short for `count` codes (a guess would hit too often)."""
     if length < 1 or length > MAX_CODE_LENGTH:
-        raise CodeGroupError("invalid_code_length",
-                             f"The code length must be from 1 to {MAX_CODE_LENGTH}.",
-                             field="code_length")
+        raise InvalidCodeLength(message=f"The code length must be from 1 to {MAX_CODE_LENGTH}.",
+                                field="code_length")
     space = code_space(length, alphabet)
     needed = GUESS_ODDS * count
     if space < needed:
         size = len(ALPHABET_CHARACTERS[alphabet])
-        raise CodeGroupError(
-            "code_space_too_small",
-            f"A code length of {length} gives {space:,} possible codes ({size} characters), "
+        raise CodeSpaceTooSmall(
+            message=f"A code length of {length} gives {space:,} possible codes ({size} "
+            f"characters), "
             f"but {count:,} codes need at least {needed:,} ({GUESS_ODDS:,} × {count:,}) so "
             f"that a guess hits a live code with odds under 1 in {GUESS_ODDS:,}. "
             f"Use a code length of at least {minimum_length(count, alphabet)}.",

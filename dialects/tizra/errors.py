@@ -86,27 +86,43 @@ from redemptions.errors import (
     AccessTermsExclusive,
     AlreadyRedeemed,
     AlreadyRolledBack,
+    CodeChangedMeanwhile,
     CodeExpired,
     CodeGroupError,
     CodeInactive,
     CodeInUse,
+    CodeLengthForGenerated,
     CodeNotFound,
     CodeNotStarted,
     CodeRedeemed,
+    CodeSpaceExhausted,
+    CodeSpaceTooSmall,
     CodeUsedUp,
     DuplicateCode,
     GenerationRequestSpent,
+    InvalidAccessDays,
+    InvalidActionType,
+    InvalidCodeLength,
     InvalidCodeText,
     InvalidCount,
+    InvalidMatchSpecification,
     InvalidMaxUses,
     InvalidRemainingUses,
+    InvalidUserTags,
     LabelNotFound,
+    MaxUsesBelowUsed,
+    NoCodes,
     NothingToGrant,
+    OfferActionMismatch,
     OfferError,
+    OfferRequired,
     RedemptionError,
     SeatLicenseExpired,
     SeatLicenseFull,
+    TermNotApplicable,
     TooManyCodes,
+    UnknownOffer,
+    UserTagsNotList,
 )
 
 # Service fields as Tizra names them.
@@ -129,14 +145,6 @@ class TizraRefusals(Refusals):
         if index is None or not isinstance(getattr(request, "data", None), list):
             return field
         return f"[{index}].{field}" if field else f"[{index}]"
-
-    def message(self, exc: DomainError) -> str:
-        """The domain's words, with the service field names they mention in Tizra's."""
-        message = super().message(exc)
-        for name, tizra in self.fields.items():
-            if "_" in name:
-                message = message.replace(name, tizra)
-        return message
 
 
 REFUSALS = TizraRefusals(
@@ -169,12 +177,22 @@ REFUSALS = TizraRefusals(
         CodeRedeemed, OfferError, AccessTermsExclusive,
         InvalidMaxUses, InvalidRemainingUses,
         GenerationRequestSpent,
+        InvalidCodeLength, CodeSpaceTooSmall, CodeSpaceExhausted, NoCodes, InvalidAccessDays,
+        InvalidMatchSpecification, InvalidUserTags, TermNotApplicable, UnknownOffer, OfferRequired,
+        OfferActionMismatch, CodeChangedMeanwhile,
     ],
     own={
         # a batch is every group with one label
         LabelNotFound: Wording(message="There is no batch {label!r}."),
         DuplicateCode: Wording(message="This code exists already (codes are unique across "
                                        "every batch)."),
+        # the domain's words naming its fields, in Tizra's field names
+        InvalidActionType: Wording(message="action-type must be one of {choices}."),
+        CodeLengthForGenerated: Wording(message="code-length is for generated codes; leave it "
+                                                "out with a code given by hand."),
+        UserTagsNotList: Wording(message="user-tags must be a list of strings."),
+        MaxUsesBelowUsed: Wording(message="remaining-redemptions cannot go below {used} (the "
+                                          "code has been used {used} time(s))."),
     },
     fields=TIZRA_FIELDS,
 )
