@@ -24,7 +24,6 @@ Locks: the coupon row first, then the usage row, always in that order.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -37,6 +36,7 @@ from accounts.permissions import is_api_client, is_staff_user
 from accounts.services import add_member
 from catalog.models import CatalogItem, EntitlementSource
 from catalog.services import grant_entitlement
+from core.codes import Alphabet, random_characters
 from coupons import discounts, payloads
 from coupons.errors import (
     CouponAlreadyUsed,
@@ -70,8 +70,8 @@ from events.models import EventKind
 from events.services import record_event
 
 PREVIEW_DAYS = getattr(settings, "COUPON_PREVIEW_DAYS", 7)
-CODE_ALPHABET = "ABCDEFGHJKMNPQRTUVWXYZ2346789"  # no look-alikes (0/O, 1/I/L, 5/S)
-CODE_LENGTH = 10
+CODE_LENGTH = 10  # 26**10 codes in the shared unambiguous alphabet: no vowels, no look-alikes
+_GENERATE_TRIES = 5  # a generated code taken already (odds ~1 in 10**14 each) is drawn again
 
 # Fields `update_coupon` may change (EduBrite's updateCoupon and the native PATCH).
 UPDATABLE = ("value_count", "value_amount_cents", "value_percent", "start_date", "exp_date",
@@ -95,7 +95,7 @@ class Quote:
 
 
 def generate_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return random_characters(CODE_LENGTH, Alphabet.UNAMBIGUOUS)
 
 
 def check_terms(coupon: Coupon) -> None:
@@ -180,10 +180,9 @@ def create_coupon(
             message=f"entityType must be one of {', '.join(EntityType.values)}.",
             field="entity_type")
     code = (code or "").strip()
-    if not code:
+    generated = not code
+    if generated:
         code = generate_code()
-        while Coupon.objects.by_code(code).exists():
-            code = generate_code()
     if len(code) > 100:
         raise CouponInvalid(message="A coupon code has at most 100 characters.", field="code")
     coupon = Coupon(
@@ -196,6 +195,15 @@ def create_coupon(
         created_by=created_by[:200],
     )
     check_terms(coupon)
+    if not generated:
+        return _save_unique(coupon)
+    # Insert and let the unique constraint decide (each try in its own savepoint): no
+    # check-then-insert, which two requests could pass at once.
+    for _ in range(_GENERATE_TRIES - 1):
+        try:
+            return _save_unique(coupon)
+        except CouponCodeTaken:
+            coupon.code = generate_code()
     return _save_unique(coupon)
 
 
