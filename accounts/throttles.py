@@ -31,7 +31,7 @@ from django.core.cache import cache
 
 from accounts.errors import TooManyAttempts
 from accounts.permissions import is_api_client
-from core.errors import DomainError
+from core.errors import DomainError, HeldAlready
 
 
 def _wait_in_words(seconds: int) -> str:
@@ -67,8 +67,8 @@ class FailureThrottle:
     per_ip: int
     window_seconds: int
     what: str = "attempts"
-    # Refusal codes that are not guesses (and so never count): see `redeem_throttle`.
-    not_failures: frozenset[str] = frozenset()
+    # Refusal classes that are not guesses (and so never count): see `redeem_throttle`.
+    not_failures: tuple[type[DomainError], ...] = ()
     # False for a throttle that counts every attempt, not only the failed ones (resets).
     counts_failures: bool = True
 
@@ -129,9 +129,9 @@ class FailureThrottle:
 
     def record_refusal(self, refusal: DomainError, *, user=None,
                        ip: str | None = None) -> bool:
-        """Count `refusal` as a failure unless its code is one of `not_failures`; True when
-        it counted (for a caller that gets the refusal back instead of raised: a check)."""
-        if refusal.code in self.not_failures:
+        """Count `refusal` as a failure unless it is one of `not_failures`; True when it
+        counted (for a caller that gets the refusal back instead of raised: a check)."""
+        if isinstance(refusal, self.not_failures):
             return False
         self.record_failure(user=user, ip=ip)
         return True
@@ -139,7 +139,7 @@ class FailureThrottle:
     @contextmanager
     def guard(self, *, user=None, ip: str | None = None) -> Iterator[None]:
         """Check before the attempt; a `DomainError` raised inside counts as one failure
-        (unless its code is one of `not_failures`)."""
+        (unless it is one of `not_failures`)."""
         self.check(user=user, ip=ip)
         try:
             yield
@@ -153,9 +153,9 @@ def redeem_throttle() -> FailureThrottle:
 
     Every refusal counts — an unknown code, and also an expired, used-up or deactivated one
     (a guesser learns nothing useful from those, but is still guessing) — except
-    `already_redeemed` (and a coupon's `coupon_already_used`): only a learner who holds the
-    code can get it (a reload, a double click, the vendor's app retrying), so it says nothing
-    about guessing and must not lock an honest learner out. Coupon codes (EduBrite's
+    `HeldAlready` (a code's `AlreadyRedeemed`, a coupon's `CouponAlreadyUsed`): only a learner
+    who holds the code can get it (a reload, a double click, the vendor's app retrying), so it
+    says nothing about guessing and must not lock an honest learner out. Coupon codes (EduBrite's
     subscribeByAuthCode, `/api/v1/coupons/{code}/quote|apply`) share this throttle.
     """
     return FailureThrottle(
@@ -164,7 +164,7 @@ def redeem_throttle() -> FailureThrottle:
         per_ip=settings.REDEEM_FAILURES_PER_IP,
         window_seconds=settings.REDEEM_FAILURE_WINDOW_SECONDS,
         what="redemption attempts",
-        not_failures=frozenset({"already_redeemed", "coupon_already_used"}),
+        not_failures=(HeldAlready,),
     )
 
 

@@ -39,11 +39,13 @@ class Problem:
 
 @dataclass(frozen=True)
 class Wording:
-    """How a dialect says one refusal: its own status, and its own words (a template filled
-    from the refusal's data); None keeps the domain's."""
+    """How a dialect says one refusal: its own status, its own words (a template filled
+    from the refusal's data) and its own code for it (EduBrite's message codes); None keeps
+    the domain's."""
 
     status: int | None = None
     message: str | None = None
+    code: str | None = None
 
 
 AS_THE_DOMAIN_SAYS = Wording()
@@ -79,8 +81,12 @@ class Refusals:
     def status(self, exc: DomainError) -> int:
         return self.wording(type(exc)).status or exc.http_status
 
+    def code(self, exc: DomainError) -> str:
+        return self.wording(type(exc)).code or exc.code
+
     def problem(self, exc: DomainError, context: dict) -> tuple[int, Problem]:
-        return self.status(exc), Problem(exc.code, self.message(exc), self.field(exc, context))
+        return self.status(exc), Problem(self.code(exc), self.message(exc),
+                                         self.field(exc, context))
 
 
 DOMAIN_TERMS = Refusals()  # for a handler with no table of its own: the domain's words

@@ -73,6 +73,11 @@ class NotAllowed(DomainError):
     http_status = 403
 
 
+class HeldAlready(DomainError):
+    """A mixin for refusals only someone who already holds the thing can get (a code redeemed
+    before, a coupon used before): not a guess, so the redeem throttle never counts them."""
+
+
 class BodyTooLarge(InvalidInput):
     """The request body is larger than the server reads (400)."""
 

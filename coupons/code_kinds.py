@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from accounts.code_kinds import CodeDescription, CodeKind, CodeUse
 from coupons import discounts, services
-from coupons.errors import CouponError, CouponNotFound, CouponRefused
+from coupons.errors import CouponError, CouponNotForItem, CouponNotFound
 from coupons.models import Coupon, CouponType, EntityType, UsageStatus
 
 KEY = "coupon"
@@ -73,8 +73,7 @@ def use(text: str, user) -> CodeUse:
     if coupon is None:
         raise CouponNotFound()
     if coupon.item is None:
-        raise CouponRefused(
-            "coupon_not_for_item", "This coupon is used when you pay for an item.")
+        raise CouponNotForItem(message="This coupon is used when you pay for an item.")
     usage = services.apply_coupon(coupon=coupon, user=user, item=coupon.item)
     if usage.status == UsageStatus.PENDING:
         return CodeUse(heading="Coupon applied",

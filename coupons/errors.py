@@ -1,7 +1,17 @@
-"""Refusals of the coupon rules. Each carries a stable code; dialects choose the wording on
-the wire (EduBrite maps the codes to its 4-digit message codes in `dialects.edubrite`)."""
+"""Refusals of the coupon rules: one class per refusal, each with its stable code and default
+status. `CouponRefused` (422) and `CouponConflict` (409) are only their families' bases; the
+dialects choose the wording on the wire by class (EduBrite's 4-digit message codes too, in
+`dialects.edubrite.errors`)."""
 
-from core.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound, RuleRefused
+from core.errors import (
+    Conflict,
+    DomainError,
+    HeldAlready,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    RuleRefused,
+)
 
 
 class CouponError(DomainError):
@@ -10,7 +20,7 @@ class CouponError(DomainError):
 
 
 class CouponInvalid(InvalidInput, CouponError):
-    """The coupon's terms do not hold together (400)."""
+    """The coupon's terms do not hold together (400; `field` names the term)."""
 
     default_code = "coupon_invalid"
 
@@ -26,15 +36,84 @@ class UsageNotFound(NotFound, CouponError):
 
 
 class CouponRefused(RuleRefused, CouponError):
-    """A well-formed use the rules refuse: inactive, outside its window, used up… (422)."""
+    """A well-formed use the rules refuse (422): the base of the refusals below."""
 
     default_code = "coupon_refused"
 
 
+class CouponInactive(CouponRefused):
+    default_code = "coupon_inactive"
+    default_message = "This coupon is not active."
+
+
+class CouponNotStarted(CouponRefused):
+    default_code = "coupon_not_started"
+    default_message = "This coupon cannot be used yet."
+
+
+class CouponExpired(CouponRefused):
+    default_code = "coupon_expired"
+    default_message = "This coupon has expired."
+
+
+class CouponNotForItem(CouponRefused):
+    """The coupon does not serve this item (`data`: `item`, its title)."""
+
+    default_code = "coupon_not_for_item"
+    default_message = "This coupon cannot be used for this item."
+
+
+class NotInCouponGroup(CouponRefused):
+    default_code = "not_in_coupon_group"
+    default_message = "This coupon is only for members of its group."
+
+
+class CouponUsedUp(CouponRefused):
+    default_code = "coupon_used_up"
+    default_message = "This coupon has been used up."
+
+
+class CouponBalanceSpent(CouponRefused):
+    default_code = "coupon_balance_spent"
+    default_message = "This coupon's balance has been spent."
+
+
+class UsesBelowCount(CouponRefused):
+    """A coupon's number of uses set below the uses it has had (`data`: `uses`)."""
+
+    default_code = "value_count_below_uses"
+    default_message = "The number of uses cannot go below the uses so far."
+
+
 class CouponConflict(Conflict, CouponError):
-    """Already used, not pending, deleting history (409)."""
+    """A conflict with what exists (409): the base of the conflicts below."""
 
     default_code = "coupon_conflict"
+
+
+class CouponCodeTaken(CouponConflict):
+    default_code = "coupon_code_taken"
+    default_message = "Another coupon already has this code."
+
+
+class CouponAlreadyUsed(HeldAlready, CouponConflict):
+    default_code = "coupon_already_used"
+    default_message = "This learner has already used this coupon for this item."
+
+
+class CouponUsed(CouponConflict):
+    """Deleting a coupon that holds usages (`data`: `uses`)."""
+
+    default_code = "coupon_used"
+    default_message = ("This coupon has been used, so it is kept as history; set its status "
+                       "to INACTIVE instead.")
+
+
+class UsageNotPending(CouponConflict):
+    """Deciding a usage already decided (`data`: `status`)."""
+
+    default_code = "usage_not_pending"
+    default_message = "Only pending usages can be approved or rejected."
 
 
 class CouponNotAllowed(NotAllowed, CouponError):

@@ -24,7 +24,6 @@ Locks: the coupon row first, then the usage row, always in that order.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -37,12 +36,23 @@ from accounts.permissions import is_api_client, is_staff_user
 from accounts.services import add_member
 from catalog.models import CatalogItem, EntitlementSource
 from catalog.services import grant_entitlement
+from core.codes import Alphabet, random_characters
 from coupons import discounts, payloads
 from coupons.errors import (
-    CouponConflict,
+    CouponAlreadyUsed,
+    CouponBalanceSpent,
+    CouponCodeTaken,
+    CouponExpired,
+    CouponInactive,
     CouponInvalid,
     CouponNotAllowed,
-    CouponRefused,
+    CouponNotForItem,
+    CouponNotStarted,
+    CouponUsed,
+    CouponUsedUp,
+    NotInCouponGroup,
+    UsageNotPending,
+    UsesBelowCount,
 )
 from coupons.models import (
     ENTITY_ITEM_KINDS,
@@ -60,8 +70,8 @@ from events.models import EventKind
 from events.services import record_event
 
 PREVIEW_DAYS = getattr(settings, "COUPON_PREVIEW_DAYS", 7)
-CODE_ALPHABET = "ABCDEFGHJKMNPQRTUVWXYZ2346789"  # no look-alikes (0/O, 1/I/L, 5/S)
-CODE_LENGTH = 10
+CODE_LENGTH = 10  # 26**10 codes in the shared unambiguous alphabet: no vowels, no look-alikes
+_GENERATE_TRIES = 5  # a generated code taken already (odds ~1 in 10**14 each) is drawn again
 
 # Fields `update_coupon` may change (EduBrite's updateCoupon and the native PATCH).
 UPDATABLE = ("value_count", "value_amount_cents", "value_percent", "start_date", "exp_date",
@@ -85,7 +95,7 @@ class Quote:
 
 
 def generate_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return random_characters(CODE_LENGTH, Alphabet.UNAMBIGUOUS)
 
 
 def check_terms(coupon: Coupon) -> None:
@@ -133,9 +143,8 @@ def _save_unique(coupon: Coupon) -> Coupon:
             coupon.save()
     except IntegrityError as exc:
         if Coupon.objects.by_code(coupon.code).exclude(pk=coupon.pk).exists():
-            raise CouponConflict("coupon_code_taken",
-                                 f"Another coupon already has the code {coupon.code!r}.",
-                                 field="code") from exc
+            raise CouponCodeTaken(message=f"Another coupon already has the code {coupon.code!r}.",
+                                  field="code") from exc
         raise
     return coupon
 
@@ -171,10 +180,9 @@ def create_coupon(
             message=f"entityType must be one of {', '.join(EntityType.values)}.",
             field="entity_type")
     code = (code or "").strip()
-    if not code:
+    generated = not code
+    if generated:
         code = generate_code()
-        while Coupon.objects.by_code(code).exists():
-            code = generate_code()
     if len(code) > 100:
         raise CouponInvalid(message="A coupon code has at most 100 characters.", field="code")
     coupon = Coupon(
@@ -187,6 +195,15 @@ def create_coupon(
         created_by=created_by[:200],
     )
     check_terms(coupon)
+    if not generated:
+        return _save_unique(coupon)
+    # Insert and let the unique constraint decide (each try in its own savepoint): no
+    # check-then-insert, which two requests could pass at once.
+    for _ in range(_GENERATE_TRIES - 1):
+        try:
+            return _save_unique(coupon)
+        except CouponCodeTaken:
+            coupon.code = generate_code()
     return _save_unique(coupon)
 
 
@@ -203,9 +220,9 @@ def update_coupon(coupon: Coupon, **changes) -> Coupon:
     if "value_count" in changes and locked.value_count is not None:
         uses = locked.uses()
         if locked.value_count < uses:
-            raise CouponRefused("value_count_below_uses",
-                                f"The number of uses cannot go below the {uses} uses so far.",
-                                field="value_count")
+            raise UsesBelowCount(
+                message=f"The number of uses cannot go below the {uses} uses so far.",
+                field="value_count", uses=uses)
     return _save_unique(locked)
 
 
@@ -215,9 +232,8 @@ def delete_coupon(coupon: Coupon) -> None:
     locked = Coupon.objects.select_for_update().get(pk=coupon.pk)
     used = locked.usages.count()
     if used:
-        raise CouponConflict("coupon_used",
-                             f"This coupon has been used ({used} usage(s)), so it is kept as "
-                             "history; set its status to INACTIVE instead.")
+        raise CouponUsed(message=f"This coupon has been used ({used} usage(s)), so it is kept "
+                                 "as history; set its status to INACTIVE instead.", uses=used)
     locked.delete()
 
 
@@ -228,25 +244,23 @@ def _is_member(user: User, group: LearnerGroup, at: dt.datetime) -> bool:
 def _check_use(coupon: Coupon, *, user: User, item: CatalogItem, at: dt.datetime) -> None:
     """Every rule a use must pass (run again under the coupon's lock by `apply_coupon`)."""
     if coupon.status != CouponStatus.ACTIVE:
-        raise CouponRefused("coupon_inactive", "This coupon is not active.")
+        raise CouponInactive()
     if coupon.start_date and at < coupon.start_date:
-        raise CouponRefused("coupon_not_started", "This coupon cannot be used yet.")
+        raise CouponNotStarted()
     if coupon.exp_date and at >= coupon.exp_date:
-        raise CouponRefused("coupon_expired", "This coupon has expired.")
+        raise CouponExpired()
     if not serves(coupon, item):
-        raise CouponRefused("coupon_not_for_item",
-                            f"This coupon cannot be used for “{item.title}”.", field="item")
+        raise CouponNotForItem(message=f"This coupon cannot be used for “{item.title}”.",
+                               field="item", item=item.title)
     if (coupon.owner_group_id and not coupon.add_user_to_coupons_group
             and not _is_member(user, coupon.owner_group, at)):
-        raise CouponRefused("not_in_coupon_group",
-                            "This coupon is only for members of its group.", field="user")
+        raise NotInCouponGroup(field="user")
     if coupon.usages.filter(user=user, item=item, status__in=HOLDING).exists():
-        raise CouponConflict("coupon_already_used",
-                             "This learner has already used this coupon for this item.")
+        raise CouponAlreadyUsed()
     if coupon.value_count is not None and coupon.uses() >= coupon.value_count:
-        raise CouponRefused("coupon_used_up", "This coupon has been used up.")
+        raise CouponUsedUp()
     if coupon.type == CouponType.TOTAL_AMOUNT and coupon.balance_cents() <= 0:
-        raise CouponRefused("coupon_balance_spent", "This coupon's balance has been spent.")
+        raise CouponBalanceSpent()
 
 
 def _discount(coupon: Coupon, item: CatalogItem) -> discounts.Discount:
@@ -288,8 +302,7 @@ def apply_coupon(*, coupon: Coupon, user: User, item: CatalogItem,
                 decided_by="" if pending else "automatic (no approval needed)",
             )
     except IntegrityError as exc:  # the lock makes this unreachable; the constraint guards
-        raise CouponConflict("coupon_already_used",
-                             "This learner has already used this coupon for this item.") from exc
+        raise CouponAlreadyUsed() from exc
     if not pending:
         _grant(locked, usage, at)
     record_event(EventKind.COUPON_APPLIED, usage, user=user, data=payloads.usage(usage), at=at)
@@ -338,9 +351,9 @@ def _decide(usage: CouponUsage, by, at: dt.datetime) -> tuple[Coupon, CouponUsag
         raise CouponNotAllowed(message="Only staff or an admin of the coupon's group may "
                                        "approve or reject its usages.")
     if locked.status != UsageStatus.PENDING:
-        raise CouponConflict("usage_not_pending",
-                             f"This usage is already {locked.status}; only pending usages "
-                             "can be approved or rejected.")
+        raise UsageNotPending(message=f"This usage is already {locked.status}; only pending "
+                                      "usages can be approved or rejected.",
+                              status=locked.status)
     return coupon, locked
 
 

@@ -1,55 +1,29 @@
-"""Code text: the one `normalize_code()` every entry point uses, alphabets, and the generator.
+"""Redemption code text: validation, code spaces and lengths, batches of random codes.
 
 Codes are stored canonical — upper case, no dashes or spaces — so a lookup is one exact match
-on a unique index whatever the learner typed. Generated codes draw `secrets.token_bytes` in
-bulk, drop the bytes at or above the largest multiple of the alphabet's size (so every
-character stays equally likely) and map the rest with `bytes.translate`, all in C: about
-0.25 s per million 12-character codes, where one `secrets.choice` per character takes ~17 s.
+on a unique index whatever the learner typed. `normalize_code`, the alphabets and the random
+generator are shared with coupon codes, so they live in `core.codes`.
 """
 
 from __future__ import annotations
 
 import re
-import secrets
 
-from django.db import models
-
-from redemptions.errors import CodeGroupError, InvalidCodeText
+from core.codes import ALPHABET_CHARACTERS as ALPHABET_CHARACTERS
+from core.codes import Alphabet as Alphabet
+from core.codes import normalize_code as normalize_code
+from core.codes import random_characters as random_characters
+from redemptions.errors import (
+    CodeSpaceTooSmall,
+    InvalidCodeLength,
+    InvalidCodeText,
+)
 
 MAX_CODE_LENGTH = 64
 MIN_CODE_LENGTH = 4  # a code chosen by hand (or imported): shorter ones are guessed at once
 # One random guess may hit a live code with odds of at most 1 in this many.
 GUESS_ODDS = 10_000
-# The separators learners type (or copy) inside codes: dashes of every width and whitespace.
-_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212_]+")
 _CANONICAL = re.compile(r"^[A-Z0-9]+$")
-
-
-class Alphabet(models.TextChoices):
-    """The characters generated codes are made of."""
-
-    UNAMBIGUOUS = "unambiguous", "Unambiguous letters and digits (no 0/O, 1/I/L, 5/S, vowels)"
-    HEX = "hex", "Hexadecimal (shown lower-case, as Tizra does)"
-    DIGITS = "digits", "Digits only"
-
-    @property
-    def characters(self) -> str:
-        return ALPHABET_CHARACTERS[self]
-
-
-ALPHABET_CHARACTERS: dict[str, str] = {
-    # No vowels (no words), none of 0/O, 1/I/L, 5/S (look-alikes): 19 letters, 7 digits.
-    Alphabet.UNAMBIGUOUS.value: "BCDFGHJKMNPQRTVWXYZ2346789",
-    Alphabet.HEX.value: "0123456789ABCDEF",
-    Alphabet.DIGITS.value: "0123456789",
-}
-
-
-def normalize_code(text: object) -> str:
-    """The canonical form of a code as anyone may type it: trimmed, upper case, no separators."""
-    if text is None:
-        return ""
-    return _SEPARATORS.sub("", str(text)).upper()
 
 
 def is_canonical(code: str) -> bool:
@@ -103,39 +77,20 @@ def default_length(count: int, alphabet: str) -> int:
 def check_code_space(*, count: int, length: int, alphabet: str) -> None:
     """Refuse a length too short for `count` codes (a guess would hit too often)."""
     if length < 1 or length > MAX_CODE_LENGTH:
-        raise CodeGroupError("invalid_code_length",
-                             f"The code length must be from 1 to {MAX_CODE_LENGTH}.",
-                             field="code_length")
+        raise InvalidCodeLength(message=f"The code length must be from 1 to {MAX_CODE_LENGTH}.",
+                                field="code_length")
     space = code_space(length, alphabet)
     needed = GUESS_ODDS * count
     if space < needed:
         size = len(ALPHABET_CHARACTERS[alphabet])
-        raise CodeGroupError(
-            "code_space_too_small",
-            f"A code length of {length} gives {space:,} possible codes ({size} characters), "
+        raise CodeSpaceTooSmall(
+            message=f"A code length of {length} gives {space:,} possible codes ({size} "
+            f"characters), "
             f"but {count:,} codes need at least {needed:,} ({GUESS_ODDS:,} × {count:,}) so "
             f"that a guess hits a live code with odds under 1 in {GUESS_ODDS:,}. "
             f"Use a code length of at least {minimum_length(count, alphabet)}.",
             field="code_length",
         )
-
-
-def random_characters(n: int, alphabet: str) -> str:
-    """`n` characters drawn uniformly from `alphabet` with the `secrets` generator."""
-    characters = ALPHABET_CHARACTERS[alphabet]
-    size = len(characters)
-    limit = 256 - 256 % size  # bytes at or above it would favour the first characters
-    table = bytes(ord(characters[b % size]) for b in range(256))
-    rejected = bytes(range(limit, 256))
-    chunks: list[bytes] = []
-    have = 0
-    while have < n:
-        # Ask for a little more than the expected need so one draw nearly always suffices.
-        want = n - have
-        draw = secrets.token_bytes(want * 256 // limit + 64).translate(table, rejected)
-        chunks.append(draw)
-        have += len(draw)
-    return b"".join(chunks)[:n].decode("ascii")
 
 
 def random_codes(count: int, length: int, alphabet: str) -> list[str]:

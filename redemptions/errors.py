@@ -8,7 +8,7 @@ default HTTP status (API.md: 404 for an unknown code, 409 for a conflict with wh
 
 from __future__ import annotations
 
-from core.errors import DomainError
+from core.errors import Conflict, DomainError, HeldAlready
 
 
 class RedemptionError(DomainError):
@@ -43,7 +43,7 @@ class CodeUsedUp(RedemptionError):
     default_message = "This code has already been used as many times as it allows."
 
 
-class AlreadyRedeemed(RedemptionError):
+class AlreadyRedeemed(HeldAlready, RedemptionError):
     default_code = "already_redeemed"
     default_message = "This code has already been redeemed by this learner."
 
@@ -89,6 +89,35 @@ class InvalidCodeText(CodeGroupError):
     default_code = "invalid_code"
 
 
+class InvalidCodeLength(CodeGroupError):
+    default_code = "invalid_code_length"
+    default_message = "The code length is not valid."
+
+
+class CodeLengthForGenerated(InvalidCodeLength):
+    """A code length given with a code typed by hand."""
+
+    default_message = ("code_length is for generated codes; leave it out with a code given by "
+                       "hand.")
+
+
+class CodeSpaceTooSmall(CodeGroupError):
+    """Too few possible codes of this length for this many to be hard to guess."""
+
+    default_code = "code_space_too_small"
+
+
+class CodeSpaceExhausted(CodeGroupError):
+    """No more unused codes of this length could be found."""
+
+    default_code = "code_space_exhausted"
+
+
+class NoCodes(CodeGroupError):
+    default_code = "no_codes"
+    default_message = "Give at least one code."
+
+
 class InvalidCount(CodeGroupError):
     default_code = "invalid_count"
 
@@ -106,6 +135,10 @@ class InvalidMaxUses(CodeGroupError):
     default_code = "invalid_max_redemptions"
 
 
+class MaxUsesBelowUsed(InvalidMaxUses):
+    """Fewer uses than the code has had (`data`: `used`; `field` names the setting)."""
+
+
 class InvalidRemainingUses(CodeGroupError):
     default_code = "invalid_remaining_redemptions"
 
@@ -119,6 +152,13 @@ class GenerationRequestSpent(DomainError):
                        "deleted; open the form again to make a new group.")
     http_status = 409
 
+
+class LabelNotFound(DomainError):
+    """No code group has the label asked for (`data`: `label`)."""
+
+    default_code = "label_not_found"
+    default_message = "No code group has this label."
+    http_status = 404
 
 
 class CodeInUse(DomainError):
@@ -144,6 +184,55 @@ class OfferError(DomainError):
 
     default_code = "invalid_offer"
     http_status = 400
+
+
+class InvalidAccessDays(OfferError):
+    default_code = "invalid_access_days"
+
+
+class InvalidActionType(OfferError):
+    """An action type that is not one of `ActionType` (`data`: `choices`)."""
+
+    default_code = "invalid_action_type"
+
+
+class InvalidMatchSpecification(OfferError):
+    default_code = "invalid_match_specification"
+
+
+class InvalidUserTags(OfferError):
+    default_code = "invalid_user_tags"
+
+
+class UserTagsNotList(InvalidUserTags):
+    default_message = "user_tags must be a list of strings."
+
+
+class TermNotApplicable(OfferError):
+    """A term this kind of code or offer does not take (user tags on an apply-offer code…)."""
+
+    default_code = "not_applicable"
+
+
+class UnknownOffer(OfferError):
+    default_code = "unknown_offer"
+
+
+class OfferRequired(OfferError):
+    default_code = "offer_required"
+
+
+class OfferActionMismatch(OfferError):
+    """The offer's action type is not the one the code needs."""
+
+    default_code = "offer_action_mismatch"
+
+
+class CodeChangedMeanwhile(Conflict):
+    """A code changed while it was being updated (409); the same request may succeed now."""
+
+    default_code = "try_again"
+    default_message = "The code changed while it was being updated; try again."
 
 
 class AccessTermsExclusive(OfferError):

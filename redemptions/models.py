@@ -29,10 +29,10 @@ from redemptions.codes import (
 )
 from redemptions.errors import (
     CodeExpired,
-    CodeGroupError,
     CodeInactive,
     CodeNotFound,
     CodeNotStarted,
+    CodeSpaceExhausted,
     CodeUsedUp,
     InvalidCount,
     RedemptionError,
@@ -344,9 +344,8 @@ class CodeManager(models.Manager.from_queryset(CodeQuerySet)):
             fresh.update((c, None) for c in candidates if c not in taken)
             if len(fresh) == count:
                 return list(fresh)
-        raise CodeGroupError(
-            "code_space_exhausted",
-            f"Could not find {count:,} unused codes of length {length} after "
+        raise CodeSpaceExhausted(
+            message=f"Could not find {count:,} unused codes of length {length} after "
             f"{_TOP_UP_ROUNDS} draws: too many codes of that length exist. "
             f"Use longer codes (each code must have odds under 1 in {GUESS_ODDS:,} of "
             f"being guessed).",

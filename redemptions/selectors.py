@@ -74,29 +74,30 @@ def redemptions() -> QuerySet[Redemption]:
     return Redemption.objects.select_related("user", "code", "code__group")
 
 
-# --- batches (a Tizra batch: every group with one label) ---------------------------------------
+# --- labels (the groups that share one label; Tizra calls them a batch) ---------------------
 
-def batches() -> QuerySet:
-    """The batch names, once each, in name order (rows are `{"label": ...}`)."""
+def labels() -> QuerySet:
+    """The group labels, once each, in label order (rows are `{"label": ...}`)."""
     return CodeGroup.objects.order_by("label").values("label").distinct()
 
 
-def batch_exists(label: str) -> bool:
+def label_exists(label: str) -> bool:
     return CodeGroup.objects.filter(label=label).exists()
 
 
-def batch_codes(label: str) -> QuerySet[Code]:
-    """A batch's codes, oldest first, with their offers, groups and standing redeemers."""
+def labelled_codes(label: str) -> QuerySet[Code]:
+    """The codes of every group with this label, oldest first, with their offers, groups and
+    standing redeemers."""
     return codes_with_redeemers(Code.objects.filter(group__label=label))\
         .select_related("offer").order_by("id")
 
 
-def batch_code(label: str, text: str) -> Code | None:
-    """The code `text` (as anyone may type it) of batch `label`, or None."""
+def labelled_code(label: str, text: str) -> Code | None:
+    """The code `text` (as anyone may type it) of a group labelled `label`, or None."""
     canonical = normalize_code(text)
     if not is_canonical(canonical):
         return None
-    return batch_codes(label).filter(code=canonical).first()
+    return labelled_codes(label).filter(code=canonical).first()
 
 
 # --- the learner page's redemption link ---------------------------------------------------------

@@ -7,7 +7,7 @@ uses; `Code.redemptions_count` moves only under that lock (no other counter is t
 Rolling back takes the same lock first, then the redemption's row, then (through licensing)
 the license chains of its seats. Rows are locked in one order everywhere: an offer, a code
 group, a code, a redemption, license chains (so deletes and retargets racing offer changes
-or batch deletes wait for each other instead of deadlocking).
+or deletes by label wait for each other instead of deadlocking).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from accounts.services import add_tags
 from catalog.models import CatalogItem, EntitlementSource
 from catalog.selectors import holdings
 from catalog.services import grant_entitlement, revoke_from_source
-from core.errors import Conflict, DomainError, NotFound
+from core.errors import DomainError
 from core.filters import is_uuid
 from events.models import EventKind
 from events.services import record_event
@@ -55,18 +55,29 @@ from redemptions.errors import (
     AccessTermsExclusive,
     AlreadyRedeemed,
     AlreadyRolledBack,
+    CodeChangedMeanwhile,
     CodeGroupError,
     CodeInUse,
+    CodeLengthForGenerated,
     CodeNotFound,
     CodeRedeemed,
     DuplicateCode,
     GenerationRequestSpent,
+    InvalidAccessDays,
+    InvalidActionType,
     InvalidCount,
+    InvalidMatchSpecification,
+    InvalidUserTags,
+    LabelNotFound,
+    NoCodes,
     NothingToGrant,
-    OfferError,
+    OfferActionMismatch,
+    OfferRequired,
     RedemptionError,
     SeatLicenseExpired,
     SeatLicenseFull,
+    TermNotApplicable,
+    UnknownOffer,
 )
 from redemptions.models import (
     MAX_CODES_PER_CALL,
@@ -112,21 +123,18 @@ def check_offer_terms(terms: OfferTerms) -> None:
     if terms.access_days is not None and terms.access_expiration_date is not None:
         raise AccessTermsExclusive(field="access_days")
     if terms.access_days is not None and not 1 <= terms.access_days <= MAX_ACCESS_DAYS:
-        raise OfferError("invalid_access_days",
-                         f"access_days must be from 1 to {MAX_ACCESS_DAYS:,}.",
+        raise InvalidAccessDays(message=f"access_days must be from 1 to {MAX_ACCESS_DAYS:,}.",
                          field="access_days")
     if terms.action_type not in ActionType.values:
-        raise OfferError("invalid_action_type",
-                         f"action_type must be one of {', '.join(ActionType.values)}.",
-                         field="action_type")
+        raise _invalid_action_type()
     if (terms.action_type == ActionType.SESSION_LICENSE_MATCH
             and not (terms.match_specification or {}).get("all")
             and not (terms.match_specification or {}).get("any")):
-        raise OfferError("invalid_match_specification",
-                         "A session-license-match offer needs at least one pattern under "
-                         "\"all\" or \"any\".", field="match_specification")
+        raise InvalidMatchSpecification(
+            message="A session-license-match offer needs at least one pattern under \"all\" "
+                    "or \"any\".", field="match_specification")
     if terms.action_type == ActionType.ADD_USER_TAG and not terms.user_tags:
-        raise OfferError("invalid_user_tags", "An add-user-tag offer needs at least one tag.",
+        raise InvalidUserTags(message="An add-user-tag offer needs at least one tag.",
                          field="user_tags")
 
 
@@ -424,7 +432,7 @@ def create_code(
     if isinstance(offer, OfferTerms):
         offer = create_offer(offer)
     if offer is None:
-        raise CodeGroupError("offer_required", "A code needs an offer (or a group).",
+        raise OfferRequired(message="A code needs an offer (or a group).",
                              field="offer")
     if max_redemptions is None:
         max_redemptions = group.redemptions_per_code if group else 1
@@ -499,8 +507,7 @@ def update_code(code: Code, /, **changes: object) -> Code:
     if "user_tags" in changes:
         tags = changes.pop("user_tags")
         if locked.offer.action_type != ActionType.ADD_USER_TAG:
-            raise OfferError("not_applicable",
-                             f"Only add-user-tag codes have user tags; this is an "
+            raise TermNotApplicable(message=f"Only add-user-tag codes have user tags; this is an "
                              f"{locked.offer.action_type} code.", field="user_tags")
         locked.offer = _tag_offer(tags)
         locked.target_item_id = locked.offer.single_item_id()  # none: tags grant no item
@@ -540,7 +547,7 @@ def _lock_offer_then_code(code: Code) -> Code:
     list(Offer.objects.select_for_update().filter(pk=offer_id).values_list("pk", flat=True))
     locked = Code.objects.select_for_update().get(pk=code.pk)
     if locked.offer_id != offer_id:
-        raise Conflict("try_again", "The code changed while it was being updated; try again.")
+        raise CodeChangedMeanwhile()
     return locked
 
 
@@ -584,8 +591,8 @@ def set_codes_expiration(codes: Iterable[Code], expiration_date: dt.datetime | N
 def delete_code(code: Code) -> None:
     """Delete a code nobody ever redeemed; a redeemed one is history (409).
 
-    Locks its group first, then the code — the order deleting a group (or a batch) takes —
-    so deleting a code while its batch is deleted waits instead of deadlocking (a code whose
+    Locks its group first, then the code — the order deleting a group (or every group of a label)
+    takes — so deleting a code while its group is deleted waits instead of deadlocking (a code whose
     group went first is gone: DoesNotExist, a 404)."""
     group_id = Code.objects.filter(pk=code.pk).values_list("group_id", flat=True).get()
     group = CodeGroup.objects.select_for_update().filter(pk=group_id).first() \
@@ -636,14 +643,14 @@ def _offer_by_id(value: object) -> Offer | None:
         return None
     offer = Offer.objects.filter(pk=str(value)).first() if is_uuid(value) else None
     if offer is None:
-        raise OfferError("unknown_offer", f"There is no offer {value} (offer ids are UUIDs).",
+        raise UnknownOffer(message=f"There is no offer {value} (offer ids are UUIDs).",
                          field="offer")
     return offer
 
 
 def _refuse_unless_none(value: object, *, field_name: str, message: str) -> None:
     if value not in (None, "", [], ()):
-        raise OfferError("not_applicable", message, field=field_name)
+        raise TermNotApplicable(message=message, field=field_name)
 
 
 def offer_for_code(*, action_type: str, offer: Offer | None = None, user_tags: object = None,
@@ -664,18 +671,18 @@ def offer_for_code(*, action_type: str, offer: Offer | None = None, user_tags: o
                             message="Only session-license-match codes take a match "
                                     "specification.")
         if offer is None:
-            raise OfferError("offer_required", "An apply-offer code needs the offer it "
+            raise OfferRequired(message="An apply-offer code needs the offer it "
                                                "applies.", field="offer")
         if offer.action_type != ActionType.APPLY_OFFER:
-            raise OfferError("offer_action_mismatch",
-                             f"Offer {offer.pk} is a {offer.action_type} offer; an "
-                             f"apply-offer code needs an apply-offer offer.", field="offer")
+            raise OfferActionMismatch(
+                message=f"Offer {offer.pk} is a {offer.action_type} offer; an apply-offer code "
+                        f"needs an apply-offer offer.", field="offer")
         return offer
     if action_type == ActionType.SESSION_LICENSE_MATCH:
         _refuse_unless_none(user_tags, field_name="user_tags",
                             message="Only add-user-tag codes take user tags.")
         if offer is None:
-            raise OfferError("offer_required", "A session-license-match code needs the offer "
+            raise OfferRequired(message="A session-license-match code needs the offer "
                                                "whose terms it applies.", field="offer")
         return _match_offer(offer, match_specification)
     if action_type == ActionType.ADD_USER_TAG:
@@ -686,17 +693,21 @@ def offer_for_code(*, action_type: str, offer: Offer | None = None, user_tags: o
                             message="Only session-license-match codes take a match "
                                     "specification.")
         return _tag_offer(user_tags)
-    raise OfferError("invalid_action_type",
-                     f"action_type must be one of {', '.join(ActionType.values)}.",
-                     field="action_type")
+    raise _invalid_action_type()
+
+
+def _invalid_action_type() -> InvalidActionType:
+    choices = ", ".join(ActionType.values)
+    return InvalidActionType(message=f"action_type must be one of {choices}.",
+                             field="action_type", choices=choices)
 
 
 def _match_offer(offer: Offer, match_specification: object) -> Offer:
     if match_specification is None:
         if offer.action_type != ActionType.SESSION_LICENSE_MATCH:
-            raise OfferError("invalid_match_specification",
-                             "A session-license-match code needs a match specification "
-                             "(its offer has none).", field="match_specification")
+            raise InvalidMatchSpecification(
+                message="A session-license-match code needs a match specification (its offer "
+                        "has none).", field="match_specification")
         return offer
     spec = clean_match_specification(match_specification)
     if offer.action_type == ActionType.SESSION_LICENSE_MATCH and \
@@ -718,7 +729,7 @@ def _match_offer(offer: Offer, match_specification: object) -> Offer:
 def _tag_offer(user_tags: object) -> Offer:
     tags = clean_user_tags(user_tags if user_tags is not None else [])
     if not tags:
-        raise OfferError("invalid_user_tags", "An add-user-tag code needs at least one user "
+        raise InvalidUserTags(message="An add-user-tag code needs at least one user "
                                               "tag.", field="user_tags")
     found = (Offer.objects.filter(action_type=ActionType.ADD_USER_TAG, based_on__isnull=True,
                                   user_tags=tags).order_by("created_at", "pk").first())
@@ -763,7 +774,7 @@ def add_codes(requests: Sequence[NewCodes]) -> list[Code]:
     names the request it concerns in `data["index"]`.
     """
     if not requests:
-        raise CodeGroupError("no_codes", "Give at least one code.", field="count")
+        raise NoCodes(field="count")
     total = 0
     for index, request in enumerate(requests):
         try:
@@ -793,9 +804,7 @@ def _add_to_group(request: NewCodes, groups: dict[str, CodeGroup | None]) -> lis
         raise InvalidCount(message="A code given by hand is one code; leave count "
                                               "out (or give no code).", field="count")
     if request.code is not None and request.code_length is not None:
-        raise CodeGroupError("invalid_code_length", "code_length is for generated codes; "
-                                                    "leave it out with a code given by hand.",
-                             field="code_length")
+        raise CodeLengthForGenerated(field="code_length")
     max_redemptions = clean_max_uses(request.max_redemptions)
     offer = offer_for_code(action_type=request.action_type,
                            offer=_offer_by_id(request.offer_id), user_tags=request.user_tags,
@@ -812,8 +821,7 @@ def _add_to_group(request: NewCodes, groups: dict[str, CodeGroup | None]) -> lis
     if request.code is not None:
         texts = [clean_code(request.code)]
         if Code.objects.taken(texts):
-            raise DuplicateCode(message="This code exists already (codes are unique "
-                                              "across every batch).", field="code")
+            raise DuplicateCode(field="code")
     else:
         count, length = request.how_many, request.code_length or group.code_length
         check_code_space(count=group.total_codes_count + count, length=length,
@@ -836,13 +844,13 @@ def _add_to_group(request: NewCodes, groups: dict[str, CodeGroup | None]) -> lis
 
 
 @transaction.atomic
-def delete_batch(*, label: str) -> int:
-    """Delete a batch (every group with this label) and its codes, only while none of them
+def delete_labelled_groups(*, label: str) -> int:
+    """Delete every group with this label and its codes, only while none of them
     was ever redeemed (409 otherwise). Offers stay: codes elsewhere may name them. Returns
     how many codes were deleted."""
     groups = list(CodeGroup.objects.select_for_update().filter(label=label).order_by("pk"))
     if not groups:
-        raise NotFound("batch_not_found", f"There is no batch {label!r}.", field="batch")
+        raise LabelNotFound(field="label", label=label)
     return sum(_delete_unredeemed_group(group) for group in groups)
 
 

@@ -8,7 +8,14 @@ same rule through every API and the admin.
 
 from __future__ import annotations
 
-from redemptions.errors import InvalidMaxUses, InvalidRemainingUses, OfferError
+from redemptions.errors import (
+    InvalidMatchSpecification,
+    InvalidMaxUses,
+    InvalidRemainingUses,
+    InvalidUserTags,
+    MaxUsesBelowUsed,
+    UserTagsNotList,
+)
 from redemptions.models import empty_match_specification
 
 MAX_USES_PER_CODE = 1_000_000_000  # fits the column with room for the uses so far
@@ -22,8 +29,8 @@ def _whole_number(value: object) -> bool:
 def clean_max_uses(value: object, *, used: int = 0, field: str = "max_redemptions") -> int:
     """How many uses a code allows: 0 up to the cap, and not below the `used` so far."""
     if used and _whole_number(value) and 0 <= value < used:
-        raise InvalidMaxUses(message=f"{field} cannot go below {used} (the code has been used "
-                                     f"{used} time(s)).", field=field)
+        raise MaxUsesBelowUsed(message=f"{field} cannot go below {used} (the code has been "
+                                       f"used {used} time(s)).", field=field, used=used)
     if not _whole_number(value) or not 0 <= value <= MAX_USES_PER_CODE:
         raise InvalidMaxUses(message=f"A code allows from 0 to {MAX_USES_PER_CODE:,} "
                                      f"redemptions.", field=field)
@@ -41,14 +48,13 @@ def clean_remaining_uses(value: object) -> int:
 
 def clean_user_tags(tags: object) -> list[str]:
     if not isinstance(tags, list | tuple):
-        raise OfferError("invalid_user_tags", "user_tags must be a list of strings.",
-                         field="user_tags")
+        raise UserTagsNotList(field="user_tags")
     cleaned = []
     for tag in tags:
         if not isinstance(tag, str) or len(tag.strip()) > 100:
-            raise OfferError("invalid_user_tags",
-                             "Each user tag must be a string of at most 100 characters.",
-                             field="user_tags")
+            raise InvalidUserTags(
+                message="Each user tag must be a string of at most 100 characters.",
+                field="user_tags")
         if tag.strip() and tag.strip() not in cleaned:
             cleaned.append(tag.strip())
     return cleaned
@@ -60,12 +66,11 @@ def clean_match_specification(value: object) -> dict:
     message = ('match_specification must be {"all": [...], "any": [...], "excluded": [...]}, '
                'each a list of title patterns (strings).')
     if not isinstance(value, dict) or set(value) - set(_MATCH_KEYS):
-        raise OfferError("invalid_match_specification", message, field="match_specification")
+        raise InvalidMatchSpecification(message=message, field="match_specification")
     spec = empty_match_specification()
     for key in _MATCH_KEYS:
         patterns = value.get(key) or []
         if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
-            raise OfferError("invalid_match_specification", message,
-                             field="match_specification")
+            raise InvalidMatchSpecification(message=message, field="match_specification")
         spec[key] = [p for p in patterns if p.strip()]
     return spec

@@ -1,7 +1,8 @@
 """EduBrite's refusals: `{"code": -1, "msgs": [...]}` with one 4-digit message code per
 problem. `REFUSALS` lists every domain refusal (EduBrite keeps the domain's statuses and words);
-`CODES` is the one table from refusal codes to EduBrite's message codes (the README lists them
-with their statuses)."""
+each refusal's 4-digit message code is its entry's `code` there; `CODES` gives the codes of
+what is not a refusal class of its own (DRF's refusals, the generic classes raised with a code
+here). The README lists them with their statuses."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from core.errors import (
     BodyTooLarge,
     Conflict,
     DomainError,
+    HeldAlready,
     InvalidInput,
     NotAllowed,
     NotFound,
@@ -40,13 +42,25 @@ from core.errors import (
     UnstorableText,
 )
 from coupons.errors import (
+    CouponAlreadyUsed,
+    CouponBalanceSpent,
+    CouponCodeTaken,
     CouponConflict,
     CouponError,
+    CouponExpired,
+    CouponInactive,
     CouponInvalid,
     CouponNotAllowed,
+    CouponNotForItem,
     CouponNotFound,
+    CouponNotStarted,
     CouponRefused,
+    CouponUsed,
+    CouponUsedUp,
+    NotInCouponGroup,
     UsageNotFound,
+    UsageNotPending,
+    UsesBelowCount,
 )
 from events.errors import (
     DeliveryNotRetryable,
@@ -73,45 +87,56 @@ from redemptions.errors import (
     AccessTermsExclusive,
     AlreadyRedeemed,
     AlreadyRolledBack,
+    CodeChangedMeanwhile,
     CodeExpired,
     CodeGroupError,
     CodeImportRefused,
     CodeInactive,
     CodeInUse,
+    CodeLengthForGenerated,
     CodeNotFound,
     CodeNotStarted,
     CodeRedeemed,
+    CodeSpaceExhausted,
+    CodeSpaceTooSmall,
     CodeUsedUp,
     DuplicateCode,
     GenerationRequestSpent,
+    InvalidAccessDays,
+    InvalidActionType,
+    InvalidCodeLength,
     InvalidCodeText,
     InvalidCount,
+    InvalidMatchSpecification,
     InvalidMaxUses,
     InvalidRemainingUses,
+    InvalidUserTags,
+    LabelNotFound,
+    MaxUsesBelowUsed,
+    NoCodes,
     NothingToGrant,
+    OfferActionMismatch,
     OfferError,
+    OfferRequired,
     RedemptionError,
     SeatLicenseExpired,
     SeatLicenseFull,
+    TermNotApplicable,
     TooManyCodes,
+    UnknownOffer,
+    UserTagsNotList,
 )
 
 NOT_ALLOWED = "You are not allowed to perform this action."
 
+# EduBrite's message codes for what is not a domain refusal of its own class: DRF's refusals,
+# and the generic classes this dialect raises with a code of their own (`params`, `lookups`).
 CODES = {
     "not_authenticated": "0005", "authentication_failed": "0005", "permission_denied": "0005",
-    "forbidden": "0005", "not_allowed": "0005", "not_yourself": "0005",
-    "coupon_code_unknown": "0026",
+    "forbidden": "0005", "coupon_code_unknown": "0026",
     "not_found": "0900", "required": "0901", "invalid": "0902", "unknown_dispatch": "0903",
-    "coupon_not_found": "0904", "group_not_found": "0905", "group_path_ambiguous": "0906",
-    "group_path_invalid": "0907", "item_not_found": "0908", "site_not_found": "0908",
-    "user_not_found": "0909", "usage_not_found": "0910", "coupon_invalid": "0911",
-    "coupon_code_taken": "0912", "coupon_inactive": "0920", "coupon_not_started": "0921",
-    "coupon_expired": "0922", "coupon_used_up": "0923", "coupon_balance_spent": "0924",
-    "coupon_not_for_item": "0925", "not_in_coupon_group": "0926",
-    "coupon_already_used": "0927", "value_count_below_uses": "0928",
-    "usage_not_pending": "0929", "coupon_used": "0930", "bad_credentials": "0940",
-    "conflict": "0960", "protected": "0960", "throttled": "0962",
+    "coupon_not_found": "0904", "item_not_found": "0908", "site_not_found": "0908",
+    "bad_credentials": "0940", "conflict": "0960", "protected": "0960", "throttled": "0962",
 }
 BY_STATUS = {400: "0902", 401: "0005", 403: "0005", 404: "0900", 409: "0960", 422: "0961",
              429: "0962"}
@@ -120,12 +145,10 @@ FIXED_MESSAGES = {"0005": NOT_ALLOWED, "0026": "Invalid auth code"}
 REFUSALS = Refusals(
     same=[
         # core
-        DomainError, InvalidInput, NotFound, Conflict, RuleRefused, NotAllowed,
+        DomainError, HeldAlready, InvalidInput, NotFound, Conflict, RuleRefused, NotAllowed,
         BodyTooDeep, BodyTooLarge, TooManyFields, UnstorableText,
         # accounts
-        AccountsError, GroupPathInvalid, GroupNotFound, GroupPathAmbiguous, EmailTaken,
-        TooManyAttempts,
-        LearnerNotFound, NotYourself,
+        AccountsError, EmailTaken, TooManyAttempts,
         # catalog
         CatalogError, IncludesCycle, EntitlementError, ItemInUse,
         EndNotLater, EntitlementRevoked,
@@ -134,8 +157,7 @@ REFUSALS = Refusals(
         ParentOfAnotherClient, SeatsLimitBelowUse, LicenseInUse, ClientChangeRefused,
         SeatEndNotLater, SeatRevoked,
         # coupons
-        CouponError, CouponInvalid, CouponNotFound, UsageNotFound, CouponRefused, CouponConflict,
-        CouponNotAllowed,
+        CouponError, CouponNotFound, CouponRefused, CouponConflict,
         # events
         WebhookUrlInvalid, WebhookUrlPrivate, UnknownEventKind, DeliveryNotRetryable,
         # jobs
@@ -144,12 +166,27 @@ REFUSALS = Refusals(
         RedemptionError, CodeNotFound, CodeInactive, CodeNotStarted, CodeExpired, CodeUsedUp,
         AlreadyRedeemed, AccessEnded, NothingToGrant, SeatLicenseFull, SeatLicenseExpired,
         AlreadyRolledBack, CodeGroupError, InvalidCodeText, InvalidCount, TooManyCodes, CodeInUse,
-        DuplicateCode, CodeRedeemed, OfferError, AccessTermsExclusive,
+        DuplicateCode, LabelNotFound, CodeRedeemed, OfferError, AccessTermsExclusive,
         InvalidMaxUses, InvalidRemainingUses,
         GenerationRequestSpent,
+        InvalidCodeLength, CodeLengthForGenerated, CodeSpaceTooSmall, CodeSpaceExhausted, NoCodes,
+        MaxUsesBelowUsed, InvalidAccessDays, InvalidActionType, InvalidMatchSpecification,
+        InvalidUserTags, UserTagsNotList, TermNotApplicable, UnknownOffer, OfferRequired,
+        OfferActionMismatch, CodeChangedMeanwhile,
     ],
     own={
         LearnerRequired: Wording(message="userName is required with an authCode."),
+        # EduBrite's 4-digit message codes, one per refusal
+        NotYourself: Wording(code="0005"), CouponNotAllowed: Wording(code="0005"),
+        GroupNotFound: Wording(code="0905"), GroupPathAmbiguous: Wording(code="0906"),
+        GroupPathInvalid: Wording(code="0907"), LearnerNotFound: Wording(code="0909"),
+        UsageNotFound: Wording(code="0910"), CouponInvalid: Wording(code="0911"),
+        CouponCodeTaken: Wording(code="0912"), CouponInactive: Wording(code="0920"),
+        CouponNotStarted: Wording(code="0921"), CouponExpired: Wording(code="0922"),
+        CouponUsedUp: Wording(code="0923"), CouponBalanceSpent: Wording(code="0924"),
+        CouponNotForItem: Wording(code="0925"), NotInCouponGroup: Wording(code="0926"),
+        CouponAlreadyUsed: Wording(code="0927"), UsesBelowCount: Wording(code="0928"),
+        UsageNotPending: Wording(code="0929"), CouponUsed: Wording(code="0930"),
     },
 )
 

@@ -23,10 +23,10 @@ from accounts.selectors import resolve_group_path
 from accounts.throttles import redeem_guard
 from accounts.validators import acting_for
 from catalog.models import CatalogItem
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput
 from core.filters import ZypeFilters, is_uuid
 from coupons import services
-from coupons.errors import CouponNotFound
+from coupons.errors import CouponNotFound, UsageNotFound
 from coupons.models import Coupon, CouponUsage, GroupOffering
 from dialects.native.base import NativeView
 from dialects.native.fields import LearnerField
@@ -234,7 +234,7 @@ class CouponUsageViewSet(LearnerActionsMixin, NativeView, mixins.ListModelMixin,
         ref = self.kwargs[self.lookup_field]
         usage = self.get_queryset().filter(pk=ref).first() if is_uuid(ref) else None
         if usage is None:
-            raise NotFound("usage_not_found", f"No coupon usage has the id {ref!r}.")
+            raise UsageNotFound(message=f"No coupon usage has the id {ref!r}.")
         return usage
 
     @extend_schema(request=None, responses={200: CouponUsageSerializer, **ERRORS})

@@ -21,12 +21,19 @@ from catalog.errors import (
     IncludesCycle,
     ItemInUse,
 )
-from core.envelopes import Problem, Refusals, make_exception_handler, message_with_field
+from core.envelopes import (
+    Problem,
+    Refusals,
+    Wording,
+    make_exception_handler,
+    message_with_field,
+)
 from core.errors import (
     BodyTooDeep,
     BodyTooLarge,
     Conflict,
     DomainError,
+    HeldAlready,
     InvalidInput,
     NotAllowed,
     NotFound,
@@ -35,13 +42,25 @@ from core.errors import (
     UnstorableText,
 )
 from coupons.errors import (
+    CouponAlreadyUsed,
+    CouponBalanceSpent,
+    CouponCodeTaken,
     CouponConflict,
     CouponError,
+    CouponExpired,
+    CouponInactive,
     CouponInvalid,
     CouponNotAllowed,
+    CouponNotForItem,
     CouponNotFound,
+    CouponNotStarted,
     CouponRefused,
+    CouponUsed,
+    CouponUsedUp,
+    NotInCouponGroup,
     UsageNotFound,
+    UsageNotPending,
+    UsesBelowCount,
 )
 from events.errors import (
     DeliveryNotRetryable,
@@ -68,27 +87,44 @@ from redemptions.errors import (
     AccessTermsExclusive,
     AlreadyRedeemed,
     AlreadyRolledBack,
+    CodeChangedMeanwhile,
     CodeExpired,
     CodeGroupError,
     CodeImportRefused,
     CodeInactive,
     CodeInUse,
+    CodeLengthForGenerated,
     CodeNotFound,
     CodeNotStarted,
     CodeRedeemed,
+    CodeSpaceExhausted,
+    CodeSpaceTooSmall,
     CodeUsedUp,
     DuplicateCode,
     GenerationRequestSpent,
+    InvalidAccessDays,
+    InvalidActionType,
+    InvalidCodeLength,
     InvalidCodeText,
     InvalidCount,
+    InvalidMatchSpecification,
     InvalidMaxUses,
     InvalidRemainingUses,
+    InvalidUserTags,
+    LabelNotFound,
+    MaxUsesBelowUsed,
+    NoCodes,
     NothingToGrant,
+    OfferActionMismatch,
     OfferError,
+    OfferRequired,
     RedemptionError,
     SeatLicenseExpired,
     SeatLicenseFull,
+    TermNotApplicable,
     TooManyCodes,
+    UnknownOffer,
+    UserTagsNotList,
 )
 
 # Service fields as Tizra names them.
@@ -112,19 +148,11 @@ class TizraRefusals(Refusals):
             return field
         return f"[{index}].{field}" if field else f"[{index}]"
 
-    def message(self, exc: DomainError) -> str:
-        """The domain's words, with the service field names they mention in Tizra's."""
-        message = super().message(exc)
-        for name, tizra in self.fields.items():
-            if "_" in name:
-                message = message.replace(name, tizra)
-        return message
-
 
 REFUSALS = TizraRefusals(
     same=[
         # core
-        DomainError, InvalidInput, NotFound, Conflict, RuleRefused, NotAllowed,
+        DomainError, HeldAlready, InvalidInput, NotFound, Conflict, RuleRefused, NotAllowed,
         BodyTooDeep, BodyTooLarge, TooManyFields, UnstorableText,
         # accounts
         AccountsError, GroupPathInvalid, GroupNotFound, GroupPathAmbiguous, EmailTaken,
@@ -139,7 +167,9 @@ REFUSALS = TizraRefusals(
         SeatEndNotLater, SeatRevoked,
         # coupons
         CouponError, CouponInvalid, CouponNotFound, UsageNotFound, CouponRefused, CouponConflict,
-        CouponNotAllowed,
+        CouponNotAllowed, CouponInactive, CouponNotStarted, CouponExpired, CouponNotForItem,
+        NotInCouponGroup, CouponUsedUp, CouponBalanceSpent, UsesBelowCount, CouponCodeTaken,
+        CouponAlreadyUsed, CouponUsed, UsageNotPending,
         # events
         WebhookUrlInvalid, WebhookUrlPrivate, UnknownEventKind, DeliveryNotRetryable,
         # jobs
@@ -148,10 +178,26 @@ REFUSALS = TizraRefusals(
         RedemptionError, CodeNotFound, CodeInactive, CodeNotStarted, CodeExpired, CodeUsedUp,
         AlreadyRedeemed, AccessEnded, NothingToGrant, SeatLicenseFull, SeatLicenseExpired,
         AlreadyRolledBack, CodeGroupError, InvalidCodeText, InvalidCount, TooManyCodes, CodeInUse,
-        DuplicateCode, CodeRedeemed, OfferError, AccessTermsExclusive,
+        CodeRedeemed, OfferError, AccessTermsExclusive,
         InvalidMaxUses, InvalidRemainingUses,
         GenerationRequestSpent,
+        InvalidCodeLength, CodeSpaceTooSmall, CodeSpaceExhausted, NoCodes, InvalidAccessDays,
+        InvalidMatchSpecification, InvalidUserTags, TermNotApplicable, UnknownOffer, OfferRequired,
+        OfferActionMismatch, CodeChangedMeanwhile,
     ],
+    own={
+        # a batch is every group with one label
+        LabelNotFound: Wording(message="There is no batch {label!r}."),
+        DuplicateCode: Wording(message="This code exists already (codes are unique across "
+                                       "every batch)."),
+        # the domain's words naming its fields, in Tizra's field names
+        InvalidActionType: Wording(message="action-type must be one of {choices}."),
+        CodeLengthForGenerated: Wording(message="code-length is for generated codes; leave it "
+                                                "out with a code given by hand."),
+        UserTagsNotList: Wording(message="user-tags must be a list of strings."),
+        MaxUsesBelowUsed: Wording(message="remaining-redemptions cannot go below {used} (the "
+                                          "code has been used {used} time(s))."),
+    },
     fields=TIZRA_FIELDS,
 )
 

@@ -3,7 +3,7 @@
 Kebab-case JSON, errors `{"error": "..."}`, times as `2014-09-11 22:30:59.114` (UTC). `<site>`
 is `SITE_SLUG` (anything else is a 404); `/admin-api/redemptions/...` means that site.
 
-A batch is every code group with one label (`redemptions.selectors.batches`); each code says
+A batch is every code group with one label (`redemptions.selectors.labels`); each code says
 what redeeming it does through its offer (`services.offer_for_code`): `apply-offer` (the offer
 named by `access-control-id`), `session-license-match` (that offer's terms, the catalog items
 whose titles match the code's `match-specification`) or `add-user-tag` (`user-tags`, `a;b`).
@@ -36,6 +36,7 @@ from dialects.tizra import batches
 from dialects.tizra.base import TizraView
 from dialects.tizra.parsers import AnyJSONParser, parse_changes, parse_code_objects
 from redemptions import selectors, services
+from redemptions.errors import LabelNotFound
 from redemptions.models import MAX_CODES_PER_CALL, ActionType, Code
 from redemptions.selectors import redeemed_by
 
@@ -208,7 +209,7 @@ class BatchListView(TizraSiteView):
     )
 
     def get_queryset(self):
-        return selectors.batches()
+        return selectors.labels()
 
     @extend_schema(summary="List redemption batches",
                    responses={200: OpenApiResponse(BATCH_RECORD_SCHEMA), **ERRORS})
@@ -244,7 +245,7 @@ class BatchView(TizraSiteView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Code.objects.none()
-        return selectors.batch_codes(self.batch())
+        return selectors.labelled_codes(self.batch())
 
     def batch(self) -> str:
         return self.kwargs["batch"]
@@ -253,8 +254,8 @@ class BatchView(TizraSiteView):
                    responses={200: OpenApiResponse(CODE_RECORD_SCHEMA), **ERRORS})
     def get(self, request, *args, **kwargs):
         target_url = self.target_url()
-        if not selectors.batch_exists(self.batch()):
-            raise NotFound("batch_not_found", f"There is no batch {self.batch()!r}.")
+        if not selectors.label_exists(self.batch()):
+            raise LabelNotFound(label=self.batch())
         codes = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(codes)
         if page is None:
@@ -272,7 +273,7 @@ class BatchView(TizraSiteView):
                    request=None,
                    responses={204: None, **ERRORS, 409: None})
     def delete(self, request, *args, **kwargs):
-        services.delete_batch(label=self.batch())
+        services.delete_labelled_groups(label=self.batch())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -283,7 +284,7 @@ class BatchCodeView(TizraSiteView):
     operation_ids = {"get": "retrieve_code", "put": "update_code"}
 
     def get_object(self) -> Code:
-        code = selectors.batch_code(self.kwargs["batch"], self.kwargs["access_code"])
+        code = selectors.labelled_code(self.kwargs["batch"], self.kwargs["access_code"])
         if code is None:
             raise NotFound("code_not_found", f"Batch {self.kwargs['batch']!r} has no such "
                                              f"code.")

@@ -20,6 +20,7 @@ from accounts.throttles import (
 from core.errors import NotFound, RuleRefused
 from dialects.native.errors import native_exception_handler
 from dialects.zype.errors import zype_exception_handler
+from redemptions.errors import AlreadyRedeemed
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -210,16 +211,15 @@ def test_failures_are_shared_through_redis(small_limits, learner):
 def test_the_redeem_guard_does_not_count_already_redeemed(small_limits, learner):
     throttle = redeem_throttle()
     for _ in range(5):
-        with pytest.raises(RuleRefused), throttle.guard(user=learner, ip="10.0.0.4"):
-            raise RuleRefused("already_redeemed", "You have redeemed this code already.")
+        with pytest.raises(AlreadyRedeemed), throttle.guard(user=learner, ip="10.0.0.4"):
+            raise AlreadyRedeemed()
     check_redeem_allowed(user=learner, ip="10.0.0.4")
 
 
 def test_record_refusal_says_whether_it_counted(small_limits, learner):
     throttle = redeem_throttle()
     assert throttle.record_refusal(NotFound("not_found", "No."), user=learner) is True
-    assert throttle.record_refusal(RuleRefused("already_redeemed", "Yes."),
-                                   user=learner) is False
+    assert throttle.record_refusal(AlreadyRedeemed(), user=learner) is False
 
 
 def test_clearing_a_learners_failures_unlocks_them_and_keeps_what_the_ip_counted(small_limits):

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import Membership
 from catalog.models import Entitlement, ItemKind
+from core.codes import Alphabet
 from coupons import services
 from coupons.errors import CouponConflict, CouponInvalid, CouponNotAllowed, CouponRefused
 from coupons.models import (
@@ -330,6 +331,20 @@ def test_a_code_is_generated_when_none_is_given_and_codes_are_unique_in_any_case
     with pytest.raises(CouponConflict):
         services.create_coupon(code="PARTNER1-FREE", type=CouponType.USAGE,
                                entity_type=EntityType.SITE)
+
+
+def test_a_generated_code_is_drawn_from_the_shared_unambiguous_alphabet():
+    generated = services.create_coupon(type=CouponType.USAGE, entity_type=EntityType.SITE)
+    assert set(generated.code) <= set(Alphabet.UNAMBIGUOUS.characters)
+
+
+def test_a_generated_code_already_taken_is_drawn_again_by_the_unique_constraint(monkeypatch):
+    CouponFactory(code="TAKENCODE1")
+    draws = iter(["TAKENCODE1", "FRESHCODE2"])
+    monkeypatch.setattr(services, "generate_code", lambda: next(draws))
+    coupon = services.create_coupon(type=CouponType.USAGE, entity_type=EntityType.SITE)
+    assert coupon.code == "FRESHCODE2"
+    assert Coupon.objects.filter(code__in=["TAKENCODE1", "FRESHCODE2"]).count() == 2
 
 
 def test_value_count_cannot_go_below_the_uses_so_far(session):

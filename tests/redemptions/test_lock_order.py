@@ -67,7 +67,7 @@ def test_codes_deleted_while_their_batches_are_deleted_never_deadlock():
 
     def act(i):
         if i % 2:
-            return services.delete_batch(label=f"batch{i // 2}")
+            return services.delete_labelled_groups(label=f"batch{i // 2}")
         try:
             return services.delete_code(codes[i // 2])
         except Code.DoesNotExist:

@@ -226,5 +226,5 @@ def test_delete_batch_deletes_every_group_of_the_name_or_none(learner):
     CodeFactory(group=CodeGroupFactory(label="b"), code="AAA2")
     services.redeem("AAA2", learner)
     with pytest.raises(CodeInUse):
-        services.delete_batch(label="b")
+        services.delete_labelled_groups(label="b")
     assert CodeGroup.objects.filter(label="b").count() == 2 and Code.objects.count() == 2

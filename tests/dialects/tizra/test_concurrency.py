@@ -86,7 +86,7 @@ def test_deleting_a_batch_while_its_code_is_redeemed_does_one_or_the_other():
 
     def act(i):
         if i == 0:
-            return ("delete", outcome(lambda: services.delete_batch(label="doomed")))
+            return ("delete", outcome(lambda: services.delete_labelled_groups(label="doomed")))
         return ("redeem", outcome(lambda: services.redeem(code.code, learner)))
 
     results, _ = race(2, act)
