@@ -15,6 +15,7 @@ from accounts.errors import (
     GroupPathInvalid,
     LearnerNotFound,
     LearnerRequired,
+    NotPermitted,
     NotYourself,
     TooManyAttempts,
 )
@@ -123,7 +124,7 @@ REFUSALS = Refusals(
         # accounts
         AccountsError, GroupPathInvalid, GroupNotFound, GroupPathAmbiguous, EmailTaken,
         TooManyAttempts,
-        LearnerNotFound, NotYourself,
+        LearnerNotFound, NotPermitted, NotYourself,
         # catalog
         CatalogError, IncludesCycle, EntitlementError, ItemInUse,
         EndNotLater, EntitlementRevoked,
