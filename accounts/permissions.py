@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from rest_framework.permissions import BasePermission
 
-from accounts.roles import ROLES, role_allows  # noqa: F401 (part of the table)
+from accounts.roles import ROLES, role_allows
 
 # Scopes of OAuth2 tokens (settings.OAUTH2_PROVIDER["SCOPES"] lists the same words).
 SCOPE_REDEEM = "redeem"
@@ -174,3 +174,25 @@ def permission_table() -> dict[tuple[str, str, str | None], Requirement]:
         else:
             table[(path, method.upper(), None)] = requirement(view, method)
     return table
+
+
+def readme_section() -> str:
+    """The README's "Permissions" tables, generated from the table (a test compares them)."""
+    from accounts.roles import ROLE_WORDS
+
+    table = permission_table()
+    lines = ["| API key role | what it may do | operations |", "|---|---|---|"]
+    for role in ROLES:
+        count = sum(allowed("role", role, needed) for needed in table.values())
+        lines.append(f"| `{role}` | {ROLE_WORDS[role]} | {count} of {len(table)} |")
+    lines += ["", "| OAuth scope | what it lets a token do | operations |", "|---|---|---|"]
+    for scope, words in SCOPES.items():
+        if scope == SCOPE_STAFF:
+            ops = "every operation, within the staff member's permissions"
+        else:
+            ops = ", ".join(sorted({f"`{method} {path}{f'?dispatch={d}' if d else ''}`"
+                                    for (path, method, d), needed in table.items()
+                                    if needed.learner_scope == scope
+                                    and not path.startswith("/oltpublish/")}))
+        lines.append(f"| `{scope}` | {words} | {ops} |")
+    return "\n".join(lines) + "\n"
