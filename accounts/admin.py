@@ -164,7 +164,7 @@ if admin.site.is_registered(LibraryApiKey):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(APIKeyModelAdmin):
-    list_display = [*APIKeyModelAdmin.list_display, "last_used_at"]
-    list_filter = [("created", DATE_RANGE), ("expiry_date", DATE_RANGE),
+    list_display = [*APIKeyModelAdmin.list_display, "role", "last_used_at"]
+    list_filter = ["role", ("created", DATE_RANGE), ("expiry_date", DATE_RANGE),
                    ("last_used_at", DATE_RANGE)]
     readonly_fields = [*APIKeyModelAdmin.readonly_fields, "last_used_at"]

@@ -22,6 +22,7 @@ from oauth2_provider.models import get_access_token_model
 from rest_framework import authentication, exceptions
 
 from accounts.models import ApiKey, User
+from accounts.roles import role_allows
 
 
 @dataclass(eq=False)
@@ -42,7 +43,7 @@ class ApiClient:
         return f"API key {self.api_key.name}"
 
     def has_perm(self, perm: str, obj: object = None) -> bool:
-        return False
+        return role_allows(self.api_key.role, perm)
 
 
 def api_key_from_text(raw: str) -> ApiKey:
@@ -73,6 +74,8 @@ def user_from_access_token(raw: str) -> User:
         raise exceptions.AuthenticationFailed("Invalid or expired access token.")
     if not token.user.is_active:
         raise exceptions.AuthenticationFailed("This account is disabled.")
+    # the token acts only within its scopes (`accounts.permissions`)
+    token.user.token_scopes = frozenset(token.scope.split())
     return token.user
 
 

@@ -50,6 +50,14 @@ class NotYourself(AccountsError):
     http_status = 403
 
 
+class NotPermitted(AccountsError):
+    """A credential outside its Django permissions (its role, groups or scopes) (403)."""
+
+    default_code = "not_permitted"
+    default_message = "Your credentials do not allow this operation."
+    http_status = 403
+
+
 class EmailTaken(AccountsError):
     default_code = "email_taken"
     default_message = "An account with this email address already exists."

@@ -11,6 +11,7 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 
+from accounts.roles import ROLE_CHOICES
 from core.models import TimeStamped
 
 
@@ -171,6 +172,9 @@ class ApiKey(AbstractAPIKey):
     """A hashed, prefixed, revocable API key (djangorestframework-api-key) with last use."""
 
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    role = models.CharField(
+        max_length=20, choices=ROLE_CHOICES, default="read-only",
+        help_text="The Django permissions the key carries (README, Permissions).")
 
     objects = ApiKeyManager()
 

@@ -2,16 +2,42 @@
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
+from accounts.permissions import SCOPE_STAFF, SCOPES, requirement
+
+
+def token_scopes(auto_schema) -> list[list[str]]:
+    """The scopes an OAuth2 token needs for this operation (alternatives: a learner's scope,
+    or `staff` for a back-office operation), read from the permission table's rule."""
+    needed = requirement(auto_schema.view, auto_schema.method)
+    alternatives = []
+    if needed.learner_scope:
+        alternatives.append([needed.learner_scope])
+    if needed.back_office:
+        alternatives.append([SCOPE_STAFF])
+    return alternatives
+
 
 class BearerScheme(OpenApiAuthenticationExtension):
+    """`Authorization: Bearer`: an API key (its role decides), or an OAuth2 token (its scopes
+    decide: each operation lists the scopes it needs)."""
+
     target_class = "accounts.authentication.BearerAuthentication"
-    name = "ApiKeyBearer"
+    name = ["ApiKeyBearer", "OAuth2"]
+
+    def get_security_requirement(self, auto_schema):
+        return [{"ApiKeyBearer": []}] + [{"OAuth2": scopes}
+                                         for scopes in token_scopes(auto_schema)]
 
     def get_security_definition(self, auto_schema):
-        return {"type": "http", "scheme": "bearer",
-                "description": "An API key (staff create them in the admin or with "
-                               "`manage.py create_api_key`), or a learner's OAuth2 access "
-                               "token from /oauth/token/."}
+        return [
+            {"type": "http", "scheme": "bearer",
+             "description": "An API key (staff create them in the admin or with "
+                            "`manage.py create_api_key NAME --role R`): its role decides "
+                            "what it may do (README, Permissions)."},
+            {"type": "oauth2", "description": "A learner's OAuth2 access token from "
+                                              "/oauth/token/, within its scopes.",
+             "flows": {"password": {"tokenUrl": "/oauth/token/", "scopes": SCOPES}}},
+        ]
 
 
 class ZypeApiKeyScheme(OpenApiAuthenticationExtension):

@@ -5,13 +5,14 @@ On whose behalf a request acts (the learner it names, if any):
   look-up, so a learner cannot learn whether another account exists;
 - an API key acts for the learner it names, and must name one (400 `required`);
 - staff act for the learner they name, else for themselves;
+- acting for someone else needs the operation's permission (`perm`): 403 `not_permitted`;
 - a name that matches no learner (a NUL in it included) is 404 `user_not_found`; one that
   cannot be a name (not a string or a number) is 400.
 """
 
 from __future__ import annotations
 
-from accounts.errors import LearnerNotFound, LearnerRequired, NotYourself
+from accounts.errors import LearnerNotFound, LearnerRequired, NotPermitted, NotYourself
 from accounts.models import User
 from accounts.permissions import is_api_client, is_staff_user
 from core.errors import InvalidInput
@@ -21,7 +22,7 @@ def _names_caller(caller: User, ref: str) -> bool:
     return ref.lower() in (str(caller.pk), caller.email.lower())
 
 
-def acting_for(caller, ref: object, *, field: str = "user") -> User:
+def acting_for(caller, ref: object, *, perm: str, field: str = "user") -> User:
     """The learner a request acts for, named by `ref` (an id or an email, or None)."""
     if ref is not None and (not isinstance(ref, str | int) or isinstance(ref, bool)):
         raise InvalidInput("invalid", "Give a learner's id or email.", field=field)
@@ -35,6 +36,8 @@ def acting_for(caller, ref: object, *, field: str = "user") -> User:
         if is_api_client(caller):
             raise LearnerRequired(field=field)
         return caller
+    if not caller.has_perm(perm):
+        raise NotPermitted(permission=perm)
     try:
         return User.objects.by_id_or_email(text)
     except User.DoesNotExist:

@@ -227,7 +227,7 @@ REST_FRAMEWORK = {
         "accounts.authentication.BearerAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.IsApiClientOrStaff"],
+    "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.Authorised"],
     "DEFAULT_FILTER_BACKENDS": ["core.filters.ZypeFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "dialects.native.base.NativePagination",
     "EXCEPTION_HANDLER": "dialects.native.errors.native_exception_handler",
@@ -267,9 +267,17 @@ SPECTACULAR_SETTINGS = {
 
 OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": int(os.environ.get("OAUTH_TOKEN_SECONDS", "36000")),
-    "SCOPES": {"read": "Read what you hold", "redeem": "Redeem codes"},
-    "DEFAULT_SCOPES": ["read", "redeem"],
+    # accounts.permissions.SCOPES; `staff` only for the applications named below
+    "SCOPES": {"redeem": "Redeem codes and coupons for yourself",
+               "read:own": "Read what you hold",
+               "staff": "Act as the staff member you are, within your permissions"},
+    "DEFAULT_SCOPES": ["redeem", "read:own"],
+    "OAUTH2_VALIDATOR_CLASS": "accounts.oauth.ScopeValidator",
 }
+# The client ids of the OAuth applications whose tokens may carry the `staff` scope (comma
+# separated): a token acts as staff only when its application was granted that explicitly.
+OAUTH_STAFF_APPLICATIONS = frozenset(
+    filter(None, os.environ.get("OAUTH_STAFF_APPLICATIONS", "").replace(" ", "").split(",")))
 
 # Every API key use updates `last_used_at` at most this often (a write per request would be a
 # hot row under load).

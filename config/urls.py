@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from oauth2_provider import urls as oauth2_urls
 from rest_framework.routers import SimpleRouter
 
 from accounts import views as accounts_views
@@ -128,7 +129,10 @@ tizra = tizra_routes("", "") + tizra_routes(r"(?P<site>[^/]+)/", "-site")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("oauth/", include("oauth2_provider.urls", namespace="oauth2_provider")),
+    # Only the OAuth2 endpoints, not django-oauth-toolkit's public application management
+    # views: staff holding the permission register applications in the admin.
+    path("oauth/", include((oauth2_urls.base_urlpatterns, "oauth2_provider"),
+                           namespace="oauth2_provider")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/v1/", include(v1_extra + v1.urls)),

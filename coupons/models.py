@@ -181,6 +181,7 @@ class CouponUsage(TimeStamped):
     reason = models.CharField(max_length=300, blank=True, default="")
 
     class Meta:
+        permissions = [("approve_usage", "Can approve or reject a coupon usage")]
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["coupon", "status"], name="usage_coupon_status"),

@@ -32,7 +32,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import LearnerGroup, Membership, User
-from accounts.permissions import is_api_client, is_staff_user
+from accounts.permissions import APPROVE_USAGE, is_api_client, is_staff_user
 from accounts.services import add_member
 from catalog.models import CatalogItem, EntitlementSource
 from catalog.services import grant_entitlement
@@ -334,8 +334,11 @@ def _grant(coupon: Coupon, usage: CouponUsage, at: dt.datetime) -> None:
 
 
 def can_decide(actor, coupon: Coupon, at: dt.datetime | None = None) -> bool:
-    """Staff, API clients and admin members of the coupon's owner group decide on usages."""
-    if is_api_client(actor) or is_staff_user(actor):
+    """Staff and API clients holding `coupons.approve_usage`, and admin members of the
+    coupon's owner group, decide on usages."""
+    if is_api_client(actor):
+        return actor.has_perm(APPROVE_USAGE)
+    if is_staff_user(actor) and actor.has_perm(APPROVE_USAGE):
         return True
     if coupon.owner_group_id is None or not getattr(actor, "is_authenticated", False):
         return False

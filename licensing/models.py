@@ -144,6 +144,7 @@ class Seat(TimeStamped):
     objects = SeatQuerySet.as_manager()
 
     class Meta:
+        permissions = [("assign_seats", "Can assign and revoke seats")]
         ordering = ["-assigned_at"]
         indexes = [
             models.Index(fields=["user", "revoked_at"], name="seat_user_active"),

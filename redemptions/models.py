@@ -542,7 +542,8 @@ class Redemption(TimeStamped):
     class Meta:
         ordering = ["-redeemed_at", "-id"]
         # Not a change of the row's fields: undoing what it granted (services.rollback).
-        permissions = [("rollback_redemption", "Can roll back a redemption")]
+        permissions = [("rollback_redemption", "Can roll back a redemption"),
+                       ("redeem_on_behalf", "Can redeem a code on a learner's behalf")]
         constraints = [
             models.UniqueConstraint(fields=["code", "user"],
                                     condition=Q(rolled_back_at__isnull=True),

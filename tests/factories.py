@@ -47,11 +47,12 @@ class UserTagFactory(factory.django.DjangoModelFactory):
 
 
 class ApiKeyFactory:
-    """API keys are made through their manager so the raw key can be returned once."""
+    """API keys are made through their manager so the raw key can be returned once; a test
+    key is `full` unless the test is about roles."""
 
     @staticmethod
-    def create_with_key(name: str = "tests", **fields) -> tuple[ApiKey, str]:
-        return ApiKey.objects.create_key(name=name, **fields)
+    def create_with_key(name: str = "tests", role: str = "full", **fields) -> tuple[ApiKey, str]:
+        return ApiKey.objects.create_key(name=name, role=role, **fields)
 
 
 class CatalogItemFactory(factory.django.DjangoModelFactory):

@@ -9,7 +9,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from accounts.authentication import AuthCodeAuthentication
-from accounts.permissions import IsApiClientOrStaff
+from accounts.permissions import Authorised
 from coupons import sessions
 from dialects.common.base import DialectMixin
 
@@ -69,4 +69,4 @@ class EduBriteView(DialectMixin):
     (`EduBriteSessionAuthentication`)."""
 
     authentication_classes = [AuthCodeAuthentication, authentication.SessionAuthentication]
-    permission_classes = [IsApiClientOrStaff]
+    permission_classes = [Authorised]

@@ -16,6 +16,7 @@ from accounts.errors import (
     GroupPathInvalid,
     LearnerNotFound,
     LearnerRequired,
+    NotPermitted,
     NotYourself,
     TooManyAttempts,
 )
@@ -177,7 +178,8 @@ REFUSALS = Refusals(
     own={
         LearnerRequired: Wording(message="userName is required with an authCode."),
         # EduBrite's 4-digit message codes, one per refusal
-        NotYourself: Wording(code="0005"), CouponNotAllowed: Wording(code="0005"),
+        NotYourself: Wording(code="0005"), NotPermitted: Wording(code="0005"),
+        CouponNotAllowed: Wording(code="0005"),
         GroupNotFound: Wording(code="0905"), GroupPathAmbiguous: Wording(code="0906"),
         GroupPathInvalid: Wording(code="0907"), LearnerNotFound: Wording(code="0909"),
         UsageNotFound: Wording(code="0910"), CouponInvalid: Wording(code="0911"),

@@ -43,8 +43,15 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from accounts.authentication import AuthCodeAuthentication
+from accounts.errors import NotPermitted
 from accounts.models import User
-from accounts.permissions import IsApiClientStaffOrLearner
+from accounts.permissions import (
+    APPROVE_USAGE,
+    SCOPE_REDEEM,
+    Authorised,
+    Requirement,
+    may,
+)
 from accounts.selectors import resolve_group_path
 from accounts.throttles import client_ip, login_throttle, redeem_guard
 from accounts.validators import acting_for
@@ -73,12 +80,16 @@ from dialects.edubrite.schema import CONNECT_SCHEMA, COUPON_SCHEMA, EVENT_SCHEMA
 class EduBriteAPIView(EduBriteView, APIView):
     authentication_classes = [AuthCodeAuthentication, EduBriteSessionAuthentication,
                               authentication.SessionAuthentication]
-    permission_classes = [IsApiClientStaffOrLearner]
+    permission_classes = [Authorised]
     renderer_classes = [JSONRenderer, EduBriteXMLRenderer]
     content_negotiation_class = EduBriteNegotiation
     exception_handler = staticmethod(edubrite_exception_handler)
     metadata_class = None  # EduBrite's services answer GET and POST only: OPTIONS is a 405
     dispatches: dict[str, str] = {}
+    dispatch_requirements: dict[str, Requirement] = {}
+    # the service lets learners in; each dispatch is then checked (`dispatch_requirements`)
+    learner_scope = SCOPE_REDEEM
+    required_permissions = {"GET": [], "POST": []}
 
     def handle(self, request):
         params = Params(request)
@@ -88,6 +99,8 @@ class EduBriteAPIView(EduBriteView, APIView):
             raise InvalidInput("unknown_dispatch",
                                f"Unknown dispatch {dispatch!r}; this service answers "
                                f"{', '.join(self.dispatches)}.", field="dispatch")
+        if not may(request.user, self.dispatch_requirements[dispatch]):
+            raise NotPermitted()
         return getattr(self, handler)(request, params)
 
 
@@ -99,6 +112,16 @@ class CouponServiceView(EduBriteAPIView):
         "getCoupon": "get_coupon", "listCoupons": "list_coupons",
         "deleteCoupon": "delete_coupon", "approveCouponUsage": "approve_usage",
         "rejectCouponUsage": "reject_usage",
+    }
+    dispatch_requirements = {
+        "createCoupon": Requirement(("coupons.add_coupon",)),
+        "updateCoupon": Requirement(("coupons.change_coupon",)),
+        "getCoupon": Requirement(("coupons.view_coupon",)),
+        "listCoupons": Requirement(("coupons.view_coupon",)),
+        "deleteCoupon": Requirement(("coupons.delete_coupon",)),
+        # a group's admin members decide on its usages too (`coupons.services.can_decide`)
+        "approveCouponUsage": Requirement((APPROVE_USAGE,), SCOPE_REDEEM),
+        "rejectCouponUsage": Requirement((APPROVE_USAGE,), SCOPE_REDEEM),
     }
     zype_filters = ZypeFilters(
         equal={"status": "status", "type": "type", "entityType": "entity_type",
@@ -215,6 +238,8 @@ class EventServiceView(EduBriteAPIView):
     """`eventService.do?dispatch=subscribeByAuthCode`: a learner subscribes with a coupon."""
 
     dispatches = {"subscribeByAuthCode": "subscribe_by_auth_code"}
+    dispatch_requirements = {
+        "subscribeByAuthCode": Requirement(("coupons.add_couponusage",), SCOPE_REDEEM)}
 
     @EVENT_SCHEMA["get"]
     def get(self, request):
@@ -240,7 +265,8 @@ class EventServiceView(EduBriteAPIView):
                   usage=usage_dict(usage))
 
     def _learner(self, request, p: Params) -> User:
-        return acting_for(request.user, p.text("userName") or None, field="userName")
+        return acting_for(request.user, p.text("userName") or None, field="userName",
+                          perm="coupons.add_couponusage")
 
 
 class ConnectView(EduBriteAPIView):

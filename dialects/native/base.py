@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import BearerAuthentication
-from accounts.permissions import IsApiClientOrStaff
+from accounts.permissions import Authorised
 from core.pagination import PagePagination
 from dialects.common.base import DialectMixin
 from dialects.native.errors import native_exception_handler
@@ -24,7 +24,7 @@ class NativePagination(PagePagination):
 
 class NativeView(DialectMixin):
     authentication_classes = [BearerAuthentication, authentication.SessionAuthentication]
-    permission_classes = [IsApiClientOrStaff]
+    permission_classes = [Authorised]
     exception_handler = staticmethod(native_exception_handler)
     pagination_class = NativePagination
 

@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import User
-from accounts.permissions import IsApiClientStaffOrLearner
+from accounts.permissions import SCOPE_READ_OWN
 from accounts.validators import acting_for
 from catalog import services
 from catalog.access import has_access
@@ -144,6 +144,7 @@ class EntitlementViewSet(NativeView, mixins.ListModelMixin, mixins.RetrieveModel
                          mixins.CreateModelMixin, viewsets.GenericViewSet):
     """Grants of access: list, grant (POST), revoke. Grants are history: never deleted."""
 
+    required_permissions = {"revoke": ["catalog.change_entitlement"]}
     queryset = Entitlement.objects.select_related("user", "item").order_by("-created_at", "id")
     serializer_class = EntitlementSerializer
     zype_filters = ZypeFilters(
@@ -190,7 +191,8 @@ AccessSerializer = inline_serializer("Access", {
 class AccessView(NativeAPIView):
     """May this learner open this item now, until when, and through what?"""
 
-    permission_classes = [IsApiClientStaffOrLearner]
+    learner_scope = SCOPE_READ_OWN
+    required_permissions = {"GET": ["catalog.view_entitlement"]}
 
     @extend_schema(
         parameters=[
@@ -213,5 +215,6 @@ class AccessView(NativeAPIView):
         return Response(has_access(user, item).as_dict(), status=status.HTTP_200_OK)
 
     def _learner(self, request) -> User:
-        return acting_for(request.user, request.query_params.get("user") or None)
+        return acting_for(request.user, request.query_params.get("user") or None,
+                          perm="catalog.view_entitlement")
 

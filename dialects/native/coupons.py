@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from accounts.errors import AccountsError
 from accounts.models import User
-from accounts.permissions import IsApiClientStaffOrLearner
+from accounts.permissions import SCOPE_REDEEM
 from accounts.selectors import resolve_group_path
 from accounts.throttles import redeem_guard
 from accounts.validators import acting_for
@@ -140,25 +140,17 @@ class RejectSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
 
 
-class LearnerActionsMixin:
-    """The actions named in `learner_actions` also take a learner; the rest are back-office."""
-
-    learner_actions: tuple[str, ...] = ()
-
-    def get_permissions(self):
-        if self.action in self.learner_actions:
-            return [IsApiClientStaffOrLearner()]
-        return super().get_permissions()
-
-
-class CouponViewSet(LearnerActionsMixin, NativeView, viewsets.ModelViewSet):
+class CouponViewSet(NativeView, viewsets.ModelViewSet):
     """Coupons (EduBrite): create, list, change, delete (refused once used), quote, apply."""
 
     queryset = Coupon.objects.select_related("item", "group", "owner_group")\
         .order_by("-created_at", "id")
     serializer_class = CouponSerializer
     lookup_value_regex = "[^/]+"
-    learner_actions = ("quote", "apply")
+    # quote and apply also take a learner acting for themselves
+    learner_scope = {"quote": SCOPE_REDEEM, "apply": SCOPE_REDEEM}
+    required_permissions = {"quote": ["coupons.view_coupon"],
+                            "apply": ["coupons.add_couponusage"]}
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     zype_filters = ZypeFilters(
         equal={"code": "code", "type": "type", "entity_type": "entity_type",
@@ -190,7 +182,8 @@ class CouponViewSet(LearnerActionsMixin, NativeView, viewsets.ModelViewSet):
         (a coupon code is guessed like any code)."""
         body = CouponUseSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        user = acting_for(request.user, body.validated_data.get("user"))
+        user = acting_for(request.user, body.validated_data.get("user"),
+                          perm="coupons.add_couponusage")
         return user, body.validated_data["item"]
 
     @extend_schema(request=CouponUseSerializer,
@@ -216,11 +209,14 @@ class CouponViewSet(LearnerActionsMixin, NativeView, viewsets.ModelViewSet):
         return Response(CouponUsageSerializer(usage).data, status=status.HTTP_201_CREATED)
 
 
-class CouponUsageViewSet(LearnerActionsMixin, NativeView, mixins.ListModelMixin,
+class CouponUsageViewSet(NativeView, mixins.ListModelMixin,
                          mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Coupon usages: history (never deleted); approve or reject the pending ones."""
 
-    learner_actions = ("approve", "reject")
+    # a group's admin members decide on its usages too (`coupons.services.can_decide`)
+    learner_scope = {"approve": SCOPE_REDEEM, "reject": SCOPE_REDEEM}
+    required_permissions = {"approve": ["coupons.approve_usage"],
+                            "reject": ["coupons.approve_usage"]}
     queryset = CouponUsage.objects.select_related("user").order_by("-created_at", "id")
     serializer_class = CouponUsageSerializer
     zype_filters = ZypeFilters(

@@ -9,6 +9,7 @@ from accounts.errors import (
     GroupPathInvalid,
     LearnerNotFound,
     LearnerRequired,
+    NotPermitted,
     NotYourself,
     TooManyAttempts,
 )
@@ -128,7 +129,7 @@ REFUSALS = Refusals(
         # accounts
         AccountsError, GroupPathInvalid, GroupNotFound, GroupPathAmbiguous, EmailTaken,
         TooManyAttempts,
-        LearnerRequired, LearnerNotFound, NotYourself,
+        LearnerRequired, LearnerNotFound, NotPermitted, NotYourself,
         # catalog
         CatalogError, IncludesCycle, EntitlementError, ItemInUse,
         EndNotLater, EntitlementRevoked,

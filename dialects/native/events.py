@@ -128,6 +128,11 @@ class WebhookEndpointViewSet(NativeView, mixins.CreateModelMixin, mixins.ListMod
                              mixins.DestroyModelMixin, viewsets.GenericViewSet):
     """Where events are sent, signed per Standard Webhooks; each endpoint's deliveries."""
 
+    required_permissions = {
+        "rotate_secret": ["events.change_webhookendpoint"],
+        "retry_delivery": ["events.change_webhookendpoint"],
+        "retry_failed": ["events.change_webhookendpoint"],
+    }
     queryset = WebhookEndpoint.objects.order_by("created_at", "id")
     serializer_class = WebhookEndpointSerializer
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]

@@ -49,6 +49,8 @@ class JobSerializer(serializers.Serializer):
 
 
 class JobView(NativeAPIView):
+    required_permissions = {"GET": ["jobs.view_job"]}
+
     @extend_schema(responses={200: JobSerializer, **ERRORS}, operation_id="jobs_retrieve")
     def get(self, request, pk):
         """A job: its status and progress; `result` once it succeeded, `error` if it failed."""
@@ -56,6 +58,8 @@ class JobView(NativeAPIView):
 
 
 class JobCancelView(NativeAPIView):
+    required_permissions = {"POST": ["jobs.change_job"]}
+
     @extend_schema(request=None, responses={200: JobSerializer, **ERRORS, 409: None},
                    operation_id="jobs_cancel")
     def post(self, request, pk):
@@ -70,6 +74,8 @@ class ExportRequestSerializer(serializers.Serializer):
 
 
 class ExportView(NativeAPIView):
+    required_permissions = {"POST": ["redemptions.view_code", "jobs.add_job"]}
+
     @extend_schema(request=ExportRequestSerializer, responses={202: JobSerializer, **ERRORS,
                                                                400: None},
                    operation_id="exports_create")
@@ -84,6 +90,8 @@ class ExportView(NativeAPIView):
 
 
 class ExportFileView(NativeAPIView):
+    required_permissions = {"GET": ["redemptions.view_code", "jobs.view_job"]}
+
     @extend_schema(responses={(200, "text/csv"): OpenApiTypes.BINARY, **ERRORS},
                    operation_id="exports_file")
     def get(self, request, pk):

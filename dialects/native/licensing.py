@@ -158,6 +158,8 @@ class SeatViewSet(NativeView, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                   viewsets.GenericViewSet):
     """Seats: list (filters), assign many by email (POST), revoke. Never deleted."""
 
+    required_permissions = {"create": ["licensing.assign_seats"],
+                            "revoke": ["licensing.assign_seats"]}
     queryset = Seat.objects.select_related("user").order_by("-assigned_at", "id")
     serializer_class = SeatSerializer
     zype_filters = ZypeFilters(

@@ -19,7 +19,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from accounts.permissions import IsApiClientStaffOrLearner
+from accounts.permissions import REDEEM_ON_BEHALF, SCOPE_REDEEM
 from accounts.throttles import client_ip, redeem_guard
 from accounts.validators import acting_for
 from catalog.models import CatalogItem, Client, Entitlement
@@ -256,6 +256,8 @@ class CodeGroupViewSet(CodeCsvExportMixin, NativeView, viewsets.ModelViewSet):
     """Batches of generated codes for one offer. Deleting is refused once a code was
     redeemed (409)."""
 
+    permission_model = CodeGroup
+
     serializer_class = CodeGroupSerializer
     http_method_names = UPDATE_ONLY
     zype_filters = ZypeFilters(
@@ -394,6 +396,7 @@ class RedemptionViewSet(NativeView, mixins.ListModelMixin, mixins.RetrieveModelM
                         viewsets.GenericViewSet):
     """Every use of a code. Never deleted: `rollback` undoes one and keeps it, marked."""
 
+    required_permissions = {"rollback": ["redemptions.rollback_redemption"]}
     queryset = selectors.redemptions().order_by("-redeemed_at", "-id")
     serializer_class = RedemptionSerializer
     zype_filters = ZypeFilters(
@@ -435,12 +438,13 @@ class RedeemSerializer(serializers.Serializer):
 
 
 class RedeemingView(NativeAPIView):
-    permission_classes = [IsApiClientStaffOrLearner]
+    learner_scope = SCOPE_REDEEM
+    required_permissions = {"POST": [REDEEM_ON_BEHALF]}
 
     def learner(self, data: dict):
         """On whose behalf (`accounts.validators.acting_for`): a learner's own token is for
         themselves; an API key names `user`; staff may name one (else themselves)."""
-        return acting_for(self.request.user, data.get("user"))
+        return acting_for(self.request.user, data.get("user"), perm=REDEEM_ON_BEHALF)
 
 
 class CheckRefusalSerializer(serializers.Serializer):

@@ -4,7 +4,7 @@ pagination (the code lists use TI's cursors, `dialects.thought_industries.pagina
 from rest_framework import authentication
 
 from accounts.authentication import BearerAuthentication
-from accounts.permissions import IsApiClientOrStaff
+from accounts.permissions import Authorised
 from core.pagination import PagePagination
 from dialects.common.base import DialectMixin
 from dialects.thought_industries.errors import thought_industries_exception_handler
@@ -12,6 +12,6 @@ from dialects.thought_industries.errors import thought_industries_exception_hand
 
 class ThoughtIndustriesView(DialectMixin):
     authentication_classes = [BearerAuthentication, authentication.SessionAuthentication]
-    permission_classes = [IsApiClientOrStaff]
+    permission_classes = [Authorised]
     exception_handler = staticmethod(thought_industries_exception_handler)
     pagination_class = PagePagination

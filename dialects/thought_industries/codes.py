@@ -183,6 +183,8 @@ class RedeemedFilter(StrictBooleanFilter):
 class RedemptionCodeGroupListView(ThoughtIndustriesView, generics.ListCreateAPIView):
     """Redemption code groups: list (cursor pages) and create (generates the codes)."""
 
+    permission_model = CodeGroup
+
     serializer_class = TICodeGroupDetailSerializer
     pagination_class = CodeGroupPagination
     zype_filters = ZypeFilters(
@@ -260,6 +262,8 @@ class RedemptionCodeGroupDetailView(ThoughtIndustriesView, generics.RetrieveDest
 class RedemptionCodeGroupCodesView(CodeCsvExportMixin, ThoughtIndustriesView,
                                    generics.ListAPIView):
     """The codes of a group, paged as JSON, or the whole list streamed as CSV."""
+
+    permission_model = Code
 
     serializer_class = TICodeSerializer
     pagination_class = CodePagination

@@ -10,6 +10,7 @@ from accounts.errors import (
     GroupPathInvalid,
     LearnerNotFound,
     LearnerRequired,
+    NotPermitted,
     NotYourself,
     TooManyAttempts,
 )
@@ -157,7 +158,7 @@ REFUSALS = TizraRefusals(
         # accounts
         AccountsError, GroupPathInvalid, GroupNotFound, GroupPathAmbiguous, EmailTaken,
         TooManyAttempts,
-        LearnerRequired, LearnerNotFound, NotYourself,
+        LearnerRequired, LearnerNotFound, NotPermitted, NotYourself,
         # catalog
         CatalogError, IncludesCycle, EntitlementError, ItemInUse,
         EndNotLater, EntitlementRevoked,

@@ -37,7 +37,7 @@ from dialects.tizra.base import TizraView
 from dialects.tizra.parsers import AnyJSONParser, parse_changes, parse_code_objects
 from redemptions import selectors, services
 from redemptions.errors import LabelNotFound
-from redemptions.models import MAX_CODES_PER_CALL, ActionType, Code
+from redemptions.models import MAX_CODES_PER_CALL, ActionType, Code, CodeGroup
 from redemptions.selectors import redeemed_by
 
 STREAM_CHUNK = 2000
@@ -172,6 +172,8 @@ class TizraSiteView(TizraView, generics.GenericAPIView):
     """A Tizra admin-api view: the site in the URL must be this one; JSON whatever the
     Content-Type."""
 
+    permission_model = CodeGroup  # a batch
+
     pagination_class = TizraPagination
     schema = TizraSchema()
     operation_ids: dict[str, str] = {}
@@ -280,6 +282,8 @@ class BatchView(TizraSiteView):
 class BatchCodeView(TizraSiteView):
     """One code of a batch: read it, or change is-valid, remaining-redemptions,
     expiration-date, user-tags."""
+
+    permission_model = Code
 
     operation_ids = {"get": "retrieve_code", "put": "update_code"}
 

@@ -9,10 +9,11 @@ from accounts.authentication import (
     BearerAuthentication,
     ZypeApiKeyAuthentication,
 )
-from accounts.permissions import IsApiClientOrStaff
+from accounts.permissions import Authorised
 from core.pagination import PagePagination
 from dialects.common.base import DialectMixin
 from dialects.zype.errors import zype_exception_handler
+from redemptions.models import Code
 
 
 class ZypePagination(PagePagination):
@@ -27,9 +28,10 @@ class ZypePagination(PagePagination):
 
 
 class ZypeView(DialectMixin):
+    permission_model = Code
     authentication_classes = [ZypeApiKeyAuthentication, BearerAuthentication,
                               authentication.SessionAuthentication]
-    permission_classes = [IsApiClientOrStaff]
+    permission_classes = [Authorised]
     exception_handler = staticmethod(zype_exception_handler)
     pagination_class = ZypePagination
 

@@ -34,7 +34,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import IsLearner
+from accounts.permissions import SCOPE_REDEEM
 from accounts.throttles import client_ip, redeem_guard
 from catalog.models import CatalogItem, ItemKind
 from core.errors import InvalidInput, NotFound, RuleRefused
@@ -471,7 +471,9 @@ class RedemptionCodeDetailView(ZypeView, APIView):
 class RedeemView(ZypeLearnerView, APIView):
     """A consumer redeems a code with their OAuth2 access token."""
 
-    permission_classes = [IsLearner]
+    learner_scope = SCOPE_REDEEM
+    back_office = False  # the caller redeems for themselves: no API key, no one's behalf
+    required_permissions = {"POST": []}
 
     @extend_schema(summary="Redeem a Redemption Code", request=ZypeRedeemRequestSerializer,
                    parameters=[OpenApiParameter("access_token", str, required=False,

@@ -70,7 +70,7 @@ def test_the_same_learner_racing_themselves_uses_a_coupon_once():
 
 def test_concurrent_approvals_of_one_usage_grant_once():
     coupon = CouponFactory(require_approval=True)
-    staff = UserFactory(is_staff=True)
+    staff = UserFactory(is_staff=True, is_superuser=True)
     usage = services.apply_coupon(coupon=coupon, user=UserFactory(), item=SessionFactory())
     outcomes = _race(8, lambda i: services.approve_usage(usage=usage, by=staff).status)
     assert outcomes.count(UsageStatus.APPROVED) == 1

@@ -26,7 +26,7 @@ def main() -> None:
     from catalog import services as catalog
     from catalog.models import ItemKind
 
-    _, api_key = ApiKey.objects.create_key(name="schemathesis")
+    _, api_key = ApiKey.objects.create_key(name="schemathesis", role="full")
     password = secrets.token_urlsafe(16)
     staff = User.objects.create_superuser("fuzz-staff@example.com", password)
     learner = User.objects.create_user("fuzz-learner@example.com", secrets.token_urlsafe(16))
@@ -35,7 +35,7 @@ def main() -> None:
         authorization_grant_type=Application.GRANT_PASSWORD,
     )
     token = AccessToken.objects.create(
-        user=learner, application=app, token=secrets.token_urlsafe(32), scope="read redeem",
+        user=learner, application=app, token=secrets.token_urlsafe(32), scope="read:own redeem",
         expires=timezone.now() + timedelta(hours=2),
     )
     course = catalog.create_item(kind=ItemKind.COURSE, title="Fuzzing 101", slug="fuzzing-101",

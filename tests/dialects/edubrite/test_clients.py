@@ -54,7 +54,7 @@ def site(db, settings):
     sales = LearnerGroupFactory(name="Sales", parent=corporate)
     learner = UserFactory(email="learner@example.com")
     MembershipFactory(user=learner, group=sales)
-    return {"admin": UserFactory(email="admin@example.com", is_staff=True),
+    return {"admin": UserFactory(email="admin@example.com", is_staff=True, is_superuser=True),
             "learner": learner, "session": SessionFactory(external_id="CS-1")}
 
 
@@ -230,7 +230,7 @@ def test_two_cookie_headers_over_gunicorn_hold_the_java_clients_session(gunicorn
     training = LearnerGroupFactory(name="Training")
     LearnerGroupFactory(name="Sales", parent=LearnerGroupFactory(name="Corporate",
                                                                  parent=training))
-    admin = UserFactory(email="admin@example.com", is_staff=True)
+    admin = UserFactory(email="admin@example.com", is_staff=True, is_superuser=True)
 
     jar = CookieJar()
     browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))

@@ -98,7 +98,7 @@ def test_the_seeds_snippet_creates_the_coupon_and_answers_the_seeds_xml(auth_cod
 
 @override_settings(SITE_URL="https://yoursite.edubrite.com")
 def test_connect_do_handshake_then_cookies_alone_create_the_coupon(sales):
-    staff = UserFactory(email="admin@example.com", is_staff=True)
+    staff = UserFactory(email="admin@example.com", is_staff=True, is_superuser=True)
     handshake = Client()
     first = handshake.get("/oltpublish/site/connect.do")
     assert first.status_code == 200 and "SESSION_ID" in first.cookies
@@ -225,7 +225,7 @@ def test_an_auth_code_with_a_nul_character_is_a_400_naming_it_not_a_crash(db):
 
 
 def test_connect_do_refuses_a_wrong_password(db):
-    user = UserFactory(is_staff=True)
+    user = UserFactory(is_staff=True, is_superuser=True)
     client = Client()
     client.get("/oltpublish/site/connect.do")
     response = client.get("/oltpublish/site/connect.do",
@@ -237,7 +237,7 @@ def test_connect_do_refuses_a_wrong_password(db):
 
 def test_connect_do_refuses_password_guessing_with_0962_and_retry_after(db, settings):
     settings.LOGIN_FAILURES_PER_ACCOUNT = 2
-    user = UserFactory(is_staff=True)
+    user = UserFactory(is_staff=True, is_superuser=True)
     client = Client()
 
     def sign_in(password):
@@ -269,7 +269,7 @@ def test_anonymous_connect_do_calls_store_nothing(db):
 
 
 def test_a_handshake_older_than_its_window_cannot_sign_in(db, monkeypatch):
-    user = UserFactory(is_staff=True)
+    user = UserFactory(is_staff=True, is_superuser=True)
     client = Client()
     client.get("/oltpublish/site/connect.do")
     stale_id = client.cookies["SESSION_ID"].value
@@ -284,7 +284,7 @@ def test_a_handshake_older_than_its_window_cannot_sign_in(db, monkeypatch):
 
 
 def test_signing_in_stores_one_session_for_the_user(db):
-    user = UserFactory(is_staff=True)
+    user = UserFactory(is_staff=True, is_superuser=True)
     _signed_in(user)
     session = EduBriteSession.objects.get()
     assert session.user == user and session.signed_in_at is not None
@@ -299,21 +299,21 @@ def _signed_in(user):
 
 
 def test_a_tampered_session_info_cookie_is_refused(db):
-    client = _signed_in(UserFactory(is_staff=True))
+    client = _signed_in(UserFactory(is_staff=True, is_superuser=True))
     client.cookies["SESSION_INFO"] = client.cookies["SESSION_INFO"].value[:-2] + "xx"
     response = client.get("/couponService.do", {"dispatch": "listCoupons"})
     assert response.status_code == 401 and _codes(response) == ["0005"]
 
 
 def test_session_cookies_of_another_session_do_not_mix(db):
-    one = _signed_in(UserFactory(is_staff=True))
-    other = _signed_in(UserFactory(is_staff=True))
+    one = _signed_in(UserFactory(is_staff=True, is_superuser=True))
+    other = _signed_in(UserFactory(is_staff=True, is_superuser=True))
     one.cookies["SESSION_INFO"] = other.cookies["SESSION_INFO"].value
     assert one.get("/couponService.do", {"dispatch": "listCoupons"}).status_code == 401
 
 
 def test_a_password_change_ends_the_session(db):
-    user = UserFactory(is_staff=True)
+    user = UserFactory(is_staff=True, is_superuser=True)
     client = _signed_in(user)
     assert client.get("/couponService.do", {"dispatch": "listCoupons"}).status_code == 200
     user.set_password("another-pass-456")

@@ -118,7 +118,7 @@ def _learner_client(learner):
     """An APIClient carrying the learner's own OAuth2 access token."""
     from oauth2_provider.models import AccessToken
 
-    token = AccessToken.objects.create(user=learner, token=f"tok-{learner.pk}", scope="read",
+    token = AccessToken.objects.create(user=learner, token=f"tok-{learner.pk}", scope="read:own",
                                        expires=timezone.now() + dt.timedelta(hours=1))
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.token}")

@@ -25,7 +25,7 @@ def _token_client(user):
 
     token = AccessToken.objects.create(user=user, token=f"tok-{user.pk.hex}",
                                        expires=timezone.now() + dt.timedelta(hours=1),
-                                       scope="read redeem")
+                                       scope="read:own redeem")
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.token}")
     return client

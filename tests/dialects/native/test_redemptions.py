@@ -27,7 +27,7 @@ def learner_api(learner):
                                      authorization_grant_type="password", user=None)
     AccessToken.objects.create(user=learner, application=app, token="learner-token-1",
                                expires=timezone.now() + timezone.timedelta(hours=1),
-                               scope="read redeem")
+                               scope="read:own redeem")
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION="Bearer learner-token-1")
     return client
