@@ -14,11 +14,15 @@ native API, each dialect) does:
         redeem(code_text, learner, ip=client_ip(request))   # a refusal counts as a failure
 
 or call `check_redeem_allowed(user=, ip=)` before and `record_redeem_failure(user=, ip=)`
-after a refusal. The envelopes render `TooManyAttempts` as 429 with a `Retry-After` header.
+after a refusal. `guard`/`attempt` count the attempt atomically before it is made and take
+it back on success, so parallel guesses never pass the limit (checking first and counting
+after would let every guess in flight through). The envelopes render `TooManyAttempts` as
+429 with a `Retry-After` header.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import time
@@ -104,17 +108,69 @@ class FailureThrottle:
 
     def record_failure(self, *, user=None, ip: str | None = None) -> None:
         """Count one failed attempt for the learner and for the IP."""
-        now = time.time()
         for key, _ in self._keys(user=user, ip=ip):
-            # `add` only sets a missing key: the first failure opens the window, and both
-            # keys expire with it. `incr` keeps the key's expiry on Redis and in locmem.
-            cache.add(f"{key}:since", now, timeout=self.window_seconds)
+            self._count(key)
+
+    def _count(self, key: str) -> int:
+        """Add one to `key`'s counter and return the new count, atomically: `add` only sets
+        a missing key (the first failure opens the window, both keys expire with it), and
+        `incr` is one Redis INCR (or one locked step in locmem) that keeps the expiry."""
+        now = time.time()
+        cache.add(f"{key}:since", now, timeout=self.window_seconds)
+        cache.add(f"{key}:count", 0, timeout=self.window_seconds)
+        try:
+            return cache.incr(f"{key}:count")
+        except ValueError:  # expired between add and incr: start a new window
+            cache.set(f"{key}:since", now, timeout=self.window_seconds)
             cache.add(f"{key}:count", 0, timeout=self.window_seconds)
-            try:
-                cache.incr(f"{key}:count")
-            except ValueError:  # expired between add and incr: start a new window
-                cache.set(f"{key}:count", 1, timeout=self.window_seconds)
-                cache.set(f"{key}:since", now, timeout=self.window_seconds)
+            return cache.incr(f"{key}:count")
+
+    def _uncount(self, keys: list[tuple[str, int]]) -> None:
+        for key, _ in keys:
+            # ValueError: the window closed meanwhile, nothing is left to take back.
+            with contextlib.suppress(ValueError):
+                cache.decr(f"{key}:count")
+
+    def _reserve(self, *, user, ip: str | None) -> list[tuple[str, int]]:
+        """Count the attempt before it is made, then decide: with N attempts in flight, the
+        (limit+1)-th sees a count above the limit and is refused (its count taken back).
+        Checking first and counting after would let every parallel guess through."""
+        keys = self._keys(user=user, ip=ip)
+        counted = []
+        for key, limit in keys:
+            counted.append((key, limit))
+            if self._count(key) > limit:
+                self._uncount(counted)
+                self.check(user=user, ip=ip)  # raises, with the wait
+                raise TooManyAttempts(message=f"Too many {self.what}.",
+                                      retry_after=self.window_seconds)
+        return counted
+
+    @contextmanager
+    def attempt(self, *, user=None, ip: str | None = None) -> Iterator[Callable[..., bool]]:
+        """One attempt, counted atomically before it is made (`TooManyAttempts` once the
+        limit is reached, however many run in parallel). A `DomainError` raised inside, or
+        the yielded function called (with a refusal returned rather than raised, or with
+        nothing), makes it a failure; otherwise it is taken back (a success never counts,
+        unless `counts_failures` is False)."""
+        counted = self._reserve(user=user, ip=ip)
+        failed = False
+
+        def fail(refusal: DomainError | None = None) -> bool:
+            nonlocal failed
+            if refusal is not None and isinstance(refusal, self.not_failures):
+                return False
+            failed = True
+            return True
+
+        try:
+            yield fail
+        except DomainError as refusal:
+            fail(refusal)
+            raise
+        finally:
+            if not failed and self.counts_failures:
+                self._uncount(counted)
 
     def reset(self, *, user=None, ip: str | None = None) -> None:
         """Forget the counts (staff unlocking a learner, tests)."""
@@ -137,15 +193,11 @@ class FailureThrottle:
         return True
 
     @contextmanager
-    def guard(self, *, user=None, ip: str | None = None) -> Iterator[None]:
-        """Check before the attempt; a `DomainError` raised inside counts as one failure
-        (unless it is one of `not_failures`)."""
-        self.check(user=user, ip=ip)
-        try:
-            yield
-        except DomainError as refusal:
-            self.record_refusal(refusal, user=user, ip=ip)
-            raise
+    def guard(self, *, user=None, ip: str | None = None) -> Iterator[Callable[..., bool]]:
+        """`attempt`: a `DomainError` raised inside counts as one failure (unless it is one
+        of `not_failures`)."""
+        with self.attempt(user=user, ip=ip) as fail:
+            yield fail
 
 
 def redeem_throttle() -> FailureThrottle:
@@ -180,8 +232,8 @@ def redeem_guard(request, *, user) -> Iterator[Callable[[DomainError], bool]]:
     """
     throttle = redeem_throttle()
     ip = None if is_api_client(getattr(request, "user", None)) else client_ip(request)
-    with throttle.guard(user=user, ip=ip):
-        yield lambda refusal: throttle.record_refusal(refusal, user=user, ip=ip)
+    with throttle.attempt(user=user, ip=ip) as fail:
+        yield fail
 
 
 def login_throttle() -> FailureThrottle:

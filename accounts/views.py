@@ -151,15 +151,15 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     def form_valid(self, form):
         email, ip = form.cleaned_data["email"], client_ip(self.request)
-        throttle = password_reset_throttle()
         try:
-            throttle.check(user=email, ip=ip)
+            # A request, not a failure: every one counts (counted before it is sent).
+            with password_reset_throttle().attempt(user=email, ip=ip):
+                pass
         except TooManyAttempts as exc:
             response = self.render_to_response(
                 self.get_context_data(form=form, throttled=exc.message), status=429)
             response["Retry-After"] = str(exc.retry_after)
             return response
-        throttle.record_failure(user=email, ip=ip)  # a request, not a failure: all count
         return super().form_valid(form)
 
 
