@@ -75,10 +75,15 @@ class FailureThrottle:
     not_failures: tuple[type[DomainError], ...] = ()
     # False for a throttle that counts every attempt, not only the failed ones (resets).
     counts_failures: bool = True
+    # True: the account is counted per (account, address) — the address's own counter still
+    # applies — so a stranger's failures never lock the account's owner out (the login).
+    account_per_address: bool = False
 
     def _keys(self, *, user, ip: str | None) -> list[tuple[str, int]]:
         keys = []
         ident = _identity(user)
+        if ident and self.account_per_address and ip:
+            ident = _digest(f"{ident}|{ip}")
         if ident:
             keys.append((f"throttle:{self.scope}:user:{ident}", self.per_user))
         if ip:
@@ -237,13 +242,15 @@ def redeem_guard(request, *, user) -> Iterator[Callable[[DomainError], bool]]:
 
 
 def login_throttle() -> FailureThrottle:
-    """Failed web logins, per email address tried and per IP."""
+    """Failed password checks, wherever the password was typed (`accounts.backends`): per
+    (account tried, address) and per address."""
     return FailureThrottle(
         scope="login",
         per_user=settings.LOGIN_FAILURES_PER_ACCOUNT,
         per_ip=settings.LOGIN_FAILURES_PER_IP,
         window_seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS,
         what="login attempts",
+        account_per_address=True,
     )
 
 

@@ -38,7 +38,6 @@ from accounts.redirects import safe_redirect_url
 from accounts.throttles import (
     TooManyAttempts,
     client_ip,
-    login_throttle,
     password_reset_throttle,
 )
 
@@ -82,21 +81,20 @@ class LearnerLoginView(NextMixin, LoginView):
 
     def post(self, request, *args, **kwargs):
         form = self.get_form()
-        email, ip = request.POST.get("username", ""), client_ip(request)
-        throttle = login_throttle()
         try:
-            throttle.check(user=email, ip=ip)
+            # The password check (`authenticate()`) is throttled in `accounts.backends`, the
+            # one limit every entry point shares.
+            valid = form.is_valid()
         except TooManyAttempts as exc:
             # No password is even checked while throttled; the page says why and until when.
-            form = self.authentication_form(request, initial={"username": email})
+            form = self.authentication_form(
+                request, initial={"username": request.POST.get("username", "")})
             response = self.render_to_response(
                 self.get_context_data(form=form, throttled=exc.message), status=429)
             response["Retry-After"] = str(exc.retry_after)
             return response
-        if form.is_valid():
+        if valid:
             return self.form_valid(form)
-        if email:
-            throttle.record_failure(user=email, ip=ip)
         return self.form_invalid(form)
 
 
@@ -122,7 +120,7 @@ class RegisterView(NextMixin, FormView):
         except services.EmailTaken as exc:  # registered meanwhile by a concurrent request
             form.add_error("email", exc.message)
             return self.form_invalid(form)
-        login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(self.request, user, backend="accounts.backends.ThrottledModelBackend")
         return redirect(next_url(self.request))
 
 

@@ -19,7 +19,7 @@ Credentials: `authCode=<API key>`; or the handshake (`coupons.sessions`): `conne
 alias `home.do`) sets a `SESSION_ID` cookie (storing nothing), called again with that cookie
 and `username` + `password` it sets `SESSION_INFO` and `SESSION_ID` again, and later calls
 carrying both cookies are that user — in one Cookie header or in two (`session_cookies`).
-Failed sign-ins are throttled like the web login's (`accounts.throttles.login_throttle`): 429,
+Failed sign-ins are throttled as every password check is (`accounts.backends`): 429,
 0962. Any other `*.do` is a 404 in this envelope (`UnknownServiceView`).
 Coupon administration (create, update, get, list, delete) needs an API key or a staff user;
 approving or rejecting a usage also suits an admin member of the coupon's owner group;
@@ -53,7 +53,7 @@ from accounts.permissions import (
     may,
 )
 from accounts.selectors import resolve_group_path
-from accounts.throttles import client_ip, login_throttle, redeem_guard
+from accounts.throttles import redeem_guard
 from accounts.validators import acting_for
 from catalog.models import ItemKind
 from core.errors import DomainError, InvalidInput, NotFound
@@ -298,12 +298,12 @@ class ConnectView(EduBriteAPIView):
             response = ok("0951", "Session started; call connect.do again with username and "
                                   "password.")
             return self._cookies(request, response, id_cookie, None)
-        # The web login's throttle: failures per account tried and per address (429, 0962).
-        with login_throttle().guard(user=username, ip=client_ip(request)):
-            user = authenticate(request, username=username, password=password or "")
-            if user is None or not user.is_active:
-                raise DomainError("bad_credentials", "Wrong username or password.",
-                                  http_status=401, field="username")
+        # `authenticate()` is throttled like every password check (`accounts.backends`):
+        # failures per account tried and address, and per address (429, 0962).
+        user = authenticate(request, username=username, password=password or "")
+        if user is None or not user.is_active:
+            raise DomainError("bad_credentials", "Wrong username or password.",
+                              http_status=401, field="username")
         _, info = sessions.sign_in(session_id=session_id, user=user)
         response = ok("0952", f"Signed in as {user.email}.")
         # SESSION_ID again beside SESSION_INFO: a client that keeps no cookie jar (EduBrite's
