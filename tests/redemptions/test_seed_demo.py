@@ -33,3 +33,16 @@ def test_seed_demo_prints_demo_codes_that_redeem_the_bundle(db, capsys):
     services.redeem(first.lower(), learner)
     bundle = CatalogItem.objects.get(external_id="demo-starter-bundle")
     assert has_access(learner, bundle).has_access is True
+
+
+def test_the_demo_key_redeems_a_demo_code_on_a_learners_behalf(db, capsys):
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    raw = out.split()[-1]
+    code = next(text for text in out.splitlines()
+                if text.startswith("Demo codes")).split(": ", 1)[1].split(", ")[0]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    response = client.post("/api/v1/redeem", {"code": code, "user": "learner@example.com"},
+                           format="json")
+    assert response.status_code == 201

@@ -66,7 +66,8 @@ class Command(BaseCommand):
                 label=DEMO_GROUP, offer=offer, count=5, code_length=10)
         unused = [c.code for c in group.codes.filter(redemptions_count=0).order_by("id")]
 
-        _, key = ApiKey.objects.create_key(name="demo")
+        # The demo's key acts for the README's examples (redeem on a learner's behalf, grants).
+        _, key = ApiKey.objects.create_key(name="demo", role="full")
         self.stdout.write(f"Demo data ready. Staff login: {email} / {password} at /admin/")
         self.stdout.write(f"Learner login: {learner_email} / {password}")
         if unused:
