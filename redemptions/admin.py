@@ -165,9 +165,9 @@ class CodeGroupAddForm(forms.ModelForm):
         count = self.fields["count"]
         count.help_text += (
             f" Takes about {_estimate_in_words(rate * 100_000)} per 100,000 codes on this "
-            f"server (an estimate from its latest generations; one request, all or nothing).")
+            f"server (an estimate from its latest generations).")
         count.widget.attrs.update({"data-seconds-per-code": f"{rate:.9f}",
-                                   "data-sync-limit": str(ADMIN_MAX_CODES)})
+                                   "data-sync-limit": str(MAX_CODES_PER_CALL)})
         self.fields["offer"].required = False
         self.fields["offer"].help_text = "What the codes grant (or name items below)."
         self.fields["count"].error_messages["max_value"] = (

@@ -1,6 +1,6 @@
 /* The admin's generate form: how long the count typed will take, before it is submitted.
    The rate is the server's own (data-seconds-per-code on the count field, measured from its
-   latest generations); beyond data-sync-limit the form sends staff to the command instead. */
+   latest generations); beyond data-sync-limit (what one request makes) a job makes them. */
 "use strict";
 window.addEventListener("DOMContentLoaded", function () {
   var count = document.getElementById("id_count");
@@ -25,8 +25,8 @@ window.addEventListener("DOMContentLoaded", function () {
     var estimate = inWords(n * perCode);
     if (n > limit) {
       line.textContent = "Estimate: " + n.toLocaleString("en") + " codes take " + estimate +
-        " — more than this form makes in one request (" + limit.toLocaleString("en") +
-        "): run manage.py generate_codes on the server.";
+        " — more than one request makes (" + limit.toLocaleString("en") +
+        "), so a job on the workers makes them and the form lands on its progress page.";
     } else {
       line.textContent = "Estimate: " + n.toLocaleString("en") + " codes take " + estimate +
         " on this server.";
