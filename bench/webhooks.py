@@ -57,6 +57,7 @@ class Receiver:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keeps connections alive, as receivers do
+            disable_nagle_algorithm = True  # else each answer's body waits for an ACK
 
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))

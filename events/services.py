@@ -37,7 +37,7 @@ from standardwebhooks.webhooks import Webhook
 from events.errors import DeliveryNotRetryable
 from events.models import Delivery, DeliveryAttempt, DeliveryStatus, Event, WebhookEndpoint
 from events.selectors import active_endpoints_for, event_body
-from events.transport import Answer, Poster
+from events.transport import Answer, Poster, kept_poster
 from events.validators import check_webhook_url, clean_kinds
 
 logger = logging.getLogger(__name__)
@@ -242,7 +242,7 @@ def send_due(*, batch: int | None = None, seconds: float | None = None) -> int:
     batch = batch or settings.WEBHOOK_DRAIN_BATCH
     stop_at = time.monotonic() + (seconds or settings.WEBHOOK_DRAIN_SECONDS)
     unreachable: set = set()
-    poster = Poster()
+    poster = kept_poster()
     attempted = 0
     try:
         while True:
@@ -266,8 +266,9 @@ def send_due(*, batch: int | None = None, seconds: float | None = None) -> int:
                 if sent:
                     _record(endpoint, sent, now)
                 attempted += len(sent)
-    finally:
+    except BaseException:
         poster.close()
+        raise
     return attempted
 
 
@@ -314,8 +315,6 @@ def _record(endpoint: WebhookEndpoint, sent: list[tuple[Delivery, Answer]],
     attempt logged, each success in one update per answer code, each failure scheduled for
     its next try (or failed), and the endpoint's failing streak moved."""
     endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
-    attempts = dict(Delivery.objects.select_for_update().filter(
-        pk__in=[d.pk for d, _ in sent]).order_by("pk").values_list("pk", "attempts"))
     now = timezone.now()
     DeliveryAttempt.objects.bulk_create([
         DeliveryAttempt(delivery_id=delivery.pk, attempted_at=at, succeeded=answer.ok,
@@ -326,7 +325,7 @@ def _record(endpoint: WebhookEndpoint, sent: list[tuple[Delivery, Answer]],
     retry_in: list[float] = []
     streak_was, was_active = endpoint.failing_since, endpoint.is_active
     for delivery, answer in sent:
-        delivery.attempts = attempts[delivery.pk] + 1
+        delivery.attempts += 1  # as claimed: no other worker touches it under our lease
         if answer.ok:
             succeeded.setdefault(answer.code, []).append(delivery.pk)
             endpoint.failing_since = None

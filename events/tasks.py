@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import connection
 
 from events import services
+from events.transport import kept_poster
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +30,7 @@ def _drain_in_thread() -> None:
     try:
         services.send_due()
     finally:
+        kept_poster().close()  # this thread ends here
         connection.close()
 
 

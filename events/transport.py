@@ -1,15 +1,17 @@
-"""Posting webhooks: one kept-alive HTTP connection per receiver for as long as a worker
-drains deliveries (a new TCP connection per delivery costs both sides more than the post).
+"""Posting webhooks: one kept-alive HTTP connection per receiver and worker thread, kept
+across drains for up to CONNECTION_MAX_AGE seconds (a new TCP connection per delivery costs
+both sides more than the post).
 
 Redirects are answers (failures), never followed: they could lead past the SSRF guard, which
 is checked again each time a connection is opened (DNS may have changed since the endpoint was
-saved). No proxy from the environment is used.
+saved; hence the connections' age limit). No proxy from the environment is used.
 """
 
 from __future__ import annotations
 
 import http.client
 import ssl
+import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -21,6 +23,7 @@ from events.validators import check_webhook_url
 
 EXCERPT = 300
 _READ_LIMIT = 64 * 1024  # a longer answer is cut off, and its connection not kept
+CONNECTION_MAX_AGE = 60.0
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class Poster:
 
     def __init__(self) -> None:
         self._connections: dict[tuple[str, str, int], http.client.HTTPConnection] = {}
+        self._opened: dict[tuple[str, str, int], float] = {}
 
     def post(self, url: str, body: bytes, headers: dict[str, str]) -> Answer:
         started = time.monotonic()
@@ -57,6 +61,8 @@ class Poster:
         parts = urlsplit(url)
         key = (parts.scheme, parts.hostname or "", parts.port or 0)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        if time.monotonic() - self._opened.get(key, 0) > CONNECTION_MAX_AGE:
+            self._drop(key)
         connection = self._connections.get(key)
         if connection is not None:
             try:
@@ -64,7 +70,7 @@ class Poster:
             except (ConnectionError, http.client.RemoteDisconnected, http.client.BadStatusLine):
                 pass  # the receiver closed the idle connection: once more on a new one
         connection = self._open(url)
-        self._connections[key] = connection
+        self._connections[key], self._opened[key] = connection, time.monotonic()
         return self._send(key, connection, path, body, headers)
 
     def _open(self, url: str) -> http.client.HTTPConnection:
@@ -90,6 +96,7 @@ class Poster:
             raise
 
     def _drop(self, key) -> None:
+        self._opened.pop(key, None)
         connection = self._connections.pop(key, None)
         if connection is not None:
             connection.close()
@@ -97,3 +104,13 @@ class Poster:
     def close(self) -> None:
         for key in list(self._connections):
             self._drop(key)
+
+
+_kept = threading.local()
+
+
+def kept_poster() -> Poster:
+    """This thread's Poster, kept from one drain to the next."""
+    if not hasattr(_kept, "poster"):
+        _kept.poster = Poster()
+    return _kept.poster
