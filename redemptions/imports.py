@@ -174,6 +174,9 @@ class _TableCheck:
         return self
 
     def __exit__(self, *exc) -> None:
+        if exc[0] is None:  # also inside a caller's transaction, which would keep it
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP TABLE {self.TABLE}")
         self.atomic.__exit__(*exc)
 
     def add(self, line: int, code: str) -> None:

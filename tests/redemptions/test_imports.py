@@ -60,3 +60,10 @@ def test_a_code_that_exists_and_repeats_is_reported_as_existing_once_then_as_dup
     _, job = import_csv("TAKEN123\nGOOD0001\ntaken-123\n")
     assert [(p["line"], p["message"]) for p in job.result["problems"]] == [
         (1, "This code exists already."), (3, "Duplicate of line 1.")]
+
+
+def test_two_imports_in_one_transaction_are_each_checked(db):
+    _, first = import_csv("FIRST001\n")
+    _, second = import_csv("SECOND01\nFIRST001\n")
+    assert first.status == JobStatus.SUCCEEDED
+    assert [p["line"] for p in second.result["problems"]] == [2]
