@@ -257,9 +257,12 @@ def send_due(*, batch: int | None = None, seconds: float | None = None) -> int:
             for delivery in claimed:
                 by_endpoint.setdefault(delivery.endpoint_id, []).append(delivery)
             bodies: dict[int, bytes] = {}  # an event's body, shared by its endpoints
+            batch_sent = 0
             for deliveries in by_endpoint.values():
                 endpoint = deliveries[0].endpoint
-                sent = _send(endpoint, deliveries, now, poster, deadline=deadline, bodies=bodies)
+                sent = _send(endpoint, deliveries, now, poster, deadline=deadline,
+                             batch_started=batch_sent > 0, bodies=bodies)
+                batch_sent += len(sent)
                 if endpoint.is_active and sent and sent[-1][1].code is None:
                     unreachable.add(endpoint.pk)
                 _release([d.pk for d in deliveries[len(sent):]])
@@ -273,17 +276,19 @@ def send_due(*, batch: int | None = None, seconds: float | None = None) -> int:
 
 
 def _send_deadline() -> float:
-    """Until when (monotonic) a batch leased now may start sends: half its lease, so no
-    lease runs out while its delivery is being sent."""
-    return time.monotonic() + settings.WEBHOOK_LEASE_SECONDS / 2
+    """Until when (monotonic) a batch leased now may start sends after its first: its lease
+    less a send's timeout, so no lease runs out while its delivery is being sent."""
+    lease, timeout = settings.WEBHOOK_LEASE_SECONDS, settings.WEBHOOK_TIMEOUT_SECONDS
+    return time.monotonic() + max(lease - timeout - 1, 0)
 
 
 def _send(endpoint: WebhookEndpoint, deliveries: list[Delivery], claimed_at: dt.datetime,
-          poster: Poster, *, deadline: float, bodies: dict[int, bytes] | None = None
-          ) -> list[tuple[Delivery, Answer]]:
+          poster: Poster, *, deadline: float, batch_started: bool = False,
+          bodies: dict[int, bytes] | None = None) -> list[tuple[Delivery, Answer]]:
     """Post each delivery (all of one endpoint) once, in order; stop after an attempt that
-    got no answer (the rest would wait as long) or at the `deadline`. The attempts made,
-    with their answers (an inactive endpoint's: failed at once, unsent)."""
+    got no answer (the rest would wait as long) or at the `deadline` (which does not stop a
+    batch's first send). The attempts made, with their answers (an inactive endpoint's:
+    failed at once, unsent)."""
     if not endpoint.is_active:
         return [(delivery, Answer(None, "The endpoint is inactive.", 0))
                 for delivery in deliveries]
@@ -291,7 +296,9 @@ def _send(endpoint: WebhookEndpoint, deliveries: list[Delivery], claimed_at: dt.
     signer = Webhook(endpoint.secret)
     sent: list[tuple[Delivery, Answer]] = []
     for delivery in deliveries:
-        if sent and (sent[-1][1].code is None or time.monotonic() > deadline):
+        if sent and sent[-1][1].code is None:
+            break
+        if (sent or batch_started) and time.monotonic() > deadline:
             break
         if delivery.event_id not in bodies:
             bodies[delivery.event_id] = json.dumps(event_body(delivery.event),
