@@ -66,6 +66,7 @@ from coupons.models import (
     UsageStatus,
 )
 from coupons.selectors import serves
+from coupons.validators import clean_coupon_code
 from events.models import EventKind
 from events.services import record_event
 
@@ -143,8 +144,9 @@ def _save_unique(coupon: Coupon) -> Coupon:
             coupon.save()
     except IntegrityError as exc:
         if Coupon.objects.by_code(coupon.code).exclude(pk=coupon.pk).exists():
-            raise CouponCodeTaken(message=f"Another coupon already has the code {coupon.code!r}.",
-                                  field="code") from exc
+            raise CouponCodeTaken(
+                message=f"Another coupon already has the code {coupon.display_code!r}.",
+                field="code") from exc
         raise
     return coupon
 
@@ -171,7 +173,8 @@ def create_coupon(
     comment: str = "",
     created_by: str = "",
 ) -> Coupon:
-    """A new coupon; its code is generated when none is given. An expired one may be made."""
+    """A new coupon; its code is generated when none is given, else stored canonical beside
+    the text as written (`clean_coupon_code`). An expired one may be made."""
     if type not in CouponType.values:
         raise CouponInvalid(message=f"type must be one of {', '.join(CouponType.values)}.",
                             field="type")
@@ -179,14 +182,14 @@ def create_coupon(
         raise CouponInvalid(
             message=f"entityType must be one of {', '.join(EntityType.values)}.",
             field="entity_type")
-    code = (code or "").strip()
-    generated = not code
+    generated = not (code or "").strip()
     if generated:
-        code = generate_code()
-    if len(code) > 100:
-        raise CouponInvalid(message="A coupon code has at most 100 characters.", field="code")
+        code = display_code = generate_code()
+    else:
+        code, display_code = clean_coupon_code(code)
     coupon = Coupon(
-        code=code, type=type, entity_type=entity_type, item=item, group=group,
+        code=code, display_code=display_code, type=type, entity_type=entity_type, item=item,
+        group=group,
         value_count=value_count, value_amount_cents=value_amount_cents,
         value_percent=value_percent, start_date=start_date, exp_date=exp_date,
         owner_group=owner_group, set_membership_expiration=set_membership_expiration,
@@ -203,7 +206,7 @@ def create_coupon(
         try:
             return _save_unique(coupon)
         except CouponCodeTaken:
-            coupon.code = generate_code()
+            coupon.code = coupon.display_code = generate_code()
     return _save_unique(coupon)
 
 

@@ -61,6 +61,7 @@ from core.filters import ZypeFilters
 from coupons import services, sessions
 from coupons.models import ENTITY_ITEM_KINDS, Coupon, EntityType
 from coupons.selectors import is_our_site
+from dialects.common.filters import CodeTextFilter
 from dialects.edubrite.auth import EduBriteSessionAuthentication, EduBriteView, session_cookies
 from dialects.edubrite.envelope import EduBriteNegotiation, EduBriteXMLRenderer, ok
 from dialects.edubrite.errors import edubrite_exception_handler
@@ -125,9 +126,9 @@ class CouponServiceView(EduBriteAPIView):
     }
     zype_filters = ZypeFilters(
         equal={"status": "status", "type": "type", "entityType": "entity_type",
-               "ownerGroupId": "owner_group", "name": "code"},
+               "ownerGroupId": "owner_group", "name": CodeTextFilter(path="code")},
         times={"createdAt": "created_at", "startDate": "start_date", "expDate": "exp_date"},
-        text=["code", "comment"],
+        text=["code", "display_code", "comment"],
     )
 
     @COUPON_SCHEMA["get"]
