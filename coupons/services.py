@@ -39,6 +39,8 @@ from catalog.services import grant_entitlement
 from core.codes import Alphabet, random_characters
 from coupons import discounts, payloads
 from coupons.errors import (
+    AmountNotApplicable,
+    AmountRequired,
     CouponAlreadyUsed,
     CouponBalanceSpent,
     CouponCodeTaken,
@@ -51,6 +53,9 @@ from coupons.errors import (
     CouponUsed,
     CouponUsedUp,
     NotInCouponGroup,
+    PercentNotApplicable,
+    PercentRequired,
+    UnknownEntityType,
     UsageNotPending,
     UsesBelowCount,
 )
@@ -110,24 +115,21 @@ def check_terms(coupon: Coupon) -> None:
                                     f"{kind.replace('_', ' ')} as its entity.", field="item")
     if coupon.type in (CouponType.AMOUNT, CouponType.TOTAL_AMOUNT):
         if coupon.value_amount_cents is None:
-            raise CouponInvalid(message=f"A {coupon.type} coupon needs an amount "
-                                        "(valueAmount).", field="value_amount_cents")
+            raise AmountRequired(message=f"A {coupon.type} coupon needs an amount.",
+                                 field="value_amount_cents", type=coupon.type)
         if coupon.value_amount_cents < 0:
             raise CouponInvalid(message="The amount cannot be negative.",
                                 field="value_amount_cents")
     elif coupon.value_amount_cents is not None:
-        raise CouponInvalid(message="An amount (valueAmount) is only for AMOUNT and "
-                                    "TOTAL_AMOUNT coupons.", field="value_amount_cents")
+        raise AmountNotApplicable(field="value_amount_cents")
     if coupon.type == CouponType.PERCENT:
         if coupon.value_percent is None:
-            raise CouponInvalid(message="A PERCENT coupon needs a percentage (valuePercent).",
-                                field="value_percent")
+            raise PercentRequired(field="value_percent")
         if not Decimal(0) <= Decimal(coupon.value_percent) <= Decimal(100):
             raise CouponInvalid(message="The percentage must be from 0 to 100.",
                                 field="value_percent")
     elif coupon.value_percent is not None:
-        raise CouponInvalid(message="A percentage (valuePercent) is only for PERCENT coupons.",
-                            field="value_percent")
+        raise PercentNotApplicable(field="value_percent")
     if coupon.value_count is not None and coupon.value_count < 0:
         raise CouponInvalid(message="The number of uses cannot be negative.",
                             field="value_count")
@@ -179,9 +181,9 @@ def create_coupon(
         raise CouponInvalid(message=f"type must be one of {', '.join(CouponType.values)}.",
                             field="type")
     if entity_type not in EntityType.values:
-        raise CouponInvalid(
-            message=f"entityType must be one of {', '.join(EntityType.values)}.",
-            field="entity_type")
+        choices = ", ".join(EntityType.values)
+        raise UnknownEntityType(message=f"entity_type must be one of {choices}.",
+                                field="entity_type", choices=choices)
     generated = not (code or "").strip()
     if generated:
         code = display_code = generate_code()

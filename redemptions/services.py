@@ -12,6 +12,7 @@ or deletes by label wait for each other instead of deadlocking).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 import uuid
@@ -91,6 +92,7 @@ from redemptions.models import (
 )
 from redemptions.selectors import items_matching
 from redemptions.validators import (
+    clean_label,
     clean_match_specification,
     clean_max_uses,
     clean_remaining_uses,
@@ -775,6 +777,14 @@ def add_codes(requests: Sequence[NewCodes]) -> list[Code]:
     """
     if not requests:
         raise NoCodes(field="count")
+    labelled = []
+    for index, request in enumerate(requests):
+        try:
+            labelled.append(dataclasses.replace(request, label=clean_label(request.label)))
+        except CodeGroupError as exc:
+            exc.data.setdefault("index", index)
+            raise
+    requests = labelled
     total = 0
     for index, request in enumerate(requests):
         try:

@@ -13,8 +13,9 @@ from accounts.permissions import SCOPE_READ_OWN
 from accounts.validators import acting_for
 from catalog import services
 from catalog.access import has_access
+from catalog.errors import ItemNotFound
 from catalog.models import CatalogItem, Client, Entitlement, ItemKind
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput
 from core.filters import ZypeFilters
 from dialects.native.base import NativeAPIView, NativeView
 from dialects.native.fields import LearnerField
@@ -211,7 +212,7 @@ class AccessView(NativeAPIView):
                                field="item")
         item = CatalogItem.objects.by_id_or_external(None, item_ref).first()
         if item is None:
-            raise NotFound("item_not_found", f"No catalog item {item_ref!r}.", field="item")
+            raise ItemNotFound(message=f"No catalog item {item_ref!r}.", field="item")
         return Response(has_access(user, item).as_dict(), status=status.HTTP_200_OK)
 
     def _learner(self, request) -> User:

@@ -193,6 +193,24 @@ def test_bad_parameters_are_refused_with_a_coded_message_and_nothing_changes(
     assert not Coupon.objects.exists()
 
 
+@pytest.mark.parametrize(("changes", "words"), [
+    ({"type": "AMOUNT"}, "A AMOUNT coupon needs an amount (valueAmount)."),
+    ({"valueAmount": "5"}, "An amount (valueAmount) is only for AMOUNT and TOTAL_AMOUNT "
+                           "coupons."),
+    ({"type": "PERCENT"}, "A PERCENT coupon needs a percentage (valuePercent)."),
+    ({"valuePercent": "5"}, "A percentage (valuePercent) is only for PERCENT coupons."),
+    ({"entityType": "PLANET"}, "entityType must be one of SITE, PROGRAM_SESSION, "
+                               "COURSE_SESSION, EVENT, GROUP."),
+])
+def test_inconsistent_terms_are_0911_in_edubrites_parameter_names(auth_code, changes, words):
+    response = Client().post("/couponService.do", {
+        "dispatch": "createCoupon", "authCode": auth_code, "type": "USAGE",
+        "entityType": "SITE", **changes})
+    assert response.status_code == 400
+    assert response.json() == {"code": -1, "msgs": [{"code": "0911", "value": words}]}
+    assert not Coupon.objects.exists()
+
+
 def test_a_taken_code_is_a_409(auth_code):
     CouponFactory(code="PARTNER1-FREE")
     response = Client().post("/couponService.do", {**seed_parameters(), "authCode": auth_code,
