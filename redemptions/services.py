@@ -118,7 +118,7 @@ class OfferTerms:
     action_type: str = ActionType.APPLY_OFFER
     user_tags: Sequence[str] = ()
     match_specification: dict | None = None
-    based_on: Offer | None = None  # whose terms these copy (a Tizra code's own action)
+    based_on: Offer | None = None  # whose terms these copy (a code with an action of its own)
 
 
 def check_offer_terms(terms: OfferTerms) -> None:

@@ -14,11 +14,11 @@ from accounts.validators import acting_for
 from catalog import services
 from catalog.access import has_access
 from catalog.errors import ItemNotFound
-from catalog.models import CatalogItem, Client, Entitlement, ItemKind
+from catalog.models import CatalogItem, Client, Entitlement
 from core.errors import Conflict, InvalidInput
 from core.filters import ZypeFilters
 from dialects.native.base import NativeAPIView, NativeView
-from dialects.native.fields import LearnerField
+from dialects.native.fields import AssignedContentFields, LearnerField
 
 ERRORS = {400: None, 401: None, 403: None, 404: None}
 
@@ -86,13 +86,7 @@ class CatalogItemViewSet(NativeView, viewsets.ModelViewSet):
         services.delete_item(instance)
 
 
-class ClientSerializer(serializers.ModelSerializer):
-    courses = serializers.PrimaryKeyRelatedField(
-        many=True, required=False, queryset=CatalogItem.objects.of_kind(ItemKind.COURSE))
-    learning_paths = serializers.PrimaryKeyRelatedField(
-        many=True, required=False, queryset=CatalogItem.objects.of_kind(ItemKind.LEARNING_PATH))
-    course_tags = serializers.PrimaryKeyRelatedField(
-        many=True, required=False, queryset=CatalogItem.objects.of_kind(ItemKind.COURSE_TAG))
+class ClientSerializer(AssignedContentFields, serializers.ModelSerializer):
 
     class Meta:
         model = Client
