@@ -772,8 +772,9 @@ def add_codes(requests: Sequence[NewCodes]) -> list[Code]:
 
     Codes join the oldest group of their label (locked, so its count stays right); a new
     label starts a group. Each code carries its own offer (`offer_for_code`), uses
-    (`max_redemptions`, 0 allowed: a code born used up), validity and expiry. A refusal
-    names the request it concerns in `data["index"]`.
+    (`max_redemptions`, 0 allowed: a code born used up), validity and expiry. Labels are
+    trimmed and checked first (`clean_label`). A refusal names the request it concerns in
+    `data["index"]`.
     """
     if not requests:
         raise NoCodes(field="count")
