@@ -137,6 +137,17 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# A connection pool per process (Django's psycopg pool), when DB_POOL_MAX_SIZE is set: each
+# process holds at most that many connections; size it to the threads that use the database at
+# once (docs/deploy.md, "Connections"). Pooled connections replace CONN_MAX_AGE's persistent ones.
+DB_POOL_MAX_SIZE = int(os.environ.get("DB_POOL_MAX_SIZE", "0"))
+if DB_POOL_MAX_SIZE and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": min(int(os.environ.get("DB_POOL_MIN_SIZE", "1")), DB_POOL_MAX_SIZE),
+        "max_size": DB_POOL_MAX_SIZE,
+        "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
+    }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Several threads write in the demo and the tests: wait for the lock instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
