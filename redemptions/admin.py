@@ -23,6 +23,7 @@ import time
 import uuid
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.widgets import AdminSplitDateTime, AutocompleteSelectMultiple
@@ -48,7 +49,7 @@ from core.admin import (
 from core.errors import DomainError
 from redemptions import selectors, services
 from redemptions.codes import Alphabet, check_code_space, default_length
-from redemptions.exports import codes_csv_response
+from redemptions.exports import codes_csv_response, exports_by_job
 from redemptions.models import (
     GENERATOR_BATCH,
     MAX_CODES_PER_CALL,
@@ -362,19 +363,35 @@ class CodeGroupAdmin(CodeSearchMixin, HistoryProtectedAdmin):
 
     @admin.display(description="CSV")
     def csv(self, group):
-        return format_html('<a href="{}" download>Download the codes (CSV)</a>',
-                           reverse("admin:redemptions_codegroup_csv", args=[group.pk]))
+        url = reverse("admin:redemptions_codegroup_csv", args=[group.pk])
+        if exports_by_job(group):  # a page offering the export job, not a file
+            return format_html('<a href="{}">Export the codes to a file (a job)</a>', url)
+        return format_html('<a href="{}" download>Download the codes (CSV)</a>', url)
 
     def csv_view(self, request, object_id):
-        """Every code of the group, streamed: code, redeemed, redeemedBy, redeemedAt."""
+        """Every code of the group, streamed: code, redeemed, redeemedBy, redeemedAt. A group
+        too big to stream within a request is offered to the export job instead (on POST:
+        the job's page), so a download is never cut off after it began."""
         group = self.get_object(request, object_id)
         if group is None:
             raise Http404("No such code group.")
         if not self.has_view_permission(request, group):
             raise PermissionDenied
-        return codes_csv_response(
-            selectors.codes_with_redeemers(Code.objects.filter(group=group).order_by("id")),
-            group)
+        if not exports_by_job(group):
+            return codes_csv_response(Code.objects.filter(group=group), group)
+        if request.method == "POST":
+            job = services.start_code_export(group, created_by=request.user)
+            self.message_user(request, f"Exporting {group.total_codes_count:,} codes: the file "
+                                       "is linked here once the job has finished.",
+                              messages.SUCCESS)
+            return redirect("admin:jobs_job_change", job.pk)
+        return action_form_page(
+            self, request, action="", form=forms.Form(), submit="Export to a file",
+            title=f"Export the codes of “{group.label}”",
+            intro=f"{group.total_codes_count:,} codes are more than one download can carry "
+                  f"(over {settings.CSV_STREAM_MAX_CODES:,}): a job writes them to a file, "
+                  "which its page links once written, with the number of rows it holds.",
+            cancel_url=reverse("admin:redemptions_codegroup_change", args=[group.pk]))
 
     def add_view(self, request, form_url="", extra_context=None):
         # One way on: the new group's page (`response_add`), so one Save button.

@@ -271,6 +271,9 @@ class CodeGroupViewSet(CodeCsvExportMixin, NativeView, viewsets.ModelViewSet):
     def get_queryset(self):
         return selectors.code_groups().order_by("-created_at", "id")
 
+    def csv_job_response(self, job):
+        return Response(job_payload(job), status=status.HTTP_202_ACCEPTED)
+
     @extend_schema(responses={201: CodeGroupSerializer, 202: JobSerializer, **ERRORS})
     def create(self, request, *args, **kwargs):
         """Make a group and its codes: at once up to 10,000 codes (201 with the group), else
@@ -308,14 +311,17 @@ class CodeGroupViewSet(CodeCsvExportMixin, NativeView, viewsets.ModelViewSet):
         parameters=[OpenApiParameter("format", str, enum=["json", "csv"],
                                      description="`csv` streams every code: code, redeemed, "
                                                  "redeemedBy, redeemedAt, niceCode, "
-                                                 "redemptionUrl.")],
+                                                 "redemptionUrl; a group above "
+                                                 "CSV_STREAM_MAX_CODES codes is a 202 with "
+                                                 "the export job writing them to a file.")],
         responses={(200, "application/json"): CodeSerializer(many=True),
-                   (200, "text/csv"): OpenApiTypes.STR, **ERRORS},
+                   (200, "text/csv"): OpenApiTypes.STR, 202: JobSerializer, **ERRORS},
         filters=False,
     )
     @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, CSVRenderer])
     def codes(self, request, pk=None):
-        """The group's codes, in pages, or streamed as CSV with `?format=csv`."""
+        """The group's codes, in pages, or streamed as CSV with `?format=csv` (a group too big
+        to stream: 202 with the export job, whose result states the rows it wrote)."""
         group = self.get_object()
         codes = selectors.codes_with_redeemers(
             Code.objects.filter(group=group).select_related("offer")).order_by("id")
