@@ -12,22 +12,11 @@ rows are reached by narrowing: a search, a filter, a group's own list.
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.db import connection
 from django.utils.functional import cached_property
 
+from core.pagination import estimated_rows
+
 MAX_PAGES = 1_000
-
-
-def estimated_rows(model) -> int | None:
-    """PostgreSQL's estimate of the rows in `model`'s table; None before it was analysed (or
-    elsewhere than on PostgreSQL)."""
-    if connection.vendor != "postgresql":
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
-                       [connection.ops.quote_name(model._meta.db_table)])
-        row = cursor.fetchone()
-    return row[0] if row and row[0] >= 0 else None
 
 
 class BoundedPaginator(Paginator):
