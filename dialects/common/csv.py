@@ -6,7 +6,8 @@ view's own envelope.
 
 A download is complete or visibly not given: a whole group above `CSV_STREAM_MAX_CODES` codes
 is answered 202 with the export job that writes it to a file (each dialect renders the job in
-its own envelope: `csv_job_response`), and a filtered list matching more than that is a 400
+its own envelope: `csv_job_response`; credentials that may not start jobs get a 403), and a
+filtered list matching more than that is a 400
 asking for narrower filters or the whole group's export — never a stream cut off by a timeout
 after its 200.
 """
@@ -15,14 +16,17 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import StreamingHttpResponse
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
+from accounts.permissions import holds
 from jobs.models import Job
 from redemptions import services
 from redemptions.exports import codes_csv_response, exports_by_job, more_than
 from redemptions.models import CodeGroup
+
+EXPORT_JOB_PERMISSIONS = ["jobs.add_job"]  # as POST /api/v1/exports asks (with view_code)
 
 
 class CSVRenderer(BaseRenderer):
@@ -48,6 +52,11 @@ class CodeCsvExportMixin:
         for filtered codes too many to stream, a 400."""
         if not filtered:
             if exports_by_job(group):
+                if not holds(self.request.user, EXPORT_JOB_PERMISSIONS):
+                    raise PermissionDenied(
+                        f"More than {settings.CSV_STREAM_MAX_CODES:,} codes: too many to "
+                        "download at once, and these credentials may not start the export "
+                        "job that writes them to a file.")
                 job = services.start_code_export(group, created_by=self.request.user)
                 self.request.accepted_renderer = JSONRenderer()
                 self.request.accepted_media_type = JSONRenderer.media_type

@@ -9,12 +9,13 @@ import io
 from pathlib import Path
 
 import pytest
+from rest_framework.test import APIClient
 
 from jobs.models import Job, JobStatus
 from redemptions import exports, services
 from redemptions.codes import Alphabet, nice_code
 from redemptions.models import Code
-from tests.factories import UserFactory
+from tests.factories import ApiKeyFactory, UserFactory
 from tests.redemptions.factories import OfferFactory
 
 pytestmark = pytest.mark.django_db
@@ -84,6 +85,15 @@ def test_the_native_csv_of_a_big_group_is_a_202_with_its_export_job(api, big, jo
     assert (body["kind"], body["status"], body["progress"]["total"]) == (
         "export_codes", "queued", 5)
     assert_complete(body["id"], big, settings)
+
+
+def test_a_key_that_may_not_start_jobs_gets_a_403_for_a_big_groups_csv_and_no_job(big):
+    _, key = ApiKeyFactory.create_with_key(role="read-only")
+    response = APIClient().get(f"/api/v1/code-groups/{big.pk}/codes", {"format": "csv"},
+                               HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert response.status_code == 403
+    assert "may not start the export job" in response.json()["errors"][0]["message"]
+    assert not Job.objects.exists()
 
 
 def test_the_thought_industries_csv_of_a_big_group_is_a_202_with_its_export_job(
