@@ -668,6 +668,31 @@ def import_job(b: Bench) -> Row:
                      "worker_rss_peak_mb": peak})
 
 
+@row
+def ten_million_codes(b: Bench) -> Row:
+    """The "10,000,000 codes" section (bench/scale.py): every list, search and page at the
+    generation job's size, and a complete CSV of its group through the export job."""
+    from bench import scale
+
+    results, export = scale.measure(b, codes=b.job_codes, learners=b.scale_learners,
+                                    redemptions=b.scale_redemptions)
+    detail = scale.table(results, export)
+    print(detail, flush=True)
+    pages = [m for m in results if m.target_s == scale.PAGE_TARGET_S]
+    searches = [m for m in results if m.target_s == scale.SEARCH_TARGET_S]
+    worst, search = max(pages, key=lambda m: m.p50_s), max(searches, key=lambda m: m.p50_s)
+    complete = export["export_rows"] == export["export_lines"] == export["codes_in_database"]
+    missed = [m.what for m in results if not m.met] + ([] if complete else ["export"])
+    return Row(f"{export['codes']:,} codes, {b.scale_learners:,} learners: {len(results)} "
+               f"admin pages and API lists (p50 each), a complete CSV by the export job",
+               f"slowest page {worst.what}: {format_seconds(worst.p50_s)}; slowest code "
+               f"search {format_seconds(search.p50_s)}; CSV {format_seconds(export['export_s'])}"
+               f" ({export['export_rows']:,} rows)", "—",
+               target="pages ≤ 300 ms, code search ≤ 50 ms, CSV complete",
+               verdict="met" if not missed else "NOT met: " + ", ".join(missed),
+               data={"pages": [m.__dict__ for m in results], **export, "table": detail})
+
+
 def within(figure: float, floor: float, factor: float) -> str:
     return "met" if figure <= factor * floor else f"NOT met: {figure / floor:.1f}×"
 
@@ -738,12 +763,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="codes the generation job row makes (default 10,000,000)")
     parser.add_argument("--import-codes", type=int, default=1_000_000,
                         help="codes the import row imports (default 1,000,000)")
+    parser.add_argument("--scale-learners", type=int, default=1_000_000,
+                        help="learners beside the job's codes in ten_million_codes")
+    parser.add_argument("--scale-redemptions", type=int, default=100_000,
+                        help="redemptions of the job's codes in ten_million_codes")
     parser.add_argument("--only", action="append", default=[],
                         help="run only this row (its function name); repeat for several")
     args = parser.parse_args(argv)
     if args.quick:
         args.seconds, args.large, args.repeats = 3, 100_000, 3
         args.job_codes, args.import_codes = 200_000, 100_000
+        args.scale_learners, args.scale_redemptions = 50_000, 10_000
     return args
 
 
@@ -774,6 +804,8 @@ def main(argv: list[str] | None = None) -> int:
                           large=args.large, repeats=args.repeats,
                           get_connections=args.get_connections,
                           job_codes=args.job_codes, import_codes=args.import_codes)
+            bench.scale_learners = args.scale_learners
+            bench.scale_redemptions = args.scale_redemptions
             warm_up(bench)
             for function in [f for f in ROWS if not args.only or f.__name__ in args.only]:
                 if time.monotonic() - started > BUDGET_S:

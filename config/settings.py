@@ -358,6 +358,9 @@ JOB_CHUNK_SIZE = int(os.environ.get("JOB_CHUNK_SIZE", "50000"))
 JOB_STALE_SECONDS = float(os.environ.get("JOB_STALE_SECONDS", "120"))
 JOB_SWEEP_SECONDS = float(os.environ.get("JOB_SWEEP_SECONDS", "30"))
 JOB_CHUNK_PAUSE_SECONDS = float(os.environ.get("JOB_CHUNK_PAUSE_SECONDS", "0"))  # tests, demos
+# A group with more codes than this is not streamed as one CSV response (it would outlast a
+# request's timeout and end cut off after a 200): the admin and the APIs start the export job.
+CSV_STREAM_MAX_CODES = int(os.environ.get("CSV_STREAM_MAX_CODES", "100000"))
 CELERY_BEAT_SCHEDULE = {
     "send-due-webhook-deliveries": {"task": "events.send_due",
                                     "schedule": WEBHOOK_SWEEP_SECONDS},

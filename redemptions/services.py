@@ -43,7 +43,7 @@ from jobs.services import run as run_job
 from licensing.errors import LicenseExpired, LicenseFull
 from licensing.models import License, Seat
 from licensing.services import assign_seats, revoke_seats_from_source, seat_refusal
-from redemptions import exports, imports, payloads, selectors
+from redemptions import exports, imports, payloads
 from redemptions.codes import (
     Alphabet,
     check_code_space,
@@ -372,26 +372,29 @@ def run_code_export(job_id: object, *,
         path = Path(default_storage.path(job.params["file"]))  # a shared directory
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(header)  # fresh, also after a crash before the first chunk
-        job.params.update(after=0, size=len(header))
+        job.params.update(after=0, size=len(header), rows=0)
         Job.objects.filter(pk=job.pk).update(params=job.params)
         return Code.objects.filter(group_id=job.params["code_group"]).count()
 
     def step(job: Job, size: int) -> int:
-        codes = list(selectors.codes_with_redeemers(Code.objects.filter(
-            group_id=job.params["code_group"], pk__gt=job.params["after"])).order_by("pk")
-            [:size])
-        text = exports.code_csv_lines(codes).encode()
+        text, written, last = exports.code_csv_chunk(
+            Code.objects.filter(group_id=job.params["code_group"]), after=job.params["after"],
+            size=size)
+        data = text.encode()
         with open(default_storage.path(job.params["file"]), "r+b") as out:
             out.truncate(job.params["size"])
             out.seek(job.params["size"])
-            out.write(text)
-        job.params.update(after=codes[-1].pk if codes else job.params["after"],
-                          size=job.params["size"] + len(text))
+            out.write(data)
+        job.params.update(after=last, size=job.params["size"] + len(data),
+                          rows=job.params.get("rows", 0) + written)
         Job.objects.filter(pk=job.pk).update(params=job.params)
-        return len(codes) or size  # codes deleted meanwhile: the job still ends
+        return written or size  # codes deleted meanwhile: the job still ends
 
     def complete(job: Job) -> dict:
-        return {"code_group": None, "file": job.params["file"], "rows": job.done,
+        # `rows`: the rows the file holds under its header, as written (not the job's
+        # progress, which a group shrinking meanwhile would overstate).
+        return {"code_group": None, "file": job.params["file"],
+                "rows": job.params.get("rows", 0),
                 "download_url": reverse("export-file", args=[job.pk])}
 
     def discard(job: Job) -> None:

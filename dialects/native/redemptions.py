@@ -26,7 +26,7 @@ from catalog.models import CatalogItem, Client, Entitlement
 from core.errors import InvalidInput
 from core.filters import StrictBooleanFilter, ZypeFilters
 from dialects.common.csv import CodeCsvExportMixin, CSVRenderer
-from dialects.common.filters import CodeTextFilter
+from dialects.common.filters import CodeKeywordFilter, CodeTextFilter
 from dialects.native.base import NativeAPIView, NativeView
 from dialects.native.jobs import JobSerializer
 from jobs.payloads import job_payload
@@ -168,6 +168,9 @@ class CodeSerializer(serializers.ModelSerializer):
         return services.update_code(instance, **validated_data)
 
 
+CODE_TEXT = ["code", "group__label", "transaction_id"]
+
+
 class CodeViewSet(NativeView, viewsets.ModelViewSet):
     """Codes, alone or in groups. A code once redeemed cannot be deleted (deactivate it)."""
 
@@ -177,10 +180,12 @@ class CodeViewSet(NativeView, viewsets.ModelViewSet):
     zype_filters = ZypeFilters(
         equal={"code": CodeTextFilter(), "group": "group", "offer": "offer",
                "is_active": "is_active", "transaction_id": "transaction_id",
-               "redeemed": NonZeroFilter(field_name="redemptions_count")},
+               "redeemed": NonZeroFilter(field_name="redemptions_count"),
+               "q": CodeKeywordFilter(text_fields=CODE_TEXT, help_text=(
+                   "A code (any case, dashes and spaces ignored) or the start of codes, found "
+                   "by its index; else keywords over " + ", ".join(CODE_TEXT)))},
         times={"created_at": "created_at", "updated_at": "updated_at",
                "expiration_date": "expiration_date", "redeemed_at": "last_redeemed_at"},
-        text=["code", "group__label", "transaction_id"],
         id_element=forms.IntegerField,
     )
 
@@ -271,6 +276,9 @@ class CodeGroupViewSet(CodeCsvExportMixin, NativeView, viewsets.ModelViewSet):
     def get_queryset(self):
         return selectors.code_groups().order_by("-created_at", "id")
 
+    def csv_job_response(self, job):
+        return Response(job_payload(job), status=status.HTTP_202_ACCEPTED)
+
     @extend_schema(responses={201: CodeGroupSerializer, 202: JobSerializer, **ERRORS})
     def create(self, request, *args, **kwargs):
         """Make a group and its codes: at once up to 10,000 codes (201 with the group), else
@@ -308,14 +316,17 @@ class CodeGroupViewSet(CodeCsvExportMixin, NativeView, viewsets.ModelViewSet):
         parameters=[OpenApiParameter("format", str, enum=["json", "csv"],
                                      description="`csv` streams every code: code, redeemed, "
                                                  "redeemedBy, redeemedAt, niceCode, "
-                                                 "redemptionUrl.")],
+                                                 "redemptionUrl; a group above "
+                                                 "CSV_STREAM_MAX_CODES codes is a 202 with "
+                                                 "the export job writing them to a file.")],
         responses={(200, "application/json"): CodeSerializer(many=True),
-                   (200, "text/csv"): OpenApiTypes.STR, **ERRORS},
+                   (200, "text/csv"): OpenApiTypes.STR, 202: JobSerializer, **ERRORS},
         filters=False,
     )
     @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, CSVRenderer])
     def codes(self, request, pk=None):
-        """The group's codes, in pages, or streamed as CSV with `?format=csv`."""
+        """The group's codes, in pages, or streamed as CSV with `?format=csv` (a group too big
+        to stream: 202 with the export job, whose result states the rows it wrote)."""
         group = self.get_object()
         codes = selectors.codes_with_redeemers(
             Code.objects.filter(group=group).select_related("offer")).order_by("id")
@@ -392,6 +403,9 @@ class RollbackSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300, help_text="Why (a refund, a mistake).")
 
 
+REDEMPTION_TEXT = ["user__email", "code__code", "code__group__label", "transaction_id"]
+
+
 class RedemptionViewSet(NativeView, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                         viewsets.GenericViewSet):
     """Every use of a code. Never deleted: `rollback` undoes one and keeps it, marked."""
@@ -403,10 +417,12 @@ class RedemptionViewSet(NativeView, mixins.ListModelMixin, mixins.RetrieveModelM
         equal={"user": "user__email", "user_id": "user", "code": CodeTextFilter(
                    path="code__code"), "code_id": "code", "group": "code__group",
                "offer": "code__offer", "transaction_id": "transaction_id",
-               "rolled_back": IsSetFilter(field_name="rolled_back_at")},
+               "rolled_back": IsSetFilter(field_name="rolled_back_at"),
+               "q": CodeKeywordFilter(code_path="code", text_fields=REDEMPTION_TEXT, help_text=(
+                   "A code (any case, dashes and spaces ignored) or the start of codes, found "
+                   "by its index; else keywords over " + ", ".join(REDEMPTION_TEXT)))},
         times={"redeemed_at": "redeemed_at", "rolled_back_at": "rolled_back_at",
                "created_at": "created_at"},
-        text=["user__email", "code__code", "code__group__label", "transaction_id"],
         id_element=forms.IntegerField,
     )
 
