@@ -1,0 +1,139 @@
+"""CPU per request, in one process: where a redemption's and an access check's time goes.
+
+    .venv/bin/python -m bench.profile                 # seed a scratch database, then measure
+    .venv/bin/python -m bench.profile --keep          # keep it; --reuse next time skips the seed
+    .venv/bin/python -m bench.profile --cprofile redeem   # and the top functions of one path
+
+On a shared machine wrk's figures move with the neighbours; CPU time per request in one
+process does not much, and on two cores CPU per request is throughput. Each path runs
+through Django's test client (every middleware, DEBUG off, `bench.settings`) against a
+seeded PostgreSQL database (`bench/seed.py`), beside the bench-only ceiling and no-database
+views measured in the same process. Prints CPU ms, wall ms and queries per request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import sys
+import tempfile
+import time
+
+from bench.run import prepare_ceiling
+from bench.stack import database_name, manage, run_json, scratch_database, server_env
+
+DEFAULT_URL = "postgres://root@127.0.0.1:5432/entitle"
+
+
+def prepare(args) -> tuple[str, dict]:
+    url = os.environ.get("DATABASE_URL") or DEFAULT_URL
+    name = os.environ.get("BENCH_DATABASE", "entitle_bench") + "_profile"
+    base = url.rpartition("/")[0]
+    seed_path = os.path.join(tempfile.gettempdir(), f"{name}.seed.json")
+    if args.reuse and os.path.exists(seed_path):
+        return f"{base}/{name}", json.loads(open(seed_path).read())
+    db = scratch_database(url, name)
+    env = server_env(db.url, settings="bench.settings", LOG_LEVEL="ERROR")
+    manage(env, "migrate", "--noinput", "-v0")
+    seed = run_json(env, "bench.seed")
+    prepare_ceiling(db.url)
+    with open(seed_path, "w") as out:
+        out.write(json.dumps(seed))
+    assert database_name(db.url) == name
+    return db.url, seed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=400, help="requests per path (default 400)")
+    parser.add_argument("--reuse", action="store_true", help="reuse the last seeded database")
+    parser.add_argument("--cprofile", action="append", default=[],
+                        help="print the top functions of this path (redeem, access, …)")
+    parser.add_argument("--sort", default="cumulative", help="cProfile's order (tottime…)")
+    parser.add_argument("--queries", action="store_true", help="print each path's queries")
+    parser.add_argument("--only", action="append", default=[], help="measure only this path")
+    parser.add_argument("--offset", type=int, default=0,
+                        help="first code/learner number to redeem (a --reuse run: move on)")
+    args = parser.parse_args(argv)
+    url, seed = prepare(args)
+    for key, value in server_env(url, settings="bench.settings").items():
+        if key not in ("PYTHONPATH",):
+            os.environ[key] = value
+    import django
+
+    django.setup()
+    from django.db import connection, reset_queries
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="127.0.0.1", raise_request_exception=True)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {seed['api_key']}"}
+    items = seed["items"] + seed["seat_items"]
+    counter = {"redeem": args.offset, "ceiling": args.offset}
+
+    def redeem():
+        n = counter["redeem"] = counter["redeem"] + 1
+        body = {"code": f"R{n:015d}", "user": f"r{n}@bench.example"}
+        response = client.post("/api/v1/redeem", body, content_type="application/json", **auth)
+        assert response.status_code == 201, response.content[:300]
+
+    def ceiling():
+        n = counter["ceiling"] = counter["ceiling"] + 1
+        body = {"code": f"C{n:015d}", "user": f"r{n}@bench.example"}
+        response = client.post("/bench/ceiling/redeem", body, content_type="application/json")
+        assert response.status_code == 201, response.content[:300]
+
+    access_n = [0]
+
+    def access():
+        access_n[0] += 1
+        item = items[(access_n[0] * 7919) % len(items)]
+        response = client.get(f"/api/v1/access?user={seed['learner']}&item={item}", **auth)
+        assert response.status_code == 200 and response.json()["has_access"], response.content
+
+    def hello():
+        assert client.get("/bench/hello").status_code == 200
+
+    paths = {"hello": hello, "ceiling": ceiling, "redeem": redeem, "access": access}
+    results = {}
+    for name, call in paths.items():
+        if args.only and name not in args.only:
+            continue
+        for _ in range(20):  # warm: imports, connections, caches
+            call()
+        reset_queries()
+        with CaptureQueriesContext(connection) as queries:
+            call()
+        per_request = len(queries)
+        if args.queries:
+            for query in queries.captured_queries:
+                print(f"  {name}: {query['sql'][:150]}")
+        profiler = cProfile.Profile() if name in args.cprofile else None
+        cpu, wall = time.process_time(), time.perf_counter()
+        if profiler:
+            profiler.enable()
+        for _ in range(args.n):
+            call()
+        if profiler:
+            profiler.disable()
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        results[name] = (cpu / args.n * 1000, wall / args.n * 1000, per_request)
+        print(f"{name:8} CPU {results[name][0]:6.2f} ms  wall {results[name][1]:6.2f} ms  "
+              f"queries {per_request}", flush=True)
+        if profiler:
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(45)
+            print(out.getvalue())
+    if "ceiling" in results and "redeem" in results:
+        print(f"redeem / ceiling CPU: {results['redeem'][0] / results['ceiling'][0]:.2f}×")
+    if "hello" in results and "access" in results:
+        print(f"access / hello wall: {results['access'][1] / results['hello'][1]:.1f}×")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
