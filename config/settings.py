@@ -284,6 +284,10 @@ OAUTH_STAFF_APPLICATIONS = frozenset(
 # Every API key use updates `last_used_at` at most this often (a write per request would be a
 # hot row under load).
 API_KEY_TOUCH_SECONDS = 60
+# A verified API key is remembered by each process this long (0: never): a key revoked or
+# changed elsewhere stops working, or takes its new role, within this bound (at once in the
+# process that changed it).
+API_KEY_CACHE_SECONDS = float(os.environ.get("API_KEY_CACHE_SECONDS", "5"))
 
 # Background work (Celery). With no CELERY_BROKER_URL (the embedded default) tasks run in this
 # process after commit, each in a thread of its own; production names Redis
