@@ -136,6 +136,12 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("postgresql") and \
+        os.environ.get("DATABASE_PREPARED_STATEMENTS", "1") == "1":
+    # Server-side binding: psycopg prepares a statement run a few times on a connection
+    # (prepare_threshold), so the hot paths' queries are parsed and planned once per worker.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=2)
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Several threads write in the demo and the tests: wait for the lock instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
