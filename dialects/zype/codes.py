@@ -23,7 +23,6 @@ import functools
 import re
 
 import django_filters
-import segno
 from django import forms
 from django.conf import settings
 from django.db.models import Q
@@ -43,6 +42,7 @@ from core.filters import InstantFilter, ZypeFilters
 from core.time import iso_millis_offset
 from dialects.common.filters import CodeTextFilter
 from dialects.zype.base import ZypeLearnerView, ZypeView
+from dialects.zype.qr import qr_drawing
 from redemptions import selectors, services
 from redemptions.codes import nice_code
 from redemptions.models import Code
@@ -66,13 +66,10 @@ ERRORS = {400: None, 401: None, 403: None}
 @functools.lru_cache(maxsize=QR_CACHE)
 def qr_svgs(url: str) -> tuple[str, str]:
     """Inline SVG QR codes of `url`, large and small: one symbol drawn once (one unit per
-    module), shown at two sizes through the SVG's viewBox."""
-    symbol = segno.make(url, error="m", mask=QR_MASK, micro=False)
-    drawing = symbol.svg_inline(scale=1)
-    body = drawing[drawing.index(">") + 1:drawing.rindex("</svg>")]
-    width, height = symbol.symbol_size(scale=1)
-    return tuple(f'<svg width="{width * scale}" height="{height * scale}" '
-                 f'viewBox="0 0 {width} {height}" class="segno">{body}</svg>'
+    module, `dialects.zype.qr`), shown at two sizes through the SVG's viewBox."""
+    side, body = qr_drawing(url, mask=QR_MASK)
+    return tuple(f'<svg width="{side * scale}" height="{side * scale}" '
+                 f'viewBox="0 0 {side} {side}" class="segno">{body}</svg>'
                  for scale in (QR_LARGE, QR_SMALL))
 
 
