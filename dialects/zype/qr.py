@@ -19,9 +19,31 @@ import re
 
 import segno
 
-_RUNS = re.compile("(0*)(1+)")  # a row's runs: the light before each dark one
+# The path's runs: each run of dark modules with the light before it, rows ended by "2"
+# (possessive: no backtracking through a long light stretch).
+_RUNS = re.compile("[02]*+1+")
 _BITS = bytes.maketrans(b"\x00\x01", b"01")
 _BASE_CHAR = "0"
+
+
+class _Moves(dict):
+    """A run's text → its move and line as segno writes them, made when first seen: within a
+    row "0011" is "m2 0h2" (the light before it); across rows "…0|2|00111" moves from the
+    end of the last dark run above (its row's trailing light) to this one's start."""
+
+    def __init__(self, side: int):
+        super().__init__()
+        self.side = side
+
+    def __missing__(self, run: str) -> str:
+        dark = len(run.lstrip("02"))
+        light = run[:len(run) - dark].split("2")
+        if len(light) == 1:
+            move = f"m{len(light[0])} 0h{dark}"
+        else:
+            move = f"m{len(light[0]) + len(light[-1]) - self.side} {len(light) - 1}h{dark}"
+        self[run] = move
+        return move
 
 
 def _symbol(text: str, mask: int) -> segno.QRCode:
@@ -47,6 +69,7 @@ class _Table:
         self.head = body[:body.index(' d="') + 4]
         self.tail = body[body.rindex('"'):]
         self.changes: dict[tuple[int, str], int] = {}
+        self.moves = _Moves(self.side)
 
     def change(self, position: int, char: str) -> int:
         """What `char` at `position` alone changes in the base symbol (drawn once)."""
@@ -69,29 +92,17 @@ class _Table:
         return self.head + self.path(bits) + self.tail
 
     def path(self, bits: int) -> str:
-        """segno's path: per row, each run of dark modules as `h<length>`, moved to from the
-        previous run's end (`M` absolute for the first, then relative `m`). Within a row the
-        move is the light run before it, so only a row's first run needs arithmetic."""
-        side, border = self.side, self.border
+        """segno's path: each run of dark modules as `h<length>`, moved to from the previous
+        run's end (`M` absolute for the first, then relative `m`), each run's text looked up
+        in `_Moves`."""
+        side = self.side
         modules = format(bits, f"0{side * side}b")
-        parts, last_end, skipped = [], 0, 0
-        for start in range(0, side * side, side):
-            runs = _RUNS.findall(modules, start, start + side)
-            if not runs:
-                skipped += 1
-                continue
-            light, dark = runs[0]
-            x = border + len(light)
-            if parts:
-                parts.append(f"m{x - last_end} {skipped + 1}h{len(dark)}")
-            else:
-                parts.append(f"M{x} {border + start // side + 0.5}h{len(dark)}")
-            end = x + len(dark)
-            for light, dark in runs[1:]:
-                parts.append(f"m{len(light)} 0h{len(dark)}")
-                end += len(light) + len(dark)
-            last_end, skipped = end, 0
-        return "".join(parts)
+        rows = "2".join([modules[start:start + side] for start in range(0, side * side, side)])
+        runs = _RUNS.findall(rows)
+        first = runs[0]  # the top-left finder pattern: the first row starts dark
+        dark = len(first.lstrip("0"))
+        return (f"M{self.border + len(first) - dark} {self.border + 0.5}h{dark}"
+                + "".join(map(self.moves.__getitem__, runs[1:])))
 
 
 @functools.lru_cache(maxsize=16)
