@@ -47,6 +47,29 @@ def prepare(args) -> tuple[str, dict]:
     return db.url, seed
 
 
+def measure(call, args, *, profile: bool, times: int) -> tuple[float, float]:
+    """(CPU ms, wall ms) per call: the least of `args.rounds` rounds of `times` calls (the
+    neighbours' noise least), with the top functions by CPU time printed when `profile`."""
+    # CPU time, not wall: what the neighbours do is not counted
+    profiler = cProfile.Profile(time.process_time) if profile else None
+    rounds = []
+    for _ in range(args.rounds):
+        cpu, wall = time.process_time(), time.perf_counter()
+        if profiler:
+            profiler.enable()
+        for _ in range(times):
+            call()
+        if profiler:
+            profiler.disable()
+        rounds.append(((time.process_time() - cpu) / times * 1000,
+                       (time.perf_counter() - wall) / times * 1000))
+    if profiler:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(45)
+        print(out.getvalue())
+    return min(r[0] for r in rounds), min(r[1] for r in rounds)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=200, help="requests per round (default 200)")
@@ -56,7 +79,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="print the top functions of this path (redeem, access, …)")
     parser.add_argument("--sort", default="cumulative", help="cProfile's order (tottime…)")
     parser.add_argument("--queries", action="store_true", help="print each path's queries")
-    parser.add_argument("--only", action="append", default=[], help="measure only this path")
+    parser.add_argument("--only", action="append", default=[],
+                        help="measure only this path; the 10,000-code "
+                        "ti_create and zype_bulk run only when named")
     parser.add_argument("--offset", type=int, default=0,
                         help="first code/learner number to redeem (a --reuse run: move on)")
     args = parser.parse_args(argv)
@@ -99,7 +124,22 @@ def main(argv: list[str] | None = None) -> int:
     def hello():
         assert client.get("/bench/hello").status_code == 200
 
+    groups = iter(range(10**6))
+
+    def ti_create():  # 10,000 codes by Thought Industries' create: the group, no code listed
+        response = client.post("/incoming/v2/redemptionCodes", {
+            "codeLength": 16, "totalCodesCount": 10_000, "courses": [seed["course"]],
+            "label": f"Profile group {next(groups)}"}, content_type="application/json", **auth)
+        assert response.status_code == 201, response.content[:300]
+
+    def zype_bulk():  # 10,000 codes by Zype's bulk create: each code listed, QR codes drawn
+        response = client.post("/redemption_codes/bulk_create", {
+            "api_key": seed["api_key"], "amount": 10_000,
+            "redemption_codes[video_id]": seed["videos"][0]["external_id"]})
+        assert response.status_code == 201, response.content[:300]
+
     paths = {"hello": hello, "ceiling": ceiling, "redeem": redeem, "access": access}
+    bulk = {"ti_create": ti_create, "zype_bulk": zype_bulk}
     results = {}
     for name, call in paths.items():
         if args.only and name not in args.only:
@@ -113,26 +153,20 @@ def main(argv: list[str] | None = None) -> int:
         if args.queries:
             for query in queries.captured_queries:
                 print(f"  {name}: {query['sql'][:150]}")
-        # CPU time, not wall: what the neighbours do is not counted
-        profiler = cProfile.Profile(time.process_time) if name in args.cprofile else None
-        rounds = []
-        for _ in range(args.rounds):  # the least of a few rounds: the neighbours' noise least
-            cpu, wall = time.process_time(), time.perf_counter()
-            if profiler:
-                profiler.enable()
-            for _ in range(args.n):
-                call()
-            if profiler:
-                profiler.disable()
-            rounds.append(((time.process_time() - cpu) / args.n * 1000,
-                           (time.perf_counter() - wall) / args.n * 1000))
-        results[name] = (min(r[0] for r in rounds), min(r[1] for r in rounds), per_request)
-        print(f"{name:8} CPU {results[name][0]:6.2f} ms  wall {results[name][1]:6.2f} ms  "
-              f"queries {per_request}", flush=True)
-        if profiler:
-            out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(45)
-            print(out.getvalue())
+        cpu, wall = measure(call, args, profile=name in args.cprofile, times=args.n)
+        results[name] = (cpu, wall, per_request)
+        print(f"{name:9} CPU {cpu:8.2f} ms  wall {wall:8.2f} ms  queries {per_request}",
+              flush=True)
+    for name, call in bulk.items():  # one warm call, then the least of --rounds
+        if name not in args.only:
+            continue
+        call()
+        cpu, wall = measure(call, args, profile=name in args.cprofile, times=1)
+        results[name] = (cpu, wall)
+        print(f"{name:9} CPU {cpu:8.1f} ms  wall {wall:8.1f} ms  (10,000 codes)", flush=True)
+    if "ti_create" in results and "zype_bulk" in results:
+        print(f"zype bulk / TI create wall: "
+              f"{results['zype_bulk'][1] / results['ti_create'][1]:.1f}×")
     if "ceiling" in results and "redeem" in results:
         print(f"redeem / ceiling CPU: {results['redeem'][0] / results['ceiling'][0]:.2f}×")
     if "hello" in results and "access" in results:
