@@ -66,7 +66,6 @@ def main() -> None:
     from redemptions.services import OfferTerms, create_offer
 
     rng = random.Random(9)
-    # full: the rows redeem on behalf, make code groups and webhook endpoints
     _, api_key = ApiKey.objects.create_key(name="bench", role="full")
     with transaction.atomic():
         items = CatalogItem.objects.bulk_create(
