@@ -204,19 +204,28 @@ def latency(load: Load) -> str:
 counter = itertools.count()  # group labels
 
 
+def ti_create(b: Bench, n: object) -> None:
+    """10,000 codes by Thought Industries' create (`POST /incoming/v2/redemptionCodes`)."""
+    status, answer = b.api_json("POST", "/incoming/v2/redemptionCodes", {
+        "codeLength": 16, "totalCodesCount": 10_000, "courses": [b.seed["course"]],
+        "label": f"Bench group {n}"})
+    if status != 201 or answer.get("totalCodesCount") != 10_000:
+        raise RuntimeError(f"POST /incoming/v2/redemptionCodes: {status} {answer}")
+
+
+def ti_create_timing(b: Bench) -> Timing:
+    """The median of `repeats` TI creates of 10,000 codes after a warm-up (imports,
+    connections, the first group's offer); shared by the rows that compare with it."""
+    def measure() -> Timing:
+        ti_create(b, "warm-up")
+        return median_of(b.repeats, lambda: ti_create(b, next(counter)))
+    return b.memo("ti create", measure)
+
+
 @row
 def code_group_over_http(b: Bench) -> Row:
     floor = b.copy_floor(10_000, b.repeats)
-    body = {"codeLength": 16, "totalCodesCount": 10_000, "courses": [b.seed["course"]]}
-
-    def create(n: object) -> None:
-        status, answer = b.api_json("POST", "/incoming/v2/redemptionCodes",
-                                    {**body, "label": f"Bench group {n}"})
-        if status != 201 or answer.get("totalCodesCount") != 10_000:
-            raise RuntimeError(f"POST /incoming/v2/redemptionCodes: {status} {answer}")
-
-    create("warm-up")  # imports, connections, the first group's offer
-    figure = median_of(b.repeats, lambda: create(next(counter)))
+    figure = ti_create_timing(b)
     table = b.table_floor(10_000, b.repeats)
     return Row(f"10,000-code group via POST /incoming/v2/redemptionCodes over HTTP "
                f"(median of {b.repeats})", figure.brief(),
@@ -227,6 +236,31 @@ def code_group_over_http(b: Bench) -> Row:
                verdict=within(figure.median, floor.median, 2),
                data={"figure_s": figure.runs, "floor_s": floor.runs,
                      "product_table_floor_s": table.runs})
+
+
+@row
+def zype_bulk_create(b: Bench) -> Row:
+    """Zype's bulk create of 10,000 codes answers every code object (two QR drawings each)
+    where Thought Industries' create answers the group: the same codes, the same table."""
+    video = b.seed["videos"][1]["external_id"]
+
+    def create() -> None:
+        status, answer = b.api_json("POST", "/redemption_codes/bulk_create", {
+            "api_key": b.seed["api_key"], "amount": 10_000,
+            "redemption_codes": {"video_id": video}})
+        if status != 201 or len(answer.get("response", ())) != 10_000:
+            raise RuntimeError(f"POST /redemption_codes/bulk_create: {status} "
+                               f"{str(answer)[:300]}")
+
+    reference = ti_create_timing(b)
+    create()  # warm-up: the worker's QR table for the site's URLs
+    figure = median_of(b.repeats, create)
+    return Row(f"Zype bulk_create of 10,000 codes over HTTP, every code object answered "
+               f"(median of {b.repeats})", figure.brief(),
+               f"the same group via Thought Industries' create: {reference.brief()}",
+               ratio=times(figure.median, reference.median), target="≤ 2× TI's create",
+               verdict=within(figure.median, reference.median, 2),
+               data={"figure_s": figure.runs, "ti_create_s": reference.runs})
 
 
 @row
@@ -463,10 +497,13 @@ def access_check(b: Bench) -> Row:
                f"{latency(load)}, {load.rps:,.0f} req/s"
                + (f"; {wrong:,} not 200" if wrong else ""),
                f"no-database Django view: {latency(floor)}",
-               ratio=times(load.p50_ms, floor.p50_ms) + " (p50)",
-               target="p50 < 5 ms",
-               verdict="met" if load.p50_ms < 5 and not wrong
-               else f"NOT met: p50 {load.p50_ms:.1f} ms",
+               ratio=f"{times(load.p50_ms, floor.p50_ms)} (p50); p99 "
+                     f"{times(load.p99_ms, load.p50_ms)} its p50",
+               target="p50 ≤ 6× the no-database view's, p99 ≤ 3× its p50",
+               verdict="met" if load.p50_ms <= 6 * floor.p50_ms
+               and load.p99_ms <= 3 * load.p50_ms and not wrong
+               else f"NOT met: p50 {times(load.p50_ms, floor.p50_ms)}, p99 "
+                    f"{times(load.p99_ms, load.p50_ms)} its p50",
                data={"figure": asdict(load), "floor": asdict(floor)})
 
 

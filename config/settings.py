@@ -148,6 +148,13 @@ if DB_POOL_MAX_SIZE and DATABASES["default"]["ENGINE"].endswith("postgresql"):
         "max_size": DB_POOL_MAX_SIZE,
         "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
     }
+if DATABASES["default"]["ENGINE"].endswith("postgresql") and \
+        os.environ.get("DATABASE_PREPARED_STATEMENTS", "1") == "1":
+    # Server-side binding: psycopg prepares a statement run a few times on a connection
+    # (prepare_threshold), so the hot paths' queries are parsed and planned once per
+    # connection (pooled or not).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=2)
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Several threads write in the demo and the tests: wait for the lock instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
@@ -325,6 +332,10 @@ OAUTH_STAFF_APPLICATIONS = frozenset(
 # Every API key use updates `last_used_at` at most this often (a write per request would be a
 # hot row under load).
 API_KEY_TOUCH_SECONDS = 60
+# A verified API key is remembered by each process this long (0: never): a key revoked or
+# changed elsewhere stops working, or takes its new role, within this bound (at once in the
+# process that changed it).
+API_KEY_CACHE_SECONDS = float(os.environ.get("API_KEY_CACHE_SECONDS", "5"))
 
 # Background work (Celery). With no CELERY_BROKER_URL (the embedded default) tasks run in this
 # process after commit, each in a thread of its own; production names Redis

@@ -16,6 +16,8 @@ deactivated, with the reason. Lock order: an endpoint, then its deliveries.
 from __future__ import annotations
 
 import base64
+import contextlib
+import contextvars
 import datetime as dt
 import json
 import logging
@@ -35,7 +37,7 @@ from standardwebhooks.webhooks import Webhook
 from core.errors import DomainError
 from events.errors import DeliveryNotRetryable
 from events.models import Delivery, DeliveryAttempt, DeliveryStatus, Event, WebhookEndpoint
-from events.selectors import active_endpoints_for, event_body
+from events.selectors import active_endpoints, event_body
 from events.validators import check_webhook_url, clean_kinds
 
 logger = logging.getLogger(__name__)
@@ -44,22 +46,64 @@ EXCERPT = 300
 
 # --- the outbox ------------------------------------------------------------------------------
 
+# The events a `batched_events()` block records, written when it ends (None: no block).
+_batch: contextvars.ContextVar[list[Event] | None] = contextvars.ContextVar(
+    "events_batch", default=None)
+
+
 def record_event(kind: str, obj: models.Model, *, data: dict, user=None,
                  group_id: object = None, at: dt.datetime | None = None) -> Event:
     """Write the event of a state change about `obj`, in the caller's transaction, with a
-    delivery for each active endpoint that wants `kind`; they are sent after commit."""
-    event = Event.objects.create(
+    delivery for each active endpoint that wants `kind`; they are sent after commit.
+    Inside `batched_events()` the row is written (and its id set) when the block ends."""
+    event = Event(
         kind=kind, occurred_at=at or timezone.now(), user=user,
         object_type=obj._meta.model_name, object_id=str(obj.pk), group_id=group_id,
         data=data)
-    endpoints = active_endpoints_for(kind)
-    if endpoints:
-        made = Delivery.objects.bulk_create([
-            Delivery(endpoint=endpoint, event=event, next_attempt_at=event.occurred_at)
-            for endpoint in endpoints])
+    pending = _batch.get()
+    if pending is not None:
+        pending.append(event)
+    else:
+        _write_events([event])
+    return event
+
+
+@contextlib.contextmanager
+def batched_events():
+    """Record the events of one state change together: one INSERT of every event, one read
+    of the endpoints and one INSERT of their deliveries when the block ends, inside the
+    caller's transaction (enter it within `transaction.atomic()`). Nothing is written when
+    the block raises: the transaction rolls back anyway."""
+    if _batch.get() is not None:  # already batching: the outer block writes them
+        yield
+        return
+    token = _batch.set([])
+    try:
+        yield
+        pending = _batch.get()
+    finally:
+        _batch.reset(token)
+    if pending:
+        _write_events(pending)
+
+
+def _write_events(events: list[Event]) -> None:
+    if len(events) == 1:
+        events[0].save(force_insert=True)
+    else:
+        Event.objects.bulk_create(events)
+    endpoints: list[WebhookEndpoint] | None = None
+    deliveries = []
+    for event in events:
+        if endpoints is None:
+            endpoints = list(active_endpoints())
+        deliveries += [Delivery(endpoint=endpoint, event=event,
+                                next_attempt_at=event.occurred_at)
+                       for endpoint in endpoints if endpoint.wants(event.kind)]
+    if deliveries:
+        made = Delivery.objects.bulk_create(deliveries)
         ids = [delivery.pk for delivery in made]
         transaction.on_commit(lambda: _send_later(ids))
-    return event
 
 
 def _send_later(ids: list[int], countdown: float = 0) -> None:

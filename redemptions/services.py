@@ -24,7 +24,7 @@ from typing import Any
 
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -32,11 +32,11 @@ from accounts.models import User
 from accounts.services import add_tags
 from catalog.models import CatalogItem, EntitlementSource
 from catalog.selectors import holdings
-from catalog.services import grant_entitlement, revoke_from_source
+from catalog.services import grant_entitlements, revoke_from_source
 from core.errors import DomainError
 from core.filters import is_uuid
 from events.models import EventKind
-from events.services import record_event
+from events.services import batched_events, record_event
 from jobs.models import Job, JobKind
 from jobs.services import create_job
 from jobs.services import run as run_job
@@ -897,8 +897,15 @@ def _not_found() -> RedemptionError:
     return CodeNotFound()
 
 
-def _grant_for(offer: Offer, at: dt.datetime) -> Grant:
-    """What `offer` grants at `at`, or the refusal when it would grant nothing usable."""
+def _offer_names_licenses(code_offer: str = "offer_id") -> Exists:
+    """Whether the offer (the `code_offer` column of the outer query) names any license: asked
+    with the code's own query, so an offer naming none (most) costs no query for them."""
+    return Exists(Offer.licenses.through.objects.filter(offer_id=OuterRef(code_offer)))
+
+
+def _grant_for(offer: Offer, at: dt.datetime, *, names_licenses: bool = True) -> Grant:
+    """What `offer` grants at `at`, or the refusal when it would grant nothing usable.
+    `names_licenses` False (read with the code, `_offer_names_licenses`) skips asking."""
     action = offer.action_type
     if action == ActionType.SESSION_LICENSE_MATCH:
         items = list(items_matching(offer.match_specification or {}))
@@ -907,7 +914,7 @@ def _grant_for(offer: Offer, at: dt.datetime) -> Grant:
     else:
         items = []
     licenses = list(offer.licenses.order_by("name", "id")) \
-        if action == ActionType.APPLY_OFFER else []
+        if action == ActionType.APPLY_OFFER and names_licenses else []
     tags = list(offer.user_tags or []) if action != ActionType.SESSION_LICENSE_MATCH else []
     expires_at = offer.access_expires_at(at)
     if (items or licenses) and expires_at is not None and expires_at <= at:
@@ -1089,14 +1096,16 @@ def redeem(code_text: str, user: User, *, ip: str | None = None, transaction_id:
     if not is_canonical(canonical):  # nothing stored looks like this: no query, no lock
         raise _not_found()
     try:
-        with transaction.atomic():
+        with transaction.atomic(), batched_events():
             code = (Code.objects.select_for_update(of=("self",))
-                    .select_related("group", "offer").filter(code=canonical).first())
+                    .select_related("group", "offer")
+                    .annotate(names_licenses=_offer_names_licenses())
+                    .filter(code=canonical).first())
             if code is None:
                 raise _not_found()
             at = at or timezone.now()
             _refuse(code, user, at)
-            grant = _grant_for(code.offer, at)
+            grant = _grant_for(code.offer, at, names_licenses=code.names_licenses)
             redemption = Redemption.objects.create(
                 code=code, user=user, redeemed_at=at, ip=ip or None,
                 transaction_id=transaction_id[:100])
@@ -1105,12 +1114,9 @@ def redeem(code_text: str, user: User, *, ip: str | None = None, transaction_id:
             code.last_redeemed_at = at
             code.save(update_fields=["redemptions_count", "first_redeemed_at",
                                      "last_redeemed_at", "updated_at"])
-            redemption.entitlements = [
-                grant_entitlement(user=user, item=item, starts_at=at,
-                                  expires_at=grant.expires_at, source=SOURCE,
-                                  source_ref=redemption.pk)
-                for item in grant.items
-            ]
+            redemption.entitlements = grant_entitlements(
+                user=user, items=grant.items, starts_at=at, expires_at=grant.expires_at,
+                source=SOURCE, source_ref=redemption.pk)
             redemption.seats = _take_seats(licenses=grant.licenses, user=user,
                                            redemption=redemption, at=at,
                                            ends_by=grant.expires_at)
