@@ -100,6 +100,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.middleware.RequestMiddleware",  # request id, access log line, request metrics
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -222,6 +223,8 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
     SECURE_CONTENT_TYPE_NOSNIFF = True
+    # Probes and the scraper call over plain HTTP from inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 
 REST_FRAMEWORK = {
     # The native API's defaults; each dialect's base view overrides what differs.
@@ -323,9 +326,38 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-stale-jobs": {"task": "jobs.sweep_stale", "schedule": JOB_SWEEP_SECONDS},
 }
 
+# Logs: one JSON object per line on stderr (LOG_FORMAT=text for plain lines), each with the
+# request id; ACCESS_LOG=1 (the default) writes one line per request (core.middleware).
+# Credentials and codes are masked in logs and in error reports (core.logs, core.reporting).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "core.logs.RequestIdFilter"},
+                "masked_path": {"()": "core.logs.MaskedRequestPathFilter"}},
+    "formatters": {
+        "json": {"()": "core.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT,
+                             "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "entitle.request": {"level": "INFO" if env_bool("ACCESS_LOG", True) else "WARNING"},
+        # Django's own 4xx lines repeat the access log's; 5xx stay (and mail ADMINS).
+        "django.request": {"level": "ERROR", "filters": ["masked_path"]},
+    },
 }
+DEFAULT_EXCEPTION_REPORTER = "core.reporting.MaskingExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "core.reporting.MaskingExceptionReporterFilter"
+ADMINS = [("Admin", address) for address in env_list("ADMINS")]  # 500 reports by email
+
+# Prometheus at /metrics: only with `Authorization: Bearer <METRICS_TOKEN>`; with no token,
+# only in DEBUG. With several processes per machine (gunicorn workers, Celery's prefork
+# children) set PROMETHEUS_MULTIPROC_DIR for every process (core.metrics).
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_CELERY_QUEUES = env_list("METRICS_CELERY_QUEUES", "celery")
+# A Celery worker serves its own metrics on this port (0: none), see config/celery.py.
+WORKER_METRICS_PORT = int(os.environ.get("WORKER_METRICS_PORT", "0"))

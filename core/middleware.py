@@ -1,0 +1,55 @@
+"""The first middleware of every request: its id, its access log line and its two metrics.
+
+The id is the caller's sane `X-Request-ID` or a new one; it is answered in `X-Request-ID`,
+set for the request's log lines and carried into the Celery tasks it queues (`core.logs`).
+One JSON line per request on the `entitle.request` logger: method, path (credentials and
+codes masked), status, duration, view, request id. It costs a few microseconds: no database,
+no cache, one log record and two metric updates.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from core import logs
+from core.metrics import REQUEST_DURATION, RESPONSES
+
+access_log = logging.getLogger("entitle.request")
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def _view_name(request) -> str:
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return "<unresolved>"
+    return match.view_name or match._func_path
+
+
+class RequestMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        rid = logs.accepted_request_id(request.headers.get("X-Request-ID"))
+        request.request_id = rid
+        token = logs.request_id.set(rid)
+        try:
+            response = self.get_response(request)
+            response["X-Request-ID"] = rid
+            self._record(request, response.status_code, time.perf_counter() - started)
+            return response
+        finally:
+            logs.request_id.reset(token)
+
+    def _record(self, request, status: int, seconds: float) -> None:
+        view = _view_name(request)
+        method = request.method if request.method in METHODS else "other"
+        REQUEST_DURATION.labels(view, method).observe(seconds)
+        RESPONSES.labels(view, method, str(status)).inc()
+        if access_log.isEnabledFor(logging.INFO):
+            path = logs.masked_full_path(request)
+            access_log.info("%s %s %s", method, path, status, extra={
+                "method": method, "path": path, "status": status,
+                "duration_ms": round(seconds * 1000, 2), "view": view})
