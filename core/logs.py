@@ -16,16 +16,20 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import functools
 import json
 import logging
+import os
 import re
-import uuid
-from urllib.parse import parse_qsl, quote
+from urllib.parse import unquote_plus
 
 MASK = "********"
 # Names of query parameters, form fields and variables whose values are never shown.
 SENSITIVE_NAME = re.compile(
     r"key|token|secret|pass|auth|code|signature|session|credential|cookie|csrf", re.I)
+# A query string that may hold one (names may be percent-encoded: `%` passes too).
+_MAYBE_SENSITIVE = re.compile(SENSITIVE_NAME.pattern + "|%", re.I)
+_PARAMETER = re.compile(r"([^&;=]*)=([^&;]*)")
 # A caller's own request id is kept when it looks like one (a UUID, a proxy's hex id…).
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 # URL arguments that are names rather than secrets (kept in logged paths).
@@ -37,7 +41,7 @@ request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", d
 
 
 def new_request_id() -> str:
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()
 
 
 def accepted_request_id(incoming: str | None) -> str:
@@ -47,15 +51,19 @@ def accepted_request_id(incoming: str | None) -> str:
     return new_request_id()
 
 
+def _mask_parameter(match: re.Match) -> str:
+    name = match[1]
+    if "%" in name or "+" in name:  # `api%5Fkey` is api_key to the server
+        name = unquote_plus(name)
+    return match[0] if not SENSITIVE_NAME.search(name) else f"{match[1]}={MASK}"
+
+
 def masked_query(query_string: str) -> str:
-    """The query string with the value of every sensitive parameter replaced by `MASK`."""
-    if not query_string:
-        return ""
-    if not SENSITIVE_NAME.search(query_string):
+    """The query string as sent, with the value of every parameter whose name looks secret
+    replaced by `MASK`."""
+    if not query_string or not _MAYBE_SENSITIVE.search(query_string):
         return query_string
-    return "&".join(
-        f"{quote(name, safe='')}={MASK if SENSITIVE_NAME.search(name) else quote(value, safe='')}"
-        for name, value in parse_qsl(query_string, keep_blank_values=True))
+    return _PARAMETER.sub(_mask_parameter, query_string)
 
 
 def masked_path(request) -> str:
@@ -105,10 +113,12 @@ class JsonFormatter(logging.Formatter):
     """One JSON object per record: time (UTC), level, logger, message, request id, the
     record's extra fields, and the traceback when there is one."""
 
+    encoder = json.JSONEncoder(default=str, ensure_ascii=False)  # made once, not per line
+
     def format(self, record: logging.LogRecord) -> str:
+        seconds = int(record.created)
         line = {
-            "time": dt.datetime.fromtimestamp(record.created, dt.UTC)
-                      .isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "time": f"{_utc_second(seconds)}.{int((record.created - seconds) * 1000):03d}Z",
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
@@ -116,12 +126,17 @@ class JsonFormatter(logging.Formatter):
         rid = getattr(record, "request_id", "") or request_id.get()
         if rid:
             line["request_id"] = rid
-        for name, value in record.__dict__.items():
-            if name not in _STANDARD and not name.startswith("_"):
-                line[name] = value
+        for name in record.__dict__.keys() - _STANDARD:
+            if not name.startswith("_"):
+                line[name] = record.__dict__[name]
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, default=str, ensure_ascii=False)
+        return self.encoder.encode(line)
+
+
+@functools.lru_cache(maxsize=4)
+def _utc_second(seconds: int) -> str:
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 # --- Celery: the request id travels with the task --------------------------------------------

@@ -17,6 +17,10 @@ from core.metrics import REQUEST_DURATION, RESPONSES
 
 access_log = logging.getLogger("entitle.request")
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+# The metrics' children by label values (prometheus_client's `labels()` takes a lock and
+# checks its arguments on every call); views, methods and statuses are few.
+_timers: dict[tuple[str, str], object] = {}
+_counters: dict[tuple[str, str, int], object] = {}
 
 
 def _view_name(request) -> str:
@@ -32,7 +36,7 @@ class RequestMiddleware:
 
     def __call__(self, request):
         started = time.perf_counter()
-        rid = logs.accepted_request_id(request.headers.get("X-Request-ID"))
+        rid = logs.accepted_request_id(request.META.get("HTTP_X_REQUEST_ID"))
         request.request_id = rid
         token = logs.request_id.set(rid)
         try:
@@ -46,10 +50,20 @@ class RequestMiddleware:
     def _record(self, request, status: int, seconds: float) -> None:
         view = _view_name(request)
         method = request.method if request.method in METHODS else "other"
-        REQUEST_DURATION.labels(view, method).observe(seconds)
-        RESPONSES.labels(view, method, str(status)).inc()
+        timer = _timers.get((view, method))
+        if timer is None:
+            timer = _timers[view, method] = REQUEST_DURATION.labels(view, method)
+        timer.observe(seconds)
+        counter = _counters.get((view, method, status))
+        if counter is None:
+            counter = _counters[view, method, status] = RESPONSES.labels(view, method,
+                                                                         str(status))
+        counter.inc()
         if access_log.isEnabledFor(logging.INFO):
             path = logs.masked_full_path(request)
-            access_log.info("%s %s %s", method, path, status, extra={
-                "method": method, "path": path, "status": status,
-                "duration_ms": round(seconds * 1000, 2), "view": view})
+            # `handle` a record made here: `info()` would walk the stack for its caller.
+            access_log.handle(access_log.makeRecord(
+                access_log.name, logging.INFO, __file__, 0, "%s %s %s",
+                (method, path, status), None, extra={
+                    "method": method, "path": path, "status": status,
+                    "duration_ms": round(seconds * 1000, 2), "view": view}))
