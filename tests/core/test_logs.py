@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 
 import pytest
 from celery import signals
@@ -152,3 +153,21 @@ def test_a_task_logs_with_the_id_it_was_queued_with_and_forgets_it_after():
     finally:
         task.pop_request()
     assert (during, logs.request_id.get()) == ("req-10", "")
+
+
+def test_without_a_broker_a_delivery_sent_from_a_thread_carries_the_request_id(
+        settings, monkeypatch):
+    from events import tasks
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    seen = []
+    done = threading.Event()
+    monkeypatch.setattr(tasks.services, "attempt_delivery",
+                        lambda delivery_id: (seen.append(logs.request_id.get()), done.set()))
+    token = logs.request_id.set("req-11")
+    try:
+        tasks.enqueue_deliveries([1])
+    finally:
+        logs.request_id.reset(token)
+    assert done.wait(10)
+    assert seen == ["req-11"]
