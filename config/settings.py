@@ -326,10 +326,11 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-stale-jobs": {"task": "jobs.sweep_stale", "schedule": JOB_SWEEP_SECONDS},
 }
 
-# Logs: one JSON object per line on stderr (LOG_FORMAT=text for plain lines), each with the
-# request id; ACCESS_LOG=1 (the default) writes one line per request (core.middleware).
-# Credentials and codes are masked in logs and in error reports (core.logs, core.reporting).
-LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+# Logs: one JSON object per line on stderr (LOG_FORMAT=text for plain lines, the default with
+# DEBUG on), each with the request id; ACCESS_LOG=1 (the default) writes one line per request
+# (core.middleware). Credentials and codes are masked in logs and in error reports
+# (core.logs, core.reporting).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
 if LOG_FORMAT not in {"json", "text"}:
     raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
 LOGGING = {

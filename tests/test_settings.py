@@ -33,3 +33,9 @@ def test_debug_off_with_a_real_key_turns_https_on():
 def test_https_redirect_can_be_turned_off_for_a_proxy():
     result = _import_settings(DEBUG="0", SECRET_KEY="x" * 40, SECURE_SSL_REDIRECT="0")
     assert result.stdout.strip() == "False"
+
+
+def test_an_unknown_log_format_is_refused():
+    result = _import_settings(DEBUG="0", SECRET_KEY="x" * 40, LOG_FORMAT="xml")
+    assert result.returncode != 0
+    assert "LOG_FORMAT must be json or text" in result.stderr
