@@ -1,16 +1,23 @@
-"""The first middleware of every request: its id, its access log line and its two metrics.
+"""Entitle's own middleware.
 
-The id is the caller's sane `X-Request-ID` or a new one; it is answered in `X-Request-ID`,
-set for the request's log lines and carried into the Celery tasks it queues (`core.logs`).
-One JSON line per request on the `entitle.request` logger: method, path (credentials and
-codes masked), status, duration, view, request id. It costs a few microseconds: no database,
-no cache, one log record and two metric updates.
+- `RequestMiddleware`, the first of every request: its id, its access log line and its two
+  metrics. The id is the caller's sane `X-Request-ID` or a new one; it is answered in
+  `X-Request-ID`, set for the request's log lines and carried into the Celery tasks it queues
+  (`core.logs`). One JSON line per request on the `entitle.request` logger: method, path
+  (credentials and codes masked), status, duration, view, request id. It costs a few
+  microseconds: no database, no cache, one log record and two metric updates.
+- `NoStoreMiddleware`: `Cache-Control: no-store` on every API answer: they carry learners'
+  data, codes and credentials, which no browser or shared cache should keep. Which paths are
+  API paths is a setting (`API_PATH_PREFIXES`: every dialect's, the native API's and OAuth's).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+
+from django.conf import settings
+from django.utils.cache import patch_cache_control
 
 from core import logs
 from core.metrics import REQUEST_DURATION, RESPONSES
@@ -67,3 +74,15 @@ class RequestMiddleware:
                 (method, path, status), None, extra={
                     "method": method, "path": path, "status": status,
                     "duration_ms": round(seconds * 1000, 2), "view": view}))
+
+
+class NoStoreMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.prefixes = tuple(settings.API_PATH_PREFIXES)
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path.startswith(self.prefixes):
+            patch_cache_control(response, no_store=True)
+        return response
