@@ -36,6 +36,7 @@ from django.core.cache import cache
 from accounts.errors import TooManyAttempts
 from accounts.permissions import is_api_client
 from core.errors import DomainError, HeldAlready
+from core.metrics import REDEMPTION_REFUSALS
 
 
 def _wait_in_words(seconds: int) -> str:
@@ -237,7 +238,12 @@ def redeem_guard(request, *, user) -> Iterator[Callable[[DomainError], bool]]:
     """
     throttle = redeem_throttle()
     ip = None if is_api_client(getattr(request, "user", None)) else client_ip(request)
-    with throttle.attempt(user=user, ip=ip) as fail:
+    with contextlib.ExitStack() as stack:
+        try:
+            fail = stack.enter_context(throttle.attempt(user=user, ip=ip))
+        except TooManyAttempts as refusal:  # refused before trying: counted as `throttled`
+            REDEMPTION_REFUSALS.labels(refusal.code).inc()
+            raise
         yield fail
 
 

@@ -100,6 +100,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.middleware.RequestMiddleware",  # request id, access log line, request metrics
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.NoStoreMiddleware",  # outside the rest: 429s and error pages too
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -244,6 +245,8 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
     SECURE_CONTENT_TYPE_NOSNIFF = True
+    # Probes and the scraper call over plain HTTP from inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 # X-Forwarded-Proto says "https" only when a proxy we trust sets it: a client talking to the
 # server directly could send it too, so it counts only with NUM_PROXIES ≥ 1 (a proxy in front).
 if NUM_PROXIES > 0:
@@ -378,9 +381,39 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-stale-jobs": {"task": "jobs.sweep_stale", "schedule": JOB_SWEEP_SECONDS},
 }
 
+# Logs: one JSON object per line on stderr (LOG_FORMAT=text for plain lines, the default with
+# DEBUG on), each with the request id; ACCESS_LOG=1 (the default) writes one line per request
+# (core.middleware). Credentials and codes are masked in logs and in error reports
+# (core.logs, core.reporting).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "core.logs.RequestIdFilter"},
+                "masked_path": {"()": "core.logs.MaskedRequestPathFilter"}},
+    "formatters": {
+        "json": {"()": "core.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT,
+                             "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "entitle.request": {"level": "INFO" if env_bool("ACCESS_LOG", True) else "WARNING"},
+        # Django's own 4xx lines repeat the access log's; 5xx stay (and mail ADMINS).
+        "django.request": {"level": "ERROR", "filters": ["masked_path"]},
+    },
 }
+DEFAULT_EXCEPTION_REPORTER = "core.reporting.MaskingExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "core.reporting.MaskingExceptionReporterFilter"
+ADMINS = [("Admin", address) for address in env_list("ADMINS")]  # 500 reports by email
+
+# Prometheus at /metrics: only with `Authorization: Bearer <METRICS_TOKEN>`; with no token,
+# only in DEBUG. With several processes per machine (gunicorn workers, Celery's prefork
+# children) set PROMETHEUS_MULTIPROC_DIR for every process (core.metrics).
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_CELERY_QUEUES = env_list("METRICS_CELERY_QUEUES", "celery")
+# A Celery worker serves its own metrics on this port (0: none), see config/celery.py.
+WORKER_METRICS_PORT = int(os.environ.get("WORKER_METRICS_PORT", "0"))

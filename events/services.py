@@ -35,6 +35,7 @@ from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
 from core.errors import DomainError
+from core.metrics import EVENTS, WEBHOOK_DELIVERIES, count_on_commit
 from events.errors import DeliveryNotRetryable
 from events.models import Delivery, DeliveryAttempt, DeliveryStatus, Event, WebhookEndpoint
 from events.selectors import active_endpoints, event_body
@@ -60,6 +61,7 @@ def record_event(kind: str, obj: models.Model, *, data: dict, user=None,
         kind=kind, occurred_at=at or timezone.now(), user=user,
         object_type=obj._meta.model_name, object_id=str(obj.pk), group_id=group_id,
         data=data)
+    count_on_commit(EVENTS.labels(kind))
     pending = _batch.get()
     if pending is not None:
         pending.append(event)
@@ -298,6 +300,10 @@ def _record(delivery: Delivery, answer: Answer, at: dt.datetime) -> Delivery:
         else:
             locked.next_attempt_at = now + dt.timedelta(seconds=retry_in)
     locked.save()
+    result = "succeeded" if answer.ok else "failed" if retry_in is not None else "gave_up"
+    count_on_commit(WEBHOOK_DELIVERIES.labels(result))
+    logger.info("Webhook delivery %s (attempt %s): %s", locked.webhook_id, locked.attempts,
+                result, extra={"delivery": locked.pk, "response_code": answer.code})
     if retry_in is not None:
         transaction.on_commit(lambda: _send_later([locked.pk], countdown=retry_in))
     return locked

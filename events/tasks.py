@@ -7,6 +7,7 @@ of this process instead, so a slow receiver still never holds up the request tha
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 
@@ -41,7 +42,9 @@ def enqueue_deliveries(ids: list[int], *, countdown: float = 0) -> None:
     loses nothing: the rows stay due and the sweep sends them."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         for delivery_id in ids:
-            timer = threading.Timer(countdown, _in_thread, args=(delivery_id,))
+            # In this request's context, so the thread's log lines carry its request id.
+            timer = threading.Timer(countdown, contextvars.copy_context().run,
+                                    args=(_in_thread, delivery_id))
             timer.daemon = True
             timer.start()
         return

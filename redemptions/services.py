@@ -35,6 +35,7 @@ from catalog.selectors import holdings
 from catalog.services import grant_entitlements, revoke_from_source
 from core.errors import DomainError
 from core.filters import is_uuid
+from core.metrics import REDEMPTION_REFUSALS, counts_refusals
 from events.models import EventKind
 from events.services import batched_events, record_event
 from jobs.models import Job, JobKind
@@ -1085,6 +1086,7 @@ def preview(code_text: str, user: User, *, at: dt.datetime | None = None) -> Red
     return RedemptionPreview(check=result, lines=lines)
 
 
+@counts_refusals(REDEMPTION_REFUSALS, RedemptionError)
 def redeem(code_text: str, user: User, *, ip: str | None = None, transaction_id: str = "",
            at: dt.datetime | None = None) -> Redemption:
     """Redeem a code for `user`: one transaction, the code row locked, everything re-checked

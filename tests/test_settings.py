@@ -71,3 +71,9 @@ def test_db_pool_max_size_turns_on_djangos_psycopg_pool_in_place_of_persistent_c
 def test_without_db_pool_max_size_there_is_no_pool():
     assert _settings_value("'pool' in s.DATABASES['default'].get('OPTIONS', {})",
                            DATABASE_URL="postgres://u@db.internal:5432/entitle") == "False"
+
+
+def test_an_unknown_log_format_is_refused():
+    result = _import_settings(DEBUG="0", SECRET_KEY="x" * 40, LOG_FORMAT="xml")
+    assert result.returncode != 0
+    assert "LOG_FORMAT must be json or text" in result.stderr
