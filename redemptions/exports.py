@@ -2,17 +2,18 @@
 link), shared by the admin, every API that exports and the export job
 (`services.run_code_export`, which writes the same rows to a file chunk by chunk).
 
-The rows are streamed from a chunked iterator, never built in memory.
+The rows are streamed from a chunked iterator, never built in memory. Each cell goes through
+`core.spreadsheets` (a redeemer's email such as `=1+2@example.com` stays text in a spreadsheet).
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 
 from django.http import StreamingHttpResponse
 from django.utils.text import slugify
 
+from core import spreadsheets
 from core.time import iso_millis_z
 from redemptions.codes import nice_code
 from redemptions.models import CodeGroup
@@ -28,7 +29,7 @@ class _Echo:
 
 
 def csv_header() -> str:
-    return csv.writer(_Echo()).writerow(CSV_COLUMNS)
+    return spreadsheets.writer(_Echo()).writerow(CSV_COLUMNS)
 
 
 def code_csv_row(code) -> list[str]:
@@ -45,12 +46,12 @@ def code_csv_row(code) -> list[str]:
 
 def code_csv_lines(codes) -> str:
     """These codes' rows as CSV text (one export job chunk)."""
-    writer = csv.writer(_Echo())
+    writer = spreadsheets.writer(_Echo())
     return "".join(writer.writerow(code_csv_row(code)) for code in codes)
 
 
 def code_csv_rows(codes) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+    writer = spreadsheets.writer(_Echo())
     yield csv_header()
     for code in codes.iterator(chunk_size=CSV_CHUNK):
         yield writer.writerow(code_csv_row(code))
