@@ -52,6 +52,7 @@ from coupons.errors import (
     CouponUsed,
     CouponUsedUp,
     NotInCouponGroup,
+    OwnUsageDecision,
     UsageNotFound,
     UsageNotPending,
     UsesBelowCount,
@@ -141,7 +142,7 @@ REFUSALS = Refusals(
         CouponError, CouponInvalid, CouponNotFound, UsageNotFound, CouponRefused, CouponConflict,
         CouponNotAllowed, CouponInactive, CouponNotStarted, CouponExpired, CouponNotForItem,
         NotInCouponGroup, CouponUsedUp, CouponBalanceSpent, UsesBelowCount, CouponCodeTaken,
-        CouponAlreadyUsed, CouponUsed, UsageNotPending,
+        CouponAlreadyUsed, CouponUsed, UsageNotPending, OwnUsageDecision,
         # events
         WebhookUrlInvalid, WebhookUrlPrivate, UnknownEventKind, DeliveryNotRetryable,
         # jobs

@@ -59,6 +59,7 @@ from coupons.errors import (
     CouponUsed,
     CouponUsedUp,
     NotInCouponGroup,
+    OwnUsageDecision,
     UsageNotFound,
     UsageNotPending,
     UsesBelowCount,
@@ -170,7 +171,7 @@ REFUSALS = TizraRefusals(
         CouponError, CouponInvalid, CouponNotFound, UsageNotFound, CouponRefused, CouponConflict,
         CouponNotAllowed, CouponInactive, CouponNotStarted, CouponExpired, CouponNotForItem,
         NotInCouponGroup, CouponUsedUp, CouponBalanceSpent, UsesBelowCount, CouponCodeTaken,
-        CouponAlreadyUsed, CouponUsed, UsageNotPending,
+        CouponAlreadyUsed, CouponUsed, UsageNotPending, OwnUsageDecision,
         # events
         WebhookUrlInvalid, WebhookUrlPrivate, UnknownEventKind, DeliveryNotRetryable,
         # jobs
