@@ -191,6 +191,11 @@ PASSWORD_RESETS_PER_IP = int(os.environ.get("PASSWORD_RESETS_PER_IP", "20"))
 PASSWORD_RESET_WINDOW_SECONDS = int(os.environ.get("PASSWORD_RESET_WINDOW_SECONDS", "3600"))
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(60 * 60 * 24)))
 NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
+# A redemption code typed by hand (native API, Zype, Tizra, the admin, a CSV import) has at
+# least this many letters or digits (`redemptions.codes.clean_code`): shorter ones are guessed.
+REDEMPTION_CODE_MIN_LENGTH = int(os.environ.get("REDEMPTION_CODE_MIN_LENGTH", "6"))
+if REDEMPTION_CODE_MIN_LENGTH < 4:
+    raise ImproperlyConfigured("REDEMPTION_CODE_MIN_LENGTH must be at least 4.")
 # A redemption started by an anonymous learner waits this long for them to log in or register.
 PENDING_REDEMPTION_SECONDS = int(os.environ.get("PENDING_REDEMPTION_SECONDS", "3600"))
 

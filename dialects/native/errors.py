@@ -94,6 +94,7 @@ from redemptions.errors import (
     CodeRedeemed,
     CodeSpaceExhausted,
     CodeSpaceTooSmall,
+    CodeTooShort,
     CodeUsedUp,
     DuplicateCode,
     GenerationRequestSpent,
@@ -150,7 +151,8 @@ REFUSALS = Refusals(
         # redemptions
         RedemptionError, CodeNotFound, CodeInactive, CodeNotStarted, CodeExpired, CodeUsedUp,
         AlreadyRedeemed, AccessEnded, NothingToGrant, SeatLicenseFull, SeatLicenseExpired,
-        AlreadyRolledBack, CodeGroupError, InvalidCodeText, InvalidCount, TooManyCodes, CodeInUse,
+        AlreadyRolledBack, CodeGroupError, InvalidCodeText, CodeTooShort, InvalidCount,
+        TooManyCodes, CodeInUse,
         DuplicateCode, LabelNotFound, CodeRedeemed, OfferError, AccessTermsExclusive,
         InvalidMaxUses, InvalidRemainingUses,
         GenerationRequestSpent,

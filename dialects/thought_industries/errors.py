@@ -95,6 +95,7 @@ from redemptions.errors import (
     CodeRedeemed,
     CodeSpaceExhausted,
     CodeSpaceTooSmall,
+    CodeTooShort,
     CodeUsedUp,
     DuplicateCode,
     GenerationRequestSpent,
@@ -155,7 +156,7 @@ REFUSALS = Refusals(
         # redemptions
         RedemptionError, CodeNotFound, CodeInactive, CodeNotStarted, CodeExpired, CodeUsedUp,
         AlreadyRedeemed, AccessEnded, NothingToGrant, SeatLicenseFull, SeatLicenseExpired,
-        AlreadyRolledBack, CodeGroupError, InvalidCodeText, InvalidCount, CodeInUse,
+        AlreadyRolledBack, CodeGroupError, InvalidCodeText, CodeTooShort, InvalidCount, CodeInUse,
         DuplicateCode, LabelNotFound, CodeRedeemed, OfferError,
         InvalidMaxUses, InvalidRemainingUses,
         GenerationRequestSpent,

@@ -101,6 +101,7 @@ from redemptions.errors import (
     CodeRedeemed,
     CodeSpaceExhausted,
     CodeSpaceTooSmall,
+    CodeTooShort,
     CodeUsedUp,
     DuplicateCode,
     GenerationRequestSpent,
@@ -179,7 +180,8 @@ REFUSALS = TizraRefusals(
         # redemptions
         RedemptionError, CodeNotFound, CodeInactive, CodeNotStarted, CodeExpired, CodeUsedUp,
         AlreadyRedeemed, AccessEnded, NothingToGrant, SeatLicenseFull, SeatLicenseExpired,
-        AlreadyRolledBack, CodeGroupError, InvalidCodeText, InvalidCount, TooManyCodes, CodeInUse,
+        AlreadyRolledBack, CodeGroupError, InvalidCodeText, CodeTooShort, InvalidCount,
+        TooManyCodes, CodeInUse,
         CodeRedeemed, OfferError, AccessTermsExclusive,
         InvalidMaxUses, InvalidRemainingUses,
         GenerationRequestSpent,

@@ -94,6 +94,7 @@ from redemptions.errors import (
     CodeRedeemed,
     CodeSpaceExhausted,
     CodeSpaceTooSmall,
+    CodeTooShort,
     CodeUsedUp,
     DuplicateCode,
     GenerationRequestSpent,
@@ -161,7 +162,7 @@ REFUSALS = Refusals(
     ],
     own={
         # Zype answers these as its validation errors (422) where others say 400/409
-        DuplicateCode: UNPROCESSABLE, InvalidCodeText: UNPROCESSABLE,
+        DuplicateCode: UNPROCESSABLE, InvalidCodeText: UNPROCESSABLE, CodeTooShort: UNPROCESSABLE,
         CodeRedeemed: UNPROCESSABLE, TooManyCodes: UNPROCESSABLE, InvalidCount: UNPROCESSABLE,
     },
 )
