@@ -189,6 +189,12 @@ LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS"
 PASSWORD_RESETS_PER_ACCOUNT = int(os.environ.get("PASSWORD_RESETS_PER_ACCOUNT", "3"))
 PASSWORD_RESETS_PER_IP = int(os.environ.get("PASSWORD_RESETS_PER_IP", "20"))
 PASSWORD_RESET_WINDOW_SECONDS = int(os.environ.get("PASSWORD_RESET_WINDOW_SECONDS", "3600"))
+# Registrations asked for, per address and per IP, in each window (every request counts), and
+# how long the link that finishes one works.
+REGISTRATIONS_PER_ADDRESS = int(os.environ.get("REGISTRATIONS_PER_ADDRESS", "3"))
+REGISTRATIONS_PER_IP = int(os.environ.get("REGISTRATIONS_PER_IP", "20"))
+REGISTRATION_WINDOW_SECONDS = int(os.environ.get("REGISTRATION_WINDOW_SECONDS", "3600"))
+REGISTRATION_LINK_SECONDS = int(os.environ.get("REGISTRATION_LINK_SECONDS", str(60 * 60 * 24)))
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(60 * 60 * 24)))
 NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
 # A redemption code typed by hand (native API, Zype, Tizra, the admin, a CSV import) has at

@@ -45,7 +45,12 @@ def test_a_new_learner_registers_logs_out_logs_in_and_sees_what_they_hold(
     page.get_by_label("Confirm password").fill(STRONG)
     screenshot("register")
     page.get_by_role("button", name="Create my account").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
 
+    from tests.accounts.support import emailed_link
+
+    page.goto(f"{base}{emailed_link('new.learner@example.com')}")
+    page.get_by_role("button", name="Create my account").click()
     expect(page).to_have_url(f"{base}/account/access/")
     expect(page.get_by_text("do not have access to anything yet")).to_be_visible()
 
