@@ -14,8 +14,9 @@ schema (`accounts.schema`), the README's "Permissions" section and the tests rea
   offers, code groups, codes and redemptions, `licensing` licenses and seats, `coupons`
   coupons and usages; only `full` changes the catalog, learners, groups and keys;
 - an OAuth token only within its scopes: learner tokens carry `redeem` and `read:own`; a token
-  acts as staff only with the `staff` scope, which an application must be granted
-  (`OAUTH_STAFF_APPLICATIONS`, `accounts.oauth.ScopeValidator`).
+  acts as staff only with the `staff` scope, which an application must be granted (on its
+  admin page by staff holding `accounts.grant_staff_scope`, or `OAUTH_STAFF_APPLICATIONS`;
+  `accounts.oauth.ScopeValidator`).
 """
 
 from __future__ import annotations

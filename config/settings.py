@@ -278,6 +278,8 @@ SPECTACULAR_SETTINGS = {
                             "ItemKindEnum": "catalog.models.ItemKind"},
 }
 
+# Named so that a model of ours may point at it (accounts.StaffScopeGrant): the library's own.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": int(os.environ.get("OAUTH_TOKEN_SECONDS", "36000")),
     # accounts.permissions.SCOPES; `staff` only for the applications named below
