@@ -31,6 +31,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -58,7 +59,8 @@ BUDGET_S = 16 * 60  # rows not started by then are reported as skipped (the job 
 CEILING_CODES = 100_000
 HOT_CODE, HOT_ID, HOT_USES = "HOT0000000000000", CEILING_CODES, 1_000
 OFFSETS = {32: 0, 128: 40_000, "warm-up": 80_000,  # the product's "R" codes alike
-           "no webhooks": 86_000, "2 webhooks": 93_000}
+           "no webhooks": 86_000, "2 webhooks": 93_000,
+           "one server": 50_000, "server 1 of 2": 60_000, "server 2 of 2": 70_000}
 WEBHOOK_SECONDS = 8  # each of the webhook row's two runs: under 7,000 codes at 32 connections
 # The server queues webhook deliveries here; the webhook row's worker takes them.
 BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -507,6 +509,46 @@ def redemptions_with_webhooks(b: Bench) -> Row:
                verdict="met" if ratio >= 0.9 and not wrong else f"NOT met: {ratio:.0%}",
                data={"figure": asdict(hooked), "without": asdict(none),
                      "deliveries_received": sent})
+
+
+@row
+def redemptions_one_vs_two_servers(b: Bench) -> Row:
+    """Scale-out: POST /api/v1/redeem at 32 connections through the one server, then 16 on
+    each of two servers (the second started now, the same settings and worker count) against
+    the same database, at once; the SQL audit over the codes both runs used."""
+    def redeem(server: Gunicorn, connections: int, offset: str) -> Load:
+        return run_wrk(server.url("/api/v1/redeem"), "redeem.lua", connections=connections,
+                       seconds=b.seconds, env={"BENCH_OFFSET": str(OFFSETS[offset]),
+                                               "BENCH_AUTH": f"Bearer {b.seed['api_key']}"})
+
+    one = redeem(b.server, 32, "one server")
+    with Gunicorn(b.env, workers=b.server.workers) as second:
+        run_wrk(second.url("/bench/hello"), "hello.lua", connections=8, seconds=2)  # warm
+        with ThreadPoolExecutor(2) as pool:
+            both = list(pool.map(lambda pair: redeem(*pair),
+                                 [(b.server, 16, "server 1 of 2"), (second, 16, "server 2 of 2")]))
+    loads = [one, *both]
+    seen = sum(load.count(201) for load in loads)
+    audits = [product_audit(b, f"R{OFFSETS[name] // 10_000:011d}%")
+              for name in ("one server", "server 1 of 2", "server 2 of 2")]
+    recorded = sum(a["redemptions"] for a in audits)
+    exact = all(a["ok"] for a in audits) and seen_fits(seen, recorded, 32 * 2)
+    rps = sum(load.rps for load in both)
+    wrong = sum(load.requests - load.count(201) for load in loads)
+    return Row(f"redemptions via POST /api/v1/redeem, 32 connections: two app servers "
+               f"({b.server.workers} sync workers each, 16 connections each) on one database",
+               f"{rps:,.0f} req/s (p99 {max(load.p99_ms for load in both):.0f} ms); audit: "
+               f"{recorded:,} redemptions, {seen:,} successes seen, "
+               f"{sum(a['over'] for a in audits)} codes over their limit, "
+               f"{sum(a['without_grant'] for a in audits)} without their entitlement: "
+               + ("exact" if exact else "NOT EXACT")
+               + (f"; {wrong:,} not 201 {[x.statuses for x in loads]}" if wrong else ""),
+               f"one server: {one.brief()}",
+               ratio=times(rps, one.rps) + " req/s",
+               target="audit exact; the ratio is what this machine's cores allow",
+               verdict="met" if exact and not wrong else "NOT met",
+               data={"one_server": asdict(one), "two_servers": [asdict(x) for x in both],
+                     "audits": audits, "successes_seen": seen})
 
 
 def worker_rss_mb(pid: int) -> float:

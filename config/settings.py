@@ -101,6 +101,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.NoStoreMiddleware",  # outside the rest: 429s and error pages too
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -136,6 +137,17 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# A connection pool per process (Django's psycopg pool), when DB_POOL_MAX_SIZE is set: each
+# process holds at most that many connections; size it to the threads that use the database at
+# once (docs/deploy.md, "Connections"). Pooled connections replace CONN_MAX_AGE's persistent ones.
+DB_POOL_MAX_SIZE = int(os.environ.get("DB_POOL_MAX_SIZE", "0"))
+if DB_POOL_MAX_SIZE and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": min(int(os.environ.get("DB_POOL_MIN_SIZE", "1")), DB_POOL_MAX_SIZE),
+        "max_size": DB_POOL_MAX_SIZE,
+        "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
+    }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Several threads write in the demo and the tests: wait for the lock instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
@@ -230,9 +242,30 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+    # HSTS for a year by default (0 turns it off, e.g. while trying HTTPS out); preloading is
+    # a promise to browsers' built-in lists, so only on request (docs/deploy.md).
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
     SECURE_CONTENT_TYPE_NOSNIFF = True
+# X-Forwarded-Proto says "https" only when a proxy we trust sets it: a client talking to the
+# server directly could send it too, so it counts only with NUM_PROXIES ≥ 1 (a proxy in front).
+if NUM_PROXIES > 0:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Every API answer (all dialects, OAuth) is marked `Cache-Control: no-store`
+# (core.middleware.NoStoreMiddleware): they carry learners' data and credentials.
+API_PATH_PREFIXES = ("/api/", "/incoming/", "/redemption_codes", "/admin-api/", "/oauth/",
+                     "/oltpublish/", "/couponService.do", "/eventService.do", "/connect.do",
+                     "/home.do")
+
+# Deploy checks kept on purpose, each explained in docs/deploy.md ("manage.py check --deploy"):
+# Zype's clients log learners in with the OAuth password grant and send `access_token` in the
+# query string, as Zype documents; Entitle looks tokens up by value, so they are stored as
+# django-oauth-toolkit stores them by default; HSTS preload is opt-in.
+SILENCED_SYSTEM_CHECKS = ["oauth2_provider.W002", "oauth2_provider.W004",
+                          "oauth2_provider.W006"]
+if not env_bool("SECURE_HSTS_PRELOAD", False):
+    SILENCED_SYSTEM_CHECKS.append("security.W021")
 
 REST_FRAMEWORK = {
     # The native API's defaults; each dialect's base view overrides what differs.
@@ -288,6 +321,14 @@ OAUTH2_PROVIDER = {
                "staff": "Act as the staff member you are, within your permissions"},
     "DEFAULT_SCOPES": ["redeem", "read:own"],
     "OAUTH2_VALIDATOR_CLASS": "accounts.oauth.ScopeValidator",
+    # RFC 9700 (OAuth 2.0 Security BCP) wherever Zype's clients do not need otherwise (see
+    # SILENCED_SYSTEM_CHECKS): no implicit grant, PKCE S256 only, `iss` in authorisation
+    # answers, a replayed refresh token revokes its family, https redirect URIs in production.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["http", "https"] if DEBUG else ["https"],
 }
 # The client ids of the OAuth applications whose tokens may carry the `staff` scope (comma
 # separated): a token acts as staff only when its application was granted that explicitly.

@@ -83,6 +83,20 @@ class CodeGroupError(DomainError):
     http_status = 400
 
 
+class LabelRequired(CodeGroupError):
+    """Codes added by label (`services.add_codes`) with no label (`clean_label`)."""
+
+    default_code = "invalid_label"
+    default_message = "A code group needs a label."
+
+
+class LabelTooLong(CodeGroupError):
+    """A label longer than the column (`data`: `limit`)."""
+
+    default_code = "invalid_label"
+    default_message = "A code group's label is too long."
+
+
 class InvalidCodeText(CodeGroupError):
     """A code typed by hand that cannot be a code (no letters or digits, too long…)."""
 

@@ -12,6 +12,7 @@ or deletes by label wait for each other instead of deadlocking).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 import uuid
@@ -91,6 +92,7 @@ from redemptions.models import (
 )
 from redemptions.selectors import items_matching
 from redemptions.validators import (
+    clean_label,
     clean_match_specification,
     clean_max_uses,
     clean_remaining_uses,
@@ -116,7 +118,7 @@ class OfferTerms:
     action_type: str = ActionType.APPLY_OFFER
     user_tags: Sequence[str] = ()
     match_specification: dict | None = None
-    based_on: Offer | None = None  # whose terms these copy (a Tizra code's own action)
+    based_on: Offer | None = None  # whose terms these copy (a code with an action of its own)
 
 
 def check_offer_terms(terms: OfferTerms) -> None:
@@ -770,11 +772,20 @@ def add_codes(requests: Sequence[NewCodes]) -> list[Code]:
 
     Codes join the oldest group of their label (locked, so its count stays right); a new
     label starts a group. Each code carries its own offer (`offer_for_code`), uses
-    (`max_redemptions`, 0 allowed: a code born used up), validity and expiry. A refusal
-    names the request it concerns in `data["index"]`.
+    (`max_redemptions`, 0 allowed: a code born used up), validity and expiry. Labels are
+    trimmed and checked first (`clean_label`). A refusal names the request it concerns in
+    `data["index"]`.
     """
     if not requests:
         raise NoCodes(field="count")
+    labelled = []
+    for index, request in enumerate(requests):
+        try:
+            labelled.append(dataclasses.replace(request, label=clean_label(request.label)))
+        except CodeGroupError as exc:
+            exc.data.setdefault("index", index)
+            raise
+    requests = labelled
     total = 0
     for index, request in enumerate(requests):
         try:

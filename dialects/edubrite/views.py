@@ -61,9 +61,10 @@ from core.filters import ZypeFilters
 from coupons import services, sessions
 from coupons.models import ENTITY_ITEM_KINDS, Coupon, EntityType
 from coupons.selectors import is_our_site
+from dialects.common.filters import CodeTextFilter
 from dialects.edubrite.auth import EduBriteSessionAuthentication, EduBriteView, session_cookies
 from dialects.edubrite.envelope import EduBriteNegotiation, EduBriteXMLRenderer, ok
-from dialects.edubrite.errors import edubrite_exception_handler
+from dialects.edubrite.errors import SiteNotFound, edubrite_exception_handler
 from dialects.edubrite.lookups import (
     back_office,
     catalog_item,
@@ -131,9 +132,9 @@ class CouponServiceView(EduBriteAPIView):
     }
     zype_filters = ZypeFilters(
         equal={"status": "status", "type": "type", "entityType": "entity_type",
-               "ownerGroupId": "owner_group", "name": "code"},
+               "ownerGroupId": "owner_group", "name": CodeTextFilter(path="code")},
         times={"createdAt": "created_at", "startDate": "start_date", "expDate": "exp_date"},
-        text=["code", "comment"],
+        text=["code", "display_code", "comment"],
     )
 
     @COUPON_SCHEMA["get"]
@@ -160,8 +161,8 @@ class CouponServiceView(EduBriteAPIView):
             item = catalog_item(p.text("entityId", required=True), (kind,), "entityId")
         elif (entity_type == EntityType.SITE and entity_id
               and not is_our_site(entity_id, request_host=request.get_host())):
-            raise NotFound("site_not_found", f"{entity_id!r} is not this site's id or URL.",
-                           field="entityId")
+            raise SiteNotFound(message=f"{entity_id!r} is not this site's id or URL.",
+                               field="entityId")
         coupon = services.create_coupon(
             code=p.text("name", "couponName"), type=p.text("type", required=True).upper(),
             entity_type=entity_type, item=item, group=group,
