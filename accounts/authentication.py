@@ -6,6 +6,11 @@
   or Zype's `access_token=` parameter.
 - Staff: the session (admin, browsable API) or HTTP Basic (Tizra's admin-api).
 
+Django's session is a browser's cookie, sent with any request the browser makes, from any
+site: a state change it signs needs POST and a CSRF token, in every dialect. DRF's
+`SessionAuthentication` checks the token on unsafe methods; a dialect that changes state over
+GET as well (EduBrite's `dispatch=`) refuses the session there (`refuse_session_change_over_get`).
+
 A credential that is present but wrong is a 401; no credential at all leaves the request
 anonymous, and the view's permissions answer 401 for it.
 """
@@ -120,6 +125,19 @@ def user_from_access_token(raw: str) -> User:
     # the token acts only within its scopes (`accounts.permissions`)
     token.user.token_scopes = frozenset(token.scope.split())
     return token.user
+
+
+def refuse_session_change_over_get(request) -> None:
+    """A state change signed by Django's session cookie must come as POST, where DRF's
+    `SessionAuthentication` has checked the CSRF token; over GET (which carries no token and
+    which a link or an image makes a browser send) it is refused. Other credentials (API keys,
+    tokens, EduBrite's own connect.do cookies, which are SameSite=Strict) are not a browser's
+    ambient cookie and keep every method their vendor documents."""
+    if (isinstance(request.successful_authenticator, authentication.SessionAuthentication)
+            and request.method != "POST"):
+        raise exceptions.PermissionDenied(
+            "A change signed in with the browser session needs POST and a CSRF token.",
+            code="session_needs_post")
 
 
 def looks_like_api_key(raw: str) -> bool:

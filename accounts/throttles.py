@@ -260,18 +260,26 @@ def login_throttle() -> FailureThrottle:
     )
 
 
+def _request_throttle(scope: str, what: str, per_address: int, per_ip: int,
+                      window_seconds: int) -> FailureThrottle:
+    """Requests that send an email to the address asked for (a reset link, a registration
+    link), per address and per IP. Every request counts, whether or not the address has an
+    account, so being refused tells nobody which addresses are registered."""
+    return FailureThrottle(scope=scope, per_user=per_address, per_ip=per_ip,
+                           window_seconds=window_seconds, what=what, counts_failures=False)
+
+
 def password_reset_throttle() -> FailureThrottle:
-    """Password reset requests, per address asked for and per IP. Every request counts (each
-    may send an email), whether or not the address has an account, so being refused tells
-    nobody which addresses are registered."""
-    return FailureThrottle(
-        scope="password_reset",
-        per_user=settings.PASSWORD_RESETS_PER_ACCOUNT,
-        per_ip=settings.PASSWORD_RESETS_PER_IP,
-        window_seconds=settings.PASSWORD_RESET_WINDOW_SECONDS,
-        what="password reset requests",
-        counts_failures=False,
-    )
+    return _request_throttle("password_reset", "password reset requests",
+                             settings.PASSWORD_RESETS_PER_ACCOUNT,
+                             settings.PASSWORD_RESETS_PER_IP,
+                             settings.PASSWORD_RESET_WINDOW_SECONDS)
+
+
+def registration_throttle() -> FailureThrottle:
+    return _request_throttle("registration", "registrations",
+                             settings.REGISTRATIONS_PER_ADDRESS, settings.REGISTRATIONS_PER_IP,
+                             settings.REGISTRATION_WINDOW_SECONDS)
 
 
 def check_redeem_allowed(*, user=None, ip: str | None = None) -> None:

@@ -209,8 +209,19 @@ LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS"
 PASSWORD_RESETS_PER_ACCOUNT = int(os.environ.get("PASSWORD_RESETS_PER_ACCOUNT", "3"))
 PASSWORD_RESETS_PER_IP = int(os.environ.get("PASSWORD_RESETS_PER_IP", "20"))
 PASSWORD_RESET_WINDOW_SECONDS = int(os.environ.get("PASSWORD_RESET_WINDOW_SECONDS", "3600"))
+# Registrations asked for, per address and per IP, in each window (every request counts), and
+# how long the link that finishes one works.
+REGISTRATIONS_PER_ADDRESS = int(os.environ.get("REGISTRATIONS_PER_ADDRESS", "3"))
+REGISTRATIONS_PER_IP = int(os.environ.get("REGISTRATIONS_PER_IP", "20"))
+REGISTRATION_WINDOW_SECONDS = int(os.environ.get("REGISTRATION_WINDOW_SECONDS", "3600"))
+REGISTRATION_LINK_SECONDS = int(os.environ.get("REGISTRATION_LINK_SECONDS", str(60 * 60 * 24)))
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(60 * 60 * 24)))
 NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
+# A redemption code typed by hand (native API, Zype, Tizra, the admin, a CSV import) has at
+# least this many letters or digits (`redemptions.codes.clean_code`): shorter ones are guessed.
+REDEMPTION_CODE_MIN_LENGTH = int(os.environ.get("REDEMPTION_CODE_MIN_LENGTH", "6"))
+if REDEMPTION_CODE_MIN_LENGTH < 4:
+    raise ImproperlyConfigured("REDEMPTION_CODE_MIN_LENGTH must be at least 4.")
 # A redemption started by an anonymous learner waits this long for them to log in or register.
 PENDING_REDEMPTION_SECONDS = int(os.environ.get("PENDING_REDEMPTION_SECONDS", "3600"))
 
@@ -310,6 +321,8 @@ SPECTACULAR_SETTINGS = {
                             "ItemKindEnum": "catalog.models.ItemKind"},
 }
 
+# Named so that a model of ours may point at it (accounts.StaffScopeGrant): the library's own.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": int(os.environ.get("OAUTH_TOKEN_SECONDS", "36000")),
     # accounts.permissions.SCOPES; `staff` only for the applications named below

@@ -150,3 +150,12 @@ class UsageNotPending(CouponConflict):
 
 class CouponNotAllowed(NotAllowed, CouponError):
     default_code = "not_allowed"
+
+
+class OwnUsageDecision(NotAllowed, CouponError):
+    """Whoever used the coupon does not decide on that usage, however they may decide on
+    others' (a group's admin member, staff holding `coupons.approve_usage`)."""
+
+    default_code = "own_usage"
+    default_message = ("Nobody may approve or reject their own coupon usage; another admin of "
+                       "the coupon's group or staff decides.")

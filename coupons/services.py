@@ -53,6 +53,7 @@ from coupons.errors import (
     CouponUsed,
     CouponUsedUp,
     NotInCouponGroup,
+    OwnUsageDecision,
     PercentNotApplicable,
     PercentRequired,
     UnknownEntityType,
@@ -358,6 +359,8 @@ def _decide(usage: CouponUsage, by, at: dt.datetime) -> tuple[Coupon, CouponUsag
     if not can_decide(by, coupon, at):
         raise CouponNotAllowed(message="Only staff or an admin of the coupon's group may "
                                        "approve or reject its usages.")
+    if locked.user_id == getattr(by, "pk", None):  # an API key (no pk) is nobody's usage
+        raise OwnUsageDecision()
     if locked.status != UsageStatus.PENDING:
         raise UsageNotPending(message=f"This usage is already {locked.status}; only pending "
                                       "usages can be approved or rejected.",

@@ -103,6 +103,12 @@ class InvalidCodeText(CodeGroupError):
     default_code = "invalid_code"
 
 
+class CodeTooShort(InvalidCodeText):
+    """A code typed by hand shorter than `REDEMPTION_CODE_MIN_LENGTH` (`data`: `min_length`)."""
+
+    default_code = "code_too_short"
+
+
 class InvalidCodeLength(CodeGroupError):
     default_code = "invalid_code_length"
     default_message = "The code length is not valid."

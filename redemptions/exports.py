@@ -11,11 +11,12 @@ A group above `settings.CSV_STREAM_MAX_CODES` codes is not streamed at all: stre
 outlast a request's timeout and cut the file off after the client was told 200, so the admin
 and the APIs hand it to the export job instead (`exports_by_job`), whose result states the
 rows it wrote.
+Each cell a spreadsheet could run as a formula goes through `core.spreadsheets` (a redeemer's
+email such as `=1+2@example.com` stays text).
 """
 
 from __future__ import annotations
 
-import csv
 from collections import defaultdict
 from collections.abc import Iterator
 from urllib.parse import quote
@@ -25,6 +26,7 @@ from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils.text import slugify
 
+from core import spreadsheets
 from core.codes import Alphabet
 from core.time import iso_millis_z
 from redemptions.codes import nice_code
@@ -41,7 +43,7 @@ class _Echo:
 
 
 def csv_header() -> str:
-    return csv.writer(_Echo()).writerow(CSV_COLUMNS)
+    return spreadsheets.writer(_Echo()).writerow(CSV_COLUMNS)
 
 
 def exports_by_job(group: CodeGroup) -> bool:
@@ -75,7 +77,7 @@ def code_csv_chunk(codes: QuerySet[Code], *, after: int = 0,
     held = _redeemers([row[0] for row in rows if row[2]])
     link = (f"{settings.SITE_URL}/redeem/{quote(settings.SITE_SLUG, safe='')}"
             "?redemptionCode=")
-    writer = csv.writer(_Echo())
+    writer = spreadsheets.writer(_Echo())
     lines = []
     for pk, code, used, last, alphabet in rows:
         shown = code.lower() if alphabet == Alphabet.HEX else code
@@ -83,7 +85,7 @@ def code_csv_chunk(codes: QuerySet[Code], *, after: int = 0,
             lines.append(writer.writerow([
                 shown, "true" if used else "false", ";".join(held.get(pk, ())),
                 iso_millis_z(last) or "", nice_code(shown), link + quote(shown, safe="")]))
-        else:  # letters and digits only: nothing to quote (the same text csv would write)
+        else:  # letters and digits: nothing to quote or neutralise (what the writer writes)
             lines.append(f"{shown},false,,,{nice_code(shown)},{link}{shown}\r\n")
     return "".join(lines), len(rows), rows[-1][0]
 

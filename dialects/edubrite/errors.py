@@ -38,6 +38,7 @@ from coupons.errors import (
     CouponUsed,
     CouponUsedUp,
     NotInCouponGroup,
+    OwnUsageDecision,
     PercentNotApplicable,
     PercentRequired,
     UnknownEntityType,
@@ -74,7 +75,7 @@ REFUSALS = Refusals(
         LearnerRequired: Wording(message="userName is required with an authCode."),
         # EduBrite's 4-digit message codes, one per refusal
         NotYourself: Wording(code="0005"), NotPermitted: Wording(code="0005"),
-        CouponNotAllowed: Wording(code="0005"),
+        CouponNotAllowed: Wording(code="0005"), OwnUsageDecision: Wording(code="0005"),
         GroupNotFound: Wording(code="0905"), GroupPathAmbiguous: Wording(code="0906"),
         GroupPathInvalid: Wording(code="0907"), LearnerNotFound: Wording(code="0909"),
         UsageNotFound: Wording(code="0910"), CouponInvalid: Wording(code="0911"),

@@ -42,7 +42,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
-from accounts.authentication import AuthCodeAuthentication
+from accounts.authentication import AuthCodeAuthentication, refuse_session_change_over_get
 from accounts.errors import NotPermitted
 from accounts.models import User
 from accounts.permissions import (
@@ -88,6 +88,9 @@ class EduBriteAPIView(EduBriteView, APIView):
     metadata_class = None  # EduBrite's services answer GET and POST only: OPTIONS is a 405
     dispatches: dict[str, str] = {}
     dispatch_requirements: dict[str, Requirement] = {}
+    # dispatches that change nothing; every other one is a state change, which Django's
+    # session may sign only over POST with a CSRF token (`refuse_session_change_over_get`)
+    reads: frozenset[str] = frozenset()
     # the service lets learners in; each dispatch is then checked (`dispatch_requirements`)
     learner_scope = SCOPE_REDEEM
     required_permissions = {"GET": [], "POST": []}
@@ -102,6 +105,8 @@ class EduBriteAPIView(EduBriteView, APIView):
                                f"{', '.join(self.dispatches)}.", field="dispatch")
         if not may(request.user, self.dispatch_requirements[dispatch]):
             raise NotPermitted()
+        if dispatch not in self.reads:
+            refuse_session_change_over_get(request)
         return getattr(self, handler)(request, params)
 
 
@@ -114,6 +119,7 @@ class CouponServiceView(EduBriteAPIView):
         "deleteCoupon": "delete_coupon", "approveCouponUsage": "approve_usage",
         "rejectCouponUsage": "reject_usage",
     }
+    reads = frozenset({"getCoupon", "listCoupons"})
     dispatch_requirements = {
         "createCoupon": Requirement(("coupons.add_coupon",)),
         "updateCoupon": Requirement(("coupons.change_coupon",)),

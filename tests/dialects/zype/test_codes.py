@@ -387,9 +387,9 @@ def test_update_may_change_the_target(zype, spaceballs):
 
 
 def test_update_to_a_duplicate_text_is_refused(zype, spaceballs):
-    standalone_code(spaceballs, code="TAKEN")
+    standalone_code(spaceballs, code="TAKEN1")
     code = standalone_code(spaceballs)
-    response = zype.put(f"{URL}/{code.pk}", {"redemption_code[code]": "taken"})
+    response = zype.put(f"{URL}/{code.pk}", {"redemption_code[code]": "taken1"})
     assert response.status_code == 422
     assert Code.objects.get(pk=code.pk).code == code.code
 
