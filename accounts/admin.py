@@ -17,11 +17,13 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.urls import path, reverse
+from oauth2_provider.admin import ApplicationAdmin as LibraryApplicationAdmin
+from oauth2_provider.models import get_application_model
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey as LibraryApiKey
 
 from accounts import services
-from accounts.models import ApiKey, LearnerGroup, Membership, User, UserTag
+from accounts.models import ApiKey, LearnerGroup, Membership, StaffScopeGrant, User, UserTag
 from accounts.panels import history_held, what_they_hold
 from accounts.throttles import clear_redeem_throttle
 from core.admin import DATE_RANGE, HistoryProtectedAdmin, held, is_new, support_tool
@@ -168,3 +170,50 @@ class ApiKeyAdmin(APIKeyModelAdmin):
     list_filter = ["role", ("created", DATE_RANGE), ("expiry_date", DATE_RANGE),
                    ("last_used_at", DATE_RANGE)]
     readonly_fields = [*APIKeyModelAdmin.readonly_fields, "last_used_at"]
+
+
+GRANT_STAFF_SCOPE = "accounts.grant_staff_scope"
+Application = get_application_model()
+admin.site.unregister(Application)
+
+
+class StaffScopeForm(forms.ModelForm):
+    """The application's form with its staff-scope checkbox (ticked when it holds the grant)."""
+
+    staff_scope = forms.BooleanField(
+        required=False, label="Staff scope",
+        help_text="Its tokens may carry the staff scope: they act as the staff member who "
+                  "signs in, within that member's permissions.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["staff_scope"].initial = bool(self.instance.pk) and (
+            StaffScopeGrant.objects.filter(application=self.instance).exists())
+
+
+@admin.register(Application)
+class ApplicationAdmin(LibraryApplicationAdmin):
+    """The OAuth provider's application admin, plus the choice to let an application's tokens
+    carry the `staff` scope (`accounts.oauth`): a checkbox that only staff holding
+    `accounts.grant_staff_scope` see and change."""
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if request.user.has_perm(GRANT_STAFF_SCOPE):
+            kwargs["form"] = StaffScopeForm
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        fields = [f for f in super().get_fields(request, obj) if f != "staff_scope"]
+        if request.user.has_perm(GRANT_STAFF_SCOPE):
+            fields.append("staff_scope")
+        return fields
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "staff_scope" not in form.cleaned_data:
+            return
+        if form.cleaned_data["staff_scope"]:
+            StaffScopeGrant.objects.get_or_create(
+                application=obj, defaults={"granted_by": str(request.user)[:200]})
+        else:
+            StaffScopeGrant.objects.filter(application=obj).delete()

@@ -6,6 +6,11 @@
   or Zype's `access_token=` parameter.
 - Staff: the session (admin, browsable API) or HTTP Basic (Tizra's admin-api).
 
+Django's session is a browser's cookie, sent with any request the browser makes, from any
+site: a state change it signs needs POST and a CSRF token, in every dialect. DRF's
+`SessionAuthentication` checks the token on unsafe methods; a dialect that changes state over
+GET as well (EduBrite's `dispatch=`) refuses the session there (`refuse_session_change_over_get`).
+
 A credential that is present but wrong is a 401; no credential at all leaves the request
 anonymous, and the view's permissions answer 401 for it.
 """
@@ -13,10 +18,14 @@ anonymous, and the view's permissions answer 401 for it.
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model
 from rest_framework import authentication, exceptions
@@ -46,12 +55,51 @@ class ApiClient:
         return role_allows(self.api_key.role, perm)
 
 
+# Verified API keys this process remembers for API_KEY_CACHE_SECONDS: sha256 of the key text
+# → (the key as read, when it was read). Verifying costs a query and a hash per request; a key
+# revoked, changed or deleted here is forgotten at once (`forget_api_key`), one changed by
+# another process within the bound.
+_verified_keys: dict[str, tuple[ApiKey, float]] = {}
+_KEYS_REMEMBERED = 1024
+_clock = time.monotonic
+
+
+def _verified_key(raw: str) -> ApiKey:
+    """The usable (unrevoked) key for `raw`, remembered briefly; ApiKey.DoesNotExist else."""
+    seconds = settings.API_KEY_CACHE_SECONDS
+    digest = hashlib.sha256(raw.encode("utf-8")).hexdigest()
+    remembered = _verified_keys.get(digest)
+    if remembered is not None and _clock() - remembered[1] < seconds:
+        return remembered[0]
+    read_at = _clock()
+    key = ApiKey.objects.get_from_key(raw)
+    if seconds > 0:
+        if len(_verified_keys) >= _KEYS_REMEMBERED:
+            _verified_keys.clear()
+        _verified_keys[digest] = (key, read_at)
+    return key
+
+
+def forget_api_key(key_id: object) -> None:
+    """Stop remembering the key `key_id` (it was revoked, changed or deleted)."""
+    for digest, (key, _) in list(_verified_keys.items()):
+        if key.pk == key_id:
+            _verified_keys.pop(digest, None)
+
+
+@receiver([post_save, post_delete], sender=ApiKey)
+def _forget_changed_key(sender, instance, **kwargs) -> None:
+    forget_api_key(instance.pk)
+    # a request between this save and its commit may read the old row again: forget twice
+    transaction.on_commit(lambda: forget_api_key(instance.pk))
+
+
 def api_key_from_text(raw: str) -> ApiKey:
     """The usable key for `raw`, or AuthenticationFailed; touches `last_used_at` sparingly."""
     if "\x00" in raw:  # PostgreSQL refuses NUL in text: never let it reach the query
         raise exceptions.AuthenticationFailed("Invalid API key.")
     try:
-        key = ApiKey.objects.get_from_key(raw.strip())
+        key = _verified_key(raw.strip())
     except ApiKey.DoesNotExist:
         raise exceptions.AuthenticationFailed("Invalid API key.") from None
     if key.has_expired:
@@ -77,6 +125,19 @@ def user_from_access_token(raw: str) -> User:
     # the token acts only within its scopes (`accounts.permissions`)
     token.user.token_scopes = frozenset(token.scope.split())
     return token.user
+
+
+def refuse_session_change_over_get(request) -> None:
+    """A state change signed by Django's session cookie must come as POST, where DRF's
+    `SessionAuthentication` has checked the CSRF token; over GET (which carries no token and
+    which a link or an image makes a browser send) it is refused. Other credentials (API keys,
+    tokens, EduBrite's own connect.do cookies, which are SameSite=Strict) are not a browser's
+    ambient cookie and keep every method their vendor documents."""
+    if (isinstance(request.successful_authenticator, authentication.SessionAuthentication)
+            and request.method != "POST"):
+        raise exceptions.PermissionDenied(
+            "A change signed in with the browser session needs POST and a CSRF token.",
+            code="session_needs_post")
 
 
 def looks_like_api_key(raw: str) -> bool:

@@ -49,12 +49,9 @@ class RegistrationForm(SetPasswordMixin, forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                "An account with this email address already exists. Log in instead.",
-                code="email_taken")
-        return email
+        # Whether the address has an account is never said here: the email sent says it
+        # (`accounts.registration`).
+        return self.cleaned_data["email"].strip().lower()
 
     def clean(self):
         cleaned = super().clean()

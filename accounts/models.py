@@ -181,3 +181,24 @@ class ApiKey(AbstractAPIKey):
     class Meta(AbstractAPIKey.Meta):
         verbose_name = "API key"
         verbose_name_plural = "API keys"
+
+
+class StaffScopeGrant(TimeStamped):
+    """An OAuth application whose tokens may carry the `staff` scope (`accounts.oauth`),
+    chosen on the application's admin page by staff holding `accounts.grant_staff_scope`
+    (or named in the `OAUTH_STAFF_APPLICATIONS` setting)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    application = models.OneToOneField("oauth2_provider.Application",
+                                       on_delete=models.CASCADE,
+                                       related_name="staff_scope_grant")
+    granted_by = models.CharField(max_length=200, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "staff scope"
+        verbose_name_plural = "staff scope"
+        permissions = [("grant_staff_scope",
+                        "Can let an OAuth application's tokens act as staff")]
+
+    def __str__(self) -> str:
+        return f"staff scope for {self.application}"

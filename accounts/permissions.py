@@ -14,13 +14,14 @@ schema (`accounts.schema`), the README's "Permissions" section and the tests rea
   offers, code groups, codes and redemptions, `licensing` licenses and seats, `coupons`
   coupons and usages; only `full` changes the catalog, learners, groups and keys;
 - an OAuth token only within its scopes: learner tokens carry `redeem` and `read:own`; a token
-  acts as staff only with the `staff` scope, which an application must be granted
-  (`OAUTH_STAFF_APPLICATIONS`, `accounts.oauth.ScopeValidator`).
+  acts as staff only with the `staff` scope, which an application must be granted (on its
+  admin page by staff holding `accounts.grant_staff_scope`, or `OAUTH_STAFF_APPLICATIONS`;
+  `accounts.oauth.ScopeValidator`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rest_framework.permissions import BasePermission
 
@@ -55,6 +56,9 @@ class Requirement:
     permissions: tuple[str, ...]
     learner_scope: str | None = None
     back_office: bool = True  # False: learners only (Zype's redeem acts for the caller)
+    # False: Django's session cookie may not sign it (a state change over GET, which carries
+    # no CSRF token: `accounts.authentication.refuse_session_change_over_get`)
+    by_session: bool = True
 
 
 def model_permission(model, verb: str) -> str:
@@ -144,15 +148,15 @@ def may(user, needed: Requirement) -> bool:
 def allowed(kind: str, detail: str, needed: Requirement) -> bool:
     """What the table says a credential may do, without a request (README, tests):
     `kind` is "role" (an API key of role `detail`), "scope" (a learner's token with scope
-    `detail`) or "staff" (a staff user holding the permissions named in `detail`, comma
-    separated)."""
+    `detail`) or "staff" (a staff user signed in by Django's session, holding the permissions
+    named in `detail`, comma separated)."""
     if kind == "role":
         return needed.back_office and all(role_allows(detail, p) for p in needed.permissions)
     if kind == "scope":
         return needed.learner_scope is not None and needed.learner_scope == detail
     held_perms = set(filter(None, detail.split(",")))
-    return needed.learner_scope is not None or (
-        needed.back_office and set(needed.permissions) <= held_perms)
+    return needed.by_session and (needed.learner_scope is not None or (
+        needed.back_office and set(needed.permissions) <= held_perms))
 
 
 def permission_table() -> dict[tuple[str, str, str | None], Requirement]:
@@ -170,6 +174,8 @@ def permission_table() -> dict[tuple[str, str, str | None], Requirement]:
         dispatches = getattr(view, "dispatch_requirements", None)
         if dispatches:  # EduBrite: one service, a verb per `dispatch=`
             for dispatch, needed in dispatches.items():
+                if method.upper() != "POST" and dispatch not in view.reads:
+                    needed = replace(needed, by_session=False)
                 table[(path, method.upper(), dispatch)] = needed
         else:
             table[(path, method.upper(), None)] = requirement(view, method)

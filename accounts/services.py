@@ -135,15 +135,21 @@ def set_password(user: User, password: str) -> User:
     return user
 
 
-def register_learner(*, email: str, password: str, full_name: str = "") -> User:
+def register_learner(*, email: str, password: str | None = None, full_name: str = "",
+                     password_hash: str | None = None) -> User:
     """Create a learner who logs in with `email`; refuses an email already registered (in
-    any case). The password must already have passed the validators (the form runs them)."""
+    any case). The password (or its hash, from a registration link: `accounts.registration`)
+    must already have passed the validators (the form runs them)."""
     email = User.objects.normalize_email(email.strip()).lower()
     if User.objects.filter(email__iexact=email).exists():
         raise EmailTaken(field="email")
     try:
         with transaction.atomic():
-            return User.objects.create_user(email=email, password=password,
+            user = User.objects.create_user(email=email, password=password,
                                             full_name=full_name.strip())
+            if password_hash is not None:
+                user.password = password_hash
+                user.save(update_fields=["password"])
+            return user
     except IntegrityError:  # registered by a concurrent request
         raise EmailTaken(field="email") from None

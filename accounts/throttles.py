@@ -36,6 +36,7 @@ from django.core.cache import cache
 from accounts.errors import TooManyAttempts
 from accounts.permissions import is_api_client
 from core.errors import DomainError, HeldAlready
+from core.metrics import REDEMPTION_REFUSALS
 
 
 def _wait_in_words(seconds: int) -> str:
@@ -237,7 +238,12 @@ def redeem_guard(request, *, user) -> Iterator[Callable[[DomainError], bool]]:
     """
     throttle = redeem_throttle()
     ip = None if is_api_client(getattr(request, "user", None)) else client_ip(request)
-    with throttle.attempt(user=user, ip=ip) as fail:
+    with contextlib.ExitStack() as stack:
+        try:
+            fail = stack.enter_context(throttle.attempt(user=user, ip=ip))
+        except TooManyAttempts as refusal:  # refused before trying: counted as `throttled`
+            REDEMPTION_REFUSALS.labels(refusal.code).inc()
+            raise
         yield fail
 
 
@@ -254,18 +260,26 @@ def login_throttle() -> FailureThrottle:
     )
 
 
+def _request_throttle(scope: str, what: str, per_address: int, per_ip: int,
+                      window_seconds: int) -> FailureThrottle:
+    """Requests that send an email to the address asked for (a reset link, a registration
+    link), per address and per IP. Every request counts, whether or not the address has an
+    account, so being refused tells nobody which addresses are registered."""
+    return FailureThrottle(scope=scope, per_user=per_address, per_ip=per_ip,
+                           window_seconds=window_seconds, what=what, counts_failures=False)
+
+
 def password_reset_throttle() -> FailureThrottle:
-    """Password reset requests, per address asked for and per IP. Every request counts (each
-    may send an email), whether or not the address has an account, so being refused tells
-    nobody which addresses are registered."""
-    return FailureThrottle(
-        scope="password_reset",
-        per_user=settings.PASSWORD_RESETS_PER_ACCOUNT,
-        per_ip=settings.PASSWORD_RESETS_PER_IP,
-        window_seconds=settings.PASSWORD_RESET_WINDOW_SECONDS,
-        what="password reset requests",
-        counts_failures=False,
-    )
+    return _request_throttle("password_reset", "password reset requests",
+                             settings.PASSWORD_RESETS_PER_ACCOUNT,
+                             settings.PASSWORD_RESETS_PER_IP,
+                             settings.PASSWORD_RESET_WINDOW_SECONDS)
+
+
+def registration_throttle() -> FailureThrottle:
+    return _request_throttle("registration", "registrations",
+                             settings.REGISTRATIONS_PER_ADDRESS, settings.REGISTRATIONS_PER_IP,
+                             settings.REGISTRATION_WINDOW_SECONDS)
 
 
 def check_redeem_allowed(*, user=None, ip: str | None = None) -> None:

@@ -4,6 +4,10 @@ After logging in or registering the learner goes to `next` when it is on an allo
 else to the page a pending redemption waits on (`accounts.pending`), else to their access page.
 Failed logins are throttled per email address and per IP (`accounts.throttles`).
 
+Registering sends a link to the address and the page says the same whether the address has an
+account or not (`accounts.registration`); requests are throttled per address and per IP. The
+link's page creates the account and logs the learner in.
+
 Passwords are Django's own flows with our forms and templates: a reset link by email
 (throttled per address and per IP; the page says the same whether the address has an
 account or not; the link is built on `SITE_URL`), and a change on the account page. A new
@@ -20,10 +24,13 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import LoginView, LogoutView
 from django.contrib.messages.views import SuccessMessageMixin
-from django.shortcuts import redirect
-from django.urls import reverse_lazy
+from django.core.mail import send_mail
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse, reverse_lazy
 from django.utils.http import urlencode
-from django.views.generic import FormView
+from django.views import View
+from django.views.generic import FormView, TemplateView
 
 from accounts import services
 from accounts.forms import (
@@ -33,12 +40,15 @@ from accounts.forms import (
     LearnerSetPasswordForm,
     RegistrationForm,
 )
+from accounts.models import User
 from accounts.pending import peek_pending_redemption
 from accounts.redirects import safe_redirect_url
+from accounts.registration import read_registration_token, registration_token
 from accounts.throttles import (
     TooManyAttempts,
     client_ip,
     password_reset_throttle,
+    registration_throttle,
 )
 
 
@@ -52,6 +62,20 @@ def next_url(request) -> str:
     if pending and pending.resume_url:
         return pending.resume_url
     return settings.LOGIN_REDIRECT_URL
+
+
+def over_the_limit(view, form, throttle):
+    """Count one request for the form's email and the client's IP (a request, not a failure:
+    every one counts, before its email is sent); the page again with a 429 over the limit."""
+    try:
+        with throttle.attempt(user=form.cleaned_data["email"], ip=client_ip(view.request)):
+            pass
+    except TooManyAttempts as exc:
+        response = view.render_to_response(
+            view.get_context_data(form=form, throttled=exc.message), status=429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+    return None
 
 
 class NextMixin:
@@ -114,14 +138,53 @@ class RegisterView(NextMixin, FormView):
         return super().get(request, *args, **kwargs)
 
     def form_valid(self, form):
+        email = form.cleaned_data["email"]
+        refused = over_the_limit(self, form, registration_throttle())
+        if refused:
+            return refused
+        # The token (a password hash: the slow part) is made for either kind of address, so
+        # neither the answer nor its time tells them apart.
+        token = registration_token(
+            email=email, password=form.cleaned_data["password1"],
+            next_url=safe_redirect_url(self.request, self.request.POST.get("next")) or "")
+        taken = User.objects.filter(email__iexact=email).exists()
+        context = {"email": email, "site_url": settings.SITE_URL,
+                   "link_hours": max(1, settings.REGISTRATION_LINK_SECONDS // 3600),
+                   "confirm_path": reverse("register_confirm", args=[token])}
+        body = render_to_string("accounts/register_taken_email.txt" if taken
+                                else "accounts/register_email.txt", context)
+        send_mail("Your Entitle account", body, None, [email])
+        return redirect("register_sent")
+
+
+class RegisterSentView(TemplateView):
+    template_name = "accounts/register_sent.html"
+
+
+class RegisterConfirmView(View):
+    """The link from the registration email: a page whose button (POST, so a mail scanner
+    that opens links creates nothing) creates the account and logs the learner in."""
+
+    template_name = "accounts/register_confirm.html"
+
+    def get(self, request, token):
+        pending = read_registration_token(token)
+        return render(request, self.template_name, {"pending": pending},
+                      status=200 if pending else 400)
+
+    def post(self, request, token):
+        pending = read_registration_token(token)
+        if pending is None:
+            return render(request, self.template_name, {"pending": None}, status=400)
         try:
-            user = services.register_learner(email=form.cleaned_data["email"],
-                                             password=form.cleaned_data["password1"])
-        except services.EmailTaken as exc:  # registered meanwhile by a concurrent request
-            form.add_error("email", exc.message)
-            return self.form_invalid(form)
-        login(self.request, user, backend="accounts.backends.ThrottledModelBackend")
-        return redirect(next_url(self.request))
+            user = services.register_learner(email=pending.email,
+                                             password_hash=pending.password_hash)
+        except services.EmailTaken:  # the link was used already, or the address registered
+            return render(request, self.template_name, {"pending": pending, "taken": True},
+                          status=409)
+        login(request, user, backend="accounts.backends.ThrottledModelBackend")
+        candidate = safe_redirect_url(request, pending.next_url)
+        return redirect(candidate or next_url(request))
 
 
 def reset_hours() -> int:
@@ -148,17 +211,7 @@ class PasswordResetView(auth_views.PasswordResetView):
         return super().get_context_data(reset_hours=reset_hours(), **kwargs)
 
     def form_valid(self, form):
-        email, ip = form.cleaned_data["email"], client_ip(self.request)
-        try:
-            # A request, not a failure: every one counts (counted before it is sent).
-            with password_reset_throttle().attempt(user=email, ip=ip):
-                pass
-        except TooManyAttempts as exc:
-            response = self.render_to_response(
-                self.get_context_data(form=form, throttled=exc.message), status=429)
-            response["Retry-After"] = str(exc.retry_after)
-            return response
-        return super().form_valid(form)
+        return over_the_limit(self, form, password_reset_throttle()) or super().form_valid(form)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

@@ -66,7 +66,7 @@ def main() -> None:
     from redemptions.services import OfferTerms, create_offer
 
     rng = random.Random(9)
-    _, api_key = ApiKey.objects.create_key(name="bench", role="full")
+    _, api_key = ApiKey.objects.create_key(name="bench", role="full")  # redeems, makes groups
     with transaction.atomic():
         items = CatalogItem.objects.bulk_create(
             CatalogItem(kind=ItemKind.COURSE, title=f"Bench course {n}", slug=f"bench-{n}",

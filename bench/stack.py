@@ -60,6 +60,16 @@ def free_port(ports: range | None = None) -> int:
         return sock.getsockname()[1]
 
 
+def free_ports(count: int, ports: range | None = None) -> list[int]:
+    """`count` distinct free ports (as `free_port`), for servers started side by side."""
+    chosen: list[int] = []
+    for _ in range(count):
+        rest = ports or port_range() or range(20000, 30000)
+        chosen.append(free_port(range(max(rest.start, chosen[-1] + 1 if chosen else 0),
+                                      rest.stop)))
+    return chosen
+
+
 def _admin_connect(url: str):
     """A psycopg connection to the `postgres` database of the server `url` names."""
     import dj_database_url

@@ -95,19 +95,27 @@ class Receiver:
 
 
 class CeleryWorker:
-    def __init__(self, env: dict, workdir: Path, *, concurrency: int = 2) -> None:
+    def __init__(self, env: dict, workdir: Path, *, concurrency: int = 2, beat: bool = True,
+                 name: str = "bench", prefetch: int | None = None) -> None:
+        """`beat=False` for every worker but one where several share a broker (one sweep);
+        each worker's `name` must differ then, and its log is `<name>-<n>.log`."""
         self.env, self.workdir, self.concurrency = env, workdir, concurrency
+        self.beat, self.name, self.prefetch = beat, name, prefetch
         self.process: subprocess.Popen | None = None
         self.log: Path | None = None
 
     def start(self) -> CeleryWorker:
-        runs = len(list(self.workdir.glob("worker-*.log")))
-        self.log = self.workdir / f"worker-{runs}.log"
+        prefix = "worker" if self.name == "bench" else self.name
+        runs = len(list(self.workdir.glob(f"{prefix}-*.log")))
+        self.log = self.workdir / f"{prefix}-{runs}.log"
+        options = ["-B", "-s", str(self.workdir / f"beat-{runs}")] if self.beat else []
+        if self.prefetch:  # messages reserved per thread beyond the one it runs
+            options.append(f"--prefetch-multiplier={self.prefetch}")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "-B",
+            [sys.executable, "-m", "celery", "-A", "config", "worker", *options,
              "--pool=threads", f"--concurrency={self.concurrency}", "--loglevel=INFO",
-             "--without-mingle", "--without-gossip", "-n", f"bench-{os.getpid()}-{runs}@%h",
-             "-s", str(self.workdir / f"beat-{runs}")],
+             "--without-mingle", "--without-gossip",
+             "-n", f"{self.name}-{os.getpid()}-{runs}@%h"],
             cwd=ROOT, env=self.env, stdout=self.log.open("wb"), stderr=subprocess.STDOUT,
             start_new_session=True)
         wait_for(lambda: self.process.poll() is not None or b" ready." in self.log.read_bytes(),

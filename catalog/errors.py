@@ -1,11 +1,18 @@
 """Refusals of the catalog and access rules."""
 
-from core.errors import Conflict, DomainError
+from core.errors import Conflict, DomainError, NotFound
 
 
 class CatalogError(DomainError):
     default_code = "catalog_invalid"
     http_status = 400
+
+
+class ItemNotFound(NotFound, CatalogError):
+    """No catalog item has the id (or external id) given, of the kinds asked for (404)."""
+
+    default_code = "item_not_found"
+    default_message = "No catalog item has this id."
 
 
 class IncludesCycle(CatalogError):

@@ -21,7 +21,7 @@ from catalog.models import CatalogItem, Client, Entitlement, EntitlementSource, 
 from catalog.selectors import item_uses
 from core.relations import in_words
 from events.models import EventKind
-from events.services import record_event
+from events.services import batched_events, record_event
 
 # Any two edits of `includes` could close a cycle between them (A→B beside B→A, or longer
 # rings), so on PostgreSQL they take one transaction-level advisory lock; SQLite serialises
@@ -159,30 +159,46 @@ def update_client(client: Client, *, courses: Iterable[CatalogItem] | None = Non
     return client
 
 
-def grant_entitlement(
+def grant_entitlement(*, item: CatalogItem, **terms: object) -> Entitlement:
+    """Grant `user` access to `item` (`grant_entitlements`' terms); joins the caller's
+    transaction when there is one."""
+    granted, = grant_entitlements(items=[item], **terms)
+    return granted
+
+
+def grant_entitlements(
     *,
     user,
-    item: CatalogItem,
+    items: list[CatalogItem],
     expires_at: dt.datetime | None = None,
     starts_at: dt.datetime | None = None,
     source: str = EntitlementSource.MANUAL,
     source_ref: object = "",
     preview_only: bool = False,
     granted_by: str = "",
-) -> Entitlement:
-    """Grant `user` access to `item`; joins the caller's transaction when there is one."""
+) -> list[Entitlement]:
+    """Grant `user` access to each of `items` alike: one INSERT for the grants, and their
+    events together (`batched_events`); joins the caller's transaction when there is one."""
+    if not items:
+        return []
     starts_at = starts_at or timezone.now()
     if expires_at is not None and expires_at <= starts_at:
         raise EntitlementError("expires_before_start",
                                "The access would end before it starts.", field="expires_at")
-    with transaction.atomic(savepoint=False):  # the grant and its event commit together
-        entitlement = Entitlement.objects.create(
-            user=user, item=item, starts_at=starts_at, expires_at=expires_at, source=source,
-            source_ref=str(source_ref or ""), preview_only=preview_only, granted_by=granted_by,
-        )
-        record_event(EventKind.ENTITLEMENT_GRANTED, entitlement, user=user,
-                     data=payloads.entitlement(entitlement))
-    return entitlement
+    grants = [Entitlement(user=user, item=item, starts_at=starts_at, expires_at=expires_at,
+                          source=source, source_ref=str(source_ref or ""),
+                          preview_only=preview_only, granted_by=granted_by)
+              for item in items]
+    # the grants and their events commit together
+    with transaction.atomic(savepoint=False), batched_events():
+        if len(grants) == 1:
+            grants[0].save(force_insert=True)
+        else:
+            Entitlement.objects.bulk_create(grants)
+        for entitlement in grants:
+            record_event(EventKind.ENTITLEMENT_GRANTED, entitlement, user=user,
+                         data=payloads.entitlement(entitlement))
+    return grants
 
 
 @transaction.atomic

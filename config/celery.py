@@ -2,15 +2,35 @@
 `worker -B` on one machine, for the periodic sweep of due webhook deliveries).
 
 Settings come from Django's, under the `CELERY_` prefix (`config/settings.py`); each app's
-`tasks.py` is found by autodiscovery.
+`tasks.py` is found by autodiscovery. A task's log lines carry the id of the request that
+queued it (`core.logs.connect_celery`). With WORKER_METRICS_PORT set, the worker serves its
+Prometheus metrics on that port (bind it to a private network: it asks for no token); with
+PROMETHEUS_MULTIPROC_DIR set too, those of all its pool's processes.
 """
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
+
+from core.logs import connect_celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("entitle")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+connect_celery()
+
+
+@signals.worker_init.connect
+def serve_worker_metrics(**_kwargs) -> None:
+    from django.conf import settings
+    from prometheus_client import REGISTRY, CollectorRegistry, multiprocess, start_http_server
+
+    if not settings.WORKER_METRICS_PORT:
+        return
+    registry = REGISTRY
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    start_http_server(settings.WORKER_METRICS_PORT, registry=registry)

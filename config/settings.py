@@ -100,7 +100,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.middleware.RequestMiddleware",  # request id, access log line, request metrics
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.NoStoreMiddleware",  # outside the rest: 429s and error pages too
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -136,6 +138,24 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# A connection pool per process (Django's psycopg pool), when DB_POOL_MAX_SIZE is set: each
+# process holds at most that many connections; size it to the threads that use the database at
+# once (docs/deploy.md, "Connections"). Pooled connections replace CONN_MAX_AGE's persistent ones.
+DB_POOL_MAX_SIZE = int(os.environ.get("DB_POOL_MAX_SIZE", "0"))
+if DB_POOL_MAX_SIZE and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": min(int(os.environ.get("DB_POOL_MIN_SIZE", "1")), DB_POOL_MAX_SIZE),
+        "max_size": DB_POOL_MAX_SIZE,
+        "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
+    }
+if DATABASES["default"]["ENGINE"].endswith("postgresql") and \
+        os.environ.get("DATABASE_PREPARED_STATEMENTS", "1") == "1":
+    # Server-side binding: psycopg prepares a statement run a few times on a connection
+    # (prepare_threshold), so the hot paths' queries are parsed and planned once per
+    # connection (pooled or not).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=2)
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Several threads write in the demo and the tests: wait for the lock instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
@@ -189,8 +209,19 @@ LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS"
 PASSWORD_RESETS_PER_ACCOUNT = int(os.environ.get("PASSWORD_RESETS_PER_ACCOUNT", "3"))
 PASSWORD_RESETS_PER_IP = int(os.environ.get("PASSWORD_RESETS_PER_IP", "20"))
 PASSWORD_RESET_WINDOW_SECONDS = int(os.environ.get("PASSWORD_RESET_WINDOW_SECONDS", "3600"))
+# Registrations asked for, per address and per IP, in each window (every request counts), and
+# how long the link that finishes one works.
+REGISTRATIONS_PER_ADDRESS = int(os.environ.get("REGISTRATIONS_PER_ADDRESS", "3"))
+REGISTRATIONS_PER_IP = int(os.environ.get("REGISTRATIONS_PER_IP", "20"))
+REGISTRATION_WINDOW_SECONDS = int(os.environ.get("REGISTRATION_WINDOW_SECONDS", "3600"))
+REGISTRATION_LINK_SECONDS = int(os.environ.get("REGISTRATION_LINK_SECONDS", str(60 * 60 * 24)))
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(60 * 60 * 24)))
 NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
+# A redemption code typed by hand (native API, Zype, Tizra, the admin, a CSV import) has at
+# least this many letters or digits (`redemptions.codes.clean_code`): shorter ones are guessed.
+REDEMPTION_CODE_MIN_LENGTH = int(os.environ.get("REDEMPTION_CODE_MIN_LENGTH", "6"))
+if REDEMPTION_CODE_MIN_LENGTH < 4:
+    raise ImproperlyConfigured("REDEMPTION_CODE_MIN_LENGTH must be at least 4.")
 # A redemption started by an anonymous learner waits this long for them to log in or register.
 PENDING_REDEMPTION_SECONDS = int(os.environ.get("PENDING_REDEMPTION_SECONDS", "3600"))
 
@@ -219,9 +250,32 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+    # HSTS for a year by default (0 turns it off, e.g. while trying HTTPS out); preloading is
+    # a promise to browsers' built-in lists, so only on request (docs/deploy.md).
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
     SECURE_CONTENT_TYPE_NOSNIFF = True
+    # Probes and the scraper call over plain HTTP from inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+# X-Forwarded-Proto says "https" only when a proxy we trust sets it: a client talking to the
+# server directly could send it too, so it counts only with NUM_PROXIES ≥ 1 (a proxy in front).
+if NUM_PROXIES > 0:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Every API answer (all dialects, OAuth) is marked `Cache-Control: no-store`
+# (core.middleware.NoStoreMiddleware): they carry learners' data and credentials.
+API_PATH_PREFIXES = ("/api/", "/incoming/", "/redemption_codes", "/admin-api/", "/oauth/",
+                     "/oltpublish/", "/couponService.do", "/eventService.do", "/connect.do",
+                     "/home.do")
+
+# Deploy checks kept on purpose, each explained in docs/deploy.md ("manage.py check --deploy"):
+# Zype's clients log learners in with the OAuth password grant and send `access_token` in the
+# query string, as Zype documents; Entitle looks tokens up by value, so they are stored as
+# django-oauth-toolkit stores them by default; HSTS preload is opt-in.
+SILENCED_SYSTEM_CHECKS = ["oauth2_provider.W002", "oauth2_provider.W004",
+                          "oauth2_provider.W006"]
+if not env_bool("SECURE_HSTS_PRELOAD", False):
+    SILENCED_SYSTEM_CHECKS.append("security.W021")
 
 REST_FRAMEWORK = {
     # The native API's defaults; each dialect's base view overrides what differs.
@@ -267,6 +321,8 @@ SPECTACULAR_SETTINGS = {
                             "ItemKindEnum": "catalog.models.ItemKind"},
 }
 
+# Named so that a model of ours may point at it (accounts.StaffScopeGrant): the library's own.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": int(os.environ.get("OAUTH_TOKEN_SECONDS", "36000")),
     # accounts.permissions.SCOPES; `staff` only for the applications named below
@@ -275,6 +331,14 @@ OAUTH2_PROVIDER = {
                "staff": "Act as the staff member you are, within your permissions"},
     "DEFAULT_SCOPES": ["redeem", "read:own"],
     "OAUTH2_VALIDATOR_CLASS": "accounts.oauth.ScopeValidator",
+    # RFC 9700 (OAuth 2.0 Security BCP) wherever Zype's clients do not need otherwise (see
+    # SILENCED_SYSTEM_CHECKS): no implicit grant, PKCE S256 only, `iss` in authorisation
+    # answers, a replayed refresh token revokes its family, https redirect URIs in production.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["http", "https"] if DEBUG else ["https"],
 }
 # The client ids of the OAuth applications whose tokens may carry the `staff` scope (comma
 # separated): a token acts as staff only when its application was granted that explicitly.
@@ -284,6 +348,10 @@ OAUTH_STAFF_APPLICATIONS = frozenset(
 # Every API key use updates `last_used_at` at most this often (a write per request would be a
 # hot row under load).
 API_KEY_TOUCH_SECONDS = 60
+# A verified API key is remembered by each process this long (0: never): a key revoked or
+# changed elsewhere stops working, or takes its new role, within this bound (at once in the
+# process that changed it).
+API_KEY_CACHE_SECONDS = float(os.environ.get("API_KEY_CACHE_SECONDS", "5"))
 
 # Background work (Celery). With no CELERY_BROKER_URL (the embedded default) tasks run in this
 # process after commit, each in a thread of its own; production names Redis
@@ -323,15 +391,48 @@ JOB_CHUNK_SIZE = int(os.environ.get("JOB_CHUNK_SIZE", "50000"))
 JOB_STALE_SECONDS = float(os.environ.get("JOB_STALE_SECONDS", "120"))
 JOB_SWEEP_SECONDS = float(os.environ.get("JOB_SWEEP_SECONDS", "30"))
 JOB_CHUNK_PAUSE_SECONDS = float(os.environ.get("JOB_CHUNK_PAUSE_SECONDS", "0"))  # tests, demos
+# A group with more codes than this is not streamed as one CSV response (it would outlast a
+# request's timeout and end cut off after a 200): the admin and the APIs start the export job.
+CSV_STREAM_MAX_CODES = int(os.environ.get("CSV_STREAM_MAX_CODES", "100000"))
 CELERY_BEAT_SCHEDULE = {
     "send-due-webhook-deliveries": {"task": "events.send_due",
                                     "schedule": WEBHOOK_SWEEP_SECONDS},
     "sweep-stale-jobs": {"task": "jobs.sweep_stale", "schedule": JOB_SWEEP_SECONDS},
 }
 
+# Logs: one JSON object per line on stderr (LOG_FORMAT=text for plain lines, the default with
+# DEBUG on), each with the request id; ACCESS_LOG=1 (the default) writes one line per request
+# (core.middleware). Credentials and codes are masked in logs and in error reports
+# (core.logs, core.reporting).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "core.logs.RequestIdFilter"},
+                "masked_path": {"()": "core.logs.MaskedRequestPathFilter"}},
+    "formatters": {
+        "json": {"()": "core.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT,
+                             "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "entitle.request": {"level": "INFO" if env_bool("ACCESS_LOG", True) else "WARNING"},
+        # Django's own 4xx lines repeat the access log's; 5xx stay (and mail ADMINS).
+        "django.request": {"level": "ERROR", "filters": ["masked_path"]},
+    },
 }
+DEFAULT_EXCEPTION_REPORTER = "core.reporting.MaskingExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "core.reporting.MaskingExceptionReporterFilter"
+ADMINS = [("Admin", address) for address in env_list("ADMINS")]  # 500 reports by email
+
+# Prometheus at /metrics: only with `Authorization: Bearer <METRICS_TOKEN>`; with no token,
+# only in DEBUG. With several processes per machine (gunicorn workers, Celery's prefork
+# children) set PROMETHEUS_MULTIPROC_DIR for every process (core.metrics).
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_CELERY_QUEUES = env_list("METRICS_CELERY_QUEUES", "celery")
+# A Celery worker serves its own metrics on this port (0: none), see config/celery.py.
+WORKER_METRICS_PORT = int(os.environ.get("WORKER_METRICS_PORT", "0"))

@@ -13,6 +13,8 @@ from rest_framework.routers import SimpleRouter
 
 from accounts import views as accounts_views
 from catalog import views as catalog_views
+from core.health import healthz, readyz
+from core.metrics import metrics_view
 from core.views import error_handlers
 from dialects.edubrite import views as edubrite
 from dialects.edubrite.errors import render_edubrite
@@ -128,6 +130,10 @@ def tizra_routes(site: str, suffix: str) -> list:
 tizra = tizra_routes("", "") + tizra_routes(r"(?P<site>[^/]+)/", "-site")
 
 urlpatterns = [
+    # Probes and the Prometheus scraper (README, "Health, metrics and logs").
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     # Only the OAuth2 endpoints, not django-oauth-toolkit's public application management
     # views: staff holding the permission register applications in the admin.
@@ -149,6 +155,10 @@ urlpatterns = [
     path("accounts/login/", accounts_views.LearnerLoginView.as_view(), name="login"),
     path("accounts/logout/", accounts_views.LearnerLogoutView.as_view(), name="logout"),
     path("accounts/register/", accounts_views.RegisterView.as_view(), name="register"),
+    path("accounts/register/sent/", accounts_views.RegisterSentView.as_view(),
+         name="register_sent"),
+    path("accounts/register/confirm/<str:token>/", accounts_views.RegisterConfirmView.as_view(),
+         name="register_confirm"),
     path("accounts/password/reset/", accounts_views.PasswordResetView.as_view(),
          name="password_reset"),
     path("accounts/password/reset/sent/", accounts_views.PasswordResetDoneView.as_view(),

@@ -145,6 +145,20 @@ class HistoryProtectedAdmin(admin.ModelAdmin):
         return super().response_delete(request, obj_display, obj_id)
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A record written only by the services (an event, a job): shown, never added, changed
+    or deleted here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ReadOnlyInline(admin.TabularInline):
     """Rows shown for reading (with a link to each); changed elsewhere, through services."""
 

@@ -53,22 +53,24 @@ AS_THE_DOMAIN_SAYS = Wording()
 
 class Refusals:
     """One dialect's declarative table from domain error class to its status, wording and
-    field names. Every `DomainError` class is listed, in `same` (the domain's status and
-    words) or in `own` (the dialect's), so a new refusal cannot reach a dialect unmapped (a
-    test checks it); `fields` renames the domain's field names. Nothing edits the exception."""
+    field names: `own` holds only the refusals the dialect says its own way (a subclass says
+    it as its nearest base in `own` does); every other refusal keeps the domain's status and
+    words. `fields` renames the domain's field names. Nothing edits the exception.
 
-    def __init__(self, *, same: Iterable[type[DomainError]] = (),
-                 own: dict[type[DomainError], Wording] | None = None,
+    Each dialect decides for every domain refusal class, own or the domain's: the decisions
+    are written down in `tests/dialects/refusal_decisions.txt`, which a test compares with
+    the tables, so a new refusal class fails until every dialect has decided."""
+
+    def __init__(self, *, own: dict[type[DomainError], Wording] | None = None,
                  fields: dict[str, str] | None = None) -> None:
-        self.table: dict[type[DomainError], Wording] = dict.fromkeys(same, AS_THE_DOMAIN_SAYS)
-        self.table.update(own or {})
+        self.own: dict[type[DomainError], Wording] = dict(own or {})
         self.fields = fields or {}
 
     def wording(self, error_class: type[DomainError]) -> Wording:
-        """The class's entry, else its nearest listed base's (the test keeps that rare)."""
+        """The class's own entry, else its nearest base's in `own`, else the domain's."""
         for klass in error_class.__mro__:
-            if klass in self.table:
-                return self.table[klass]
+            if klass in self.own:
+                return self.own[klass]
         return AS_THE_DOMAIN_SAYS
 
     def field(self, exc: DomainError, context: dict) -> str | None:

@@ -1,17 +1,60 @@
-"""Page-number pagination with `page` (from 1) and `per_page` (at most 500).
+"""Page-number pagination with `page` (from 1) and `per_page` (at most 500), and list totals
+that do not scan.
 
 Each dialect subclasses `PagePagination` for its own envelope and default page size (the native
 one in `dialects.native.base`, Zype's in `dialects.zype.base`).
+
+A total (`count`, Zype's `pages`, Thought Industries' `pageInfo.total`) is exact, from a count
+or from what the view knows already (`known_total`: a ready group's codes, kept with the group
+in the same transaction as its codes), except on an unfiltered list of a table of more than
+ESTIMATE_ABOVE rows: counting millions of rows per page is a scan, so that total is
+PostgreSQL's estimate (`pg_class.reltuples`, kept by autovacuum's ANALYZE) and the pages still
+end exactly where the rows do (a page past the estimate is served while rows remain).
 """
 
 from __future__ import annotations
 
 import math
 
+from django.db import connection
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 
 MAX_PER_PAGE = 500
+ESTIMATE_ABOVE = 1_000_000
+ESTIMATE_NOTE = (f"Exact, except on an unfiltered list of more than {ESTIMATE_ABOVE:,} rows: "
+                 "there PostgreSQL's estimate (the pages still end where the rows do).")
+
+
+def estimated_rows(model) -> int | None:
+    """PostgreSQL's estimate of the rows in `model`'s table; None before it was analysed (or
+    elsewhere than on PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+                       [connection.ops.quote_name(model._meta.db_table)])
+        row = cursor.fetchone()
+    return row[0] if row and row[0] >= 0 else None
+
+
+def list_total(queryset, known: int | None = None) -> tuple[int, bool]:
+    """(the total of `queryset`'s rows, whether it is an estimate): `known` when the view
+    knows it; an unfiltered list of a table over ESTIMATE_ABOVE rows, the estimate; else a
+    count."""
+    if known is not None:
+        return known, False
+    if not queryset.query.where:
+        estimate = estimated_rows(queryset.model)
+        if estimate is not None and estimate > ESTIMATE_ABOVE:
+            return estimate, True
+    return queryset.count(), False
+
+
+def known_total(view) -> int | None:
+    """The total a view knows without counting (`view.known_total()`), if it offers one."""
+    method = getattr(view, "known_total", None)
+    return method() if method is not None else None
 
 
 def _positive_int(request, name: str, default: int) -> int:
@@ -36,12 +79,16 @@ class PagePagination(BasePagination):
         self.page = _positive_int(request, self.page_param, 1)
         self.per_page = min(_positive_int(request, self.per_page_param, self.default_per_page),
                             MAX_PER_PAGE)
-        self.count = queryset.count()
+        self.count, self.estimated = list_total(queryset, known_total(view))
         self.pages = math.ceil(self.count / self.per_page) if self.count else 0
         start = (self.page - 1) * self.per_page
-        if start >= self.count:
-            return []
-        return list(queryset[start:start + self.per_page])
+        if not self.estimated:
+            return [] if start >= self.count else list(queryset[start:start + self.per_page])
+        rows = list(queryset[start:start + self.per_page + 1])  # where the rows really end
+        more = len(rows) > self.per_page
+        self.pages = max(self.pages, self.page + 1) if more else \
+            (self.page if rows else min(self.pages, self.page - 1))
+        return rows[:self.per_page]
 
     def pagination_info(self) -> dict:
         return {
@@ -69,8 +116,8 @@ class PagePagination(BasePagination):
             "previous": {"type": "integer", "nullable": True},
             "next": {"type": "integer", "nullable": True},
             "per_page": {"type": "integer"},
-            "pages": {"type": "integer"},
+            "pages": {"type": "integer", "description": ESTIMATE_NOTE},
         }
         if with_count:
-            props["count"] = {"type": "integer"}
+            props["count"] = {"type": "integer", "description": ESTIMATE_NOTE}
         return {"type": "object", "properties": props}

@@ -27,6 +27,7 @@ from coupons.models import (
     GroupOffering,
     UsageStatus,
 )
+from coupons.validators import clean_coupon_code
 
 MONEY = ("price_cents", "discount_cents", "final_price_cents")  # shown in the currency
 
@@ -42,6 +43,15 @@ class CouponForm(forms.ModelForm):
                   "value_amount_cents", "value_percent", "start_date", "exp_date",
                   "owner_group", "set_membership_expiration", "add_user_to_coupons_group",
                   "require_approval", "preview_access_only", "status", "comment"]
+
+    def clean_code(self):
+        """Stored canonical (`clean_coupon_code`), so the unique check sees `spring-10` and
+        `SPRING 10` as one code; the text as written is kept to show."""
+        try:
+            code, self.instance.display_code = clean_coupon_code(self.cleaned_data["code"])
+        except CouponError as exc:
+            raise forms.ValidationError(exc.message) from None
+        return code
 
     def clean(self):
         """The service's checks, as form errors (read-only fields keep the stored value)."""
@@ -65,13 +75,13 @@ class CouponForm(forms.ModelForm):
 @admin.register(Coupon)
 class CouponAdmin(HistoryProtectedAdmin):
     form = CouponForm
-    list_display = ["code", "type", "entity_type", "status", "uses_allowed", "used",
+    list_display = ["display_code", "type", "entity_type", "status", "uses_allowed", "used",
                     "start_date", "exp_date", "owner_group", "require_approval", "created_at"]
     list_filter = ["status", "type", "entity_type", "require_approval", "preview_access_only",
                    "add_user_to_coupons_group", ("start_date", DATE_RANGE),
                    ("exp_date", DATE_RANGE), ("created_at", DATE_RANGE)]
     list_select_related = ["owner_group", "item", "group"]
-    search_fields = ["code", "comment", "owner_group__name", "owner_group__code"]
+    search_fields = ["code", "display_code", "comment", "owner_group__name", "owner_group__code"]
     autocomplete_fields = ["item", "group", "owner_group"]
     readonly_fields = ["created_by", "created_at", "updated_at"]
     date_hierarchy = "created_at"
@@ -90,7 +100,8 @@ class CouponAdmin(HistoryProtectedAdmin):
         return count(obj.value_count)
 
     def get_readonly_fields(self, request, obj=None):
-        fixed = [] if is_new(obj) else ["code", "type", "entity_type", "item", "group"]
+        fixed = [] if is_new(obj) else ["display_code", "code", "type", "entity_type", "item",
+                                        "group"]
         return [*fixed, *self.readonly_fields]
 
     def save_model(self, request, obj, form, change):
@@ -104,7 +115,7 @@ class CouponAdmin(HistoryProtectedAdmin):
         used = coupon.usages.count()
         if not used:
             return None
-        return (f"{coupon.code}: used {used} time(s), so it is kept as history. Set it "
+        return (f"{coupon.display_code}: used {used} time(s), so it is kept as history. Set it "
                 "Inactive (the “Deactivate” action) instead.")
 
     def delete_object(self, coupon):

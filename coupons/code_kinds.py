@@ -77,9 +77,9 @@ def use(text: str, user) -> CodeUse:
     usage = services.apply_coupon(coupon=coupon, user=user, item=coupon.item)
     if usage.status == UsageStatus.PENDING:
         return CodeUse(heading="Coupon applied",
-                       message=f"Coupon {coupon.code} is applied to “{coupon.item.title}”; "
+                       message=f"Coupon {coupon.display_code} is applied to “{coupon.item.title}”; "
                                "the access waits for approval.", pending=True)
-    return CodeUse(heading="Coupon applied", message=f"Coupon {coupon.code} is applied.")
+    return CodeUse(heading="Coupon applied", message=f"Coupon {coupon.display_code} is applied.")
 
 
 CODE_KINDS = [CodeKind(key=KEY, order=10, describe=describe, use=use)]

@@ -15,7 +15,8 @@ from coupons.models import Coupon, CouponStatus, CouponUsage, UsageStatus
 
 def _by_use(period: Period) -> str:
     rows = [{
-        "name": coupon.code, "url": reverse("admin:coupons_coupon_change", args=[coupon.pk]),
+        "name": coupon.display_code,
+        "url": reverse("admin:coupons_coupon_change", args=[coupon.pk]),
         "bar": fill_bar(coupon.uses, coupon.value_count,
                         label=f"{coupon.uses:,} of {coupon.value_count:,} uses"),
         "figures": f"{coupon.uses:,} / {coupon.value_count:,}", "note": "",
@@ -41,6 +42,6 @@ PANELS = [
     DashboardPanel(key="coupons.pending", order=45, model=CouponUsage, render=_pending),
     expiring_soon(key="coupons.coupons", order=40, model=Coupon, label="Coupons (active)",
                   rows=selectors.coupons_expiring, field_path="exp_date",
-                  describe=lambda c: f"{c.code} ({c.exp_date:%-d %b})",
+                  describe=lambda c: f"{c.display_code} ({c.exp_date:%-d %b})",
                   status__exact=CouponStatus.ACTIVE),
 ]

@@ -25,9 +25,41 @@ class CouponInvalid(InvalidInput, CouponError):
     default_code = "coupon_invalid"
 
 
+# Terms refused one by one, so each dialect can word them by class; they keep the family's
+# code (`coupon_invalid`) on the wire.
+class UnknownEntityType(CouponInvalid):
+    """An entity type that is none of `EntityType` (`data`: `choices`, comma-separated)."""
+
+    default_message = "entity_type must be one of the entity types."
+
+
+class AmountRequired(CouponInvalid):
+    """An AMOUNT or TOTAL_AMOUNT coupon without its amount (`data`: `type`)."""
+
+    default_message = "This coupon type needs an amount."
+
+
+class AmountNotApplicable(CouponInvalid):
+    default_message = "An amount is only for AMOUNT and TOTAL_AMOUNT coupons."
+
+
+class PercentRequired(CouponInvalid):
+    default_message = "A PERCENT coupon needs a percentage."
+
+
+class PercentNotApplicable(CouponInvalid):
+    default_message = "A percentage is only for PERCENT coupons."
+
+
 class CouponNotFound(NotFound, CouponError):
     default_code = "coupon_not_found"
     default_message = "No coupon has this code."
+
+
+class CouponCodeUnknown(CouponNotFound):
+    """A code typed to use a coupon that no coupon has (a guess counts against the learner)."""
+
+    default_code = "coupon_code_unknown"
 
 
 class UsageNotFound(NotFound, CouponError):
@@ -118,3 +150,12 @@ class UsageNotPending(CouponConflict):
 
 class CouponNotAllowed(NotAllowed, CouponError):
     default_code = "not_allowed"
+
+
+class OwnUsageDecision(NotAllowed, CouponError):
+    """Whoever used the coupon does not decide on that usage, however they may decide on
+    others' (a group's admin member, staff holding `coupons.approve_usage`)."""
+
+    default_code = "own_usage"
+    default_message = ("Nobody may approve or reject their own coupon usage; another admin of "
+                       "the coupon's group or staff decides.")

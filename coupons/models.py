@@ -4,6 +4,9 @@ A coupon has every parameter of EduBrite's createCoupon (seed 004) plus a `statu
 integer cents: EduBrite's `valueAmount` arrives in currency units and is converted with
 `coupons.discounts.units_to_cents` (Decimal, half-up). Uses are never counted in a column:
 `CouponUsage` rows are counted on read, under the coupon's row lock when it matters.
+A coupon's `code` is stored canonical (`core.codes.normalize_code`, as redemption codes are),
+unique, so however a learner types it, one exact match finds it; `display_code` keeps it as its
+creator wrote it, which EduBrite echoes back as the coupon's name.
 
 `GroupOffering` says what a learner group offers: a GROUP coupon serves those items (and what
 they include), the way EduBrite's "everything available in a group" works.
@@ -16,10 +19,10 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q, Sum
-from django.db.models.functions import Lower
 
 from accounts.models import LearnerGroup
 from catalog.models import CatalogItem
+from core.codes import normalize_code
 from core.models import TimeStamped
 
 
@@ -62,8 +65,9 @@ HOLDING = (UsageStatus.PENDING, UsageStatus.APPROVED)
 
 
 class CouponQuerySet(models.QuerySet):
-    def by_code(self, code: str):
-        return self.filter(code__iexact=str(code).strip())
+    def by_code(self, text: object):
+        """The coupon with this code as anyone may type it (`normalize_code`)."""
+        return self.filter(code=normalize_code(text))
 
     def active(self):
         return self.filter(status=CouponStatus.ACTIVE)
@@ -73,8 +77,12 @@ class Coupon(TimeStamped):
     """A discount coupon learners type as `code`, valid for one entity (EduBrite)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    code = models.CharField(max_length=100, help_text="What learners type (EduBrite's name); "
-                                                      "unique in any case.")
+    code = models.CharField(
+        max_length=100, help_text="What learners type, canonical (`normalize_code`: upper case, "
+                                  "no dashes or spaces), so any way of typing it matches.")
+    display_code = models.CharField(
+        max_length=100, help_text="The code as its creator wrote it (`partner1-free`): what "
+                                  "EduBrite's clients sent and are shown back.")
     type = models.CharField(max_length=20, choices=CouponType.choices)
     entity_type = models.CharField(max_length=20, choices=EntityType.choices)
     item = models.ForeignKey(
@@ -118,7 +126,7 @@ class Coupon(TimeStamped):
             models.Index(fields=["entity_type", "type"], name="coupon_entity_type"),
         ]
         constraints = [
-            models.UniqueConstraint(Lower("code"), name="coupon_code_unique_ci"),
+            models.UniqueConstraint(fields=["code"], name="coupon_code_unique"),
             models.CheckConstraint(
                 condition=(
                     (Q(entity_type="SITE") & Q(item__isnull=True) & Q(group__isnull=True))
@@ -148,7 +156,7 @@ class Coupon(TimeStamped):
         ]
 
     def __str__(self) -> str:
-        return f"{self.code} ({self.get_type_display()})"
+        return f"{self.display_code or self.code} ({self.get_type_display()})"
 
     def uses(self) -> int:
         """Pending and approved usages: each takes one of `value_count`."""

@@ -10,6 +10,6 @@ PANELS = [
         .order_by("-created_at"),
         admin_name="coupons_couponusage",
         headings=["Coupon", "Item", "Status", "Used", "Decided"],
-        cells=lambda u: [u.coupon.code, u.item.title, u.get_status_display(),
+        cells=lambda u: [u.coupon.display_code, u.item.title, u.get_status_display(),
                          when(u.created_at), when(u.decided_at)]),
 ]

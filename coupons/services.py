@@ -39,6 +39,8 @@ from catalog.services import grant_entitlement
 from core.codes import Alphabet, random_characters
 from coupons import discounts, payloads
 from coupons.errors import (
+    AmountNotApplicable,
+    AmountRequired,
     CouponAlreadyUsed,
     CouponBalanceSpent,
     CouponCodeTaken,
@@ -51,6 +53,10 @@ from coupons.errors import (
     CouponUsed,
     CouponUsedUp,
     NotInCouponGroup,
+    OwnUsageDecision,
+    PercentNotApplicable,
+    PercentRequired,
+    UnknownEntityType,
     UsageNotPending,
     UsesBelowCount,
 )
@@ -66,6 +72,7 @@ from coupons.models import (
     UsageStatus,
 )
 from coupons.selectors import serves
+from coupons.validators import clean_coupon_code
 from events.models import EventKind
 from events.services import record_event
 
@@ -109,24 +116,21 @@ def check_terms(coupon: Coupon) -> None:
                                     f"{kind.replace('_', ' ')} as its entity.", field="item")
     if coupon.type in (CouponType.AMOUNT, CouponType.TOTAL_AMOUNT):
         if coupon.value_amount_cents is None:
-            raise CouponInvalid(message=f"A {coupon.type} coupon needs an amount "
-                                        "(valueAmount).", field="value_amount_cents")
+            raise AmountRequired(message=f"A {coupon.type} coupon needs an amount.",
+                                 field="value_amount_cents", type=coupon.type)
         if coupon.value_amount_cents < 0:
             raise CouponInvalid(message="The amount cannot be negative.",
                                 field="value_amount_cents")
     elif coupon.value_amount_cents is not None:
-        raise CouponInvalid(message="An amount (valueAmount) is only for AMOUNT and "
-                                    "TOTAL_AMOUNT coupons.", field="value_amount_cents")
+        raise AmountNotApplicable(field="value_amount_cents")
     if coupon.type == CouponType.PERCENT:
         if coupon.value_percent is None:
-            raise CouponInvalid(message="A PERCENT coupon needs a percentage (valuePercent).",
-                                field="value_percent")
+            raise PercentRequired(field="value_percent")
         if not Decimal(0) <= Decimal(coupon.value_percent) <= Decimal(100):
             raise CouponInvalid(message="The percentage must be from 0 to 100.",
                                 field="value_percent")
     elif coupon.value_percent is not None:
-        raise CouponInvalid(message="A percentage (valuePercent) is only for PERCENT coupons.",
-                            field="value_percent")
+        raise PercentNotApplicable(field="value_percent")
     if coupon.value_count is not None and coupon.value_count < 0:
         raise CouponInvalid(message="The number of uses cannot be negative.",
                             field="value_count")
@@ -143,8 +147,9 @@ def _save_unique(coupon: Coupon) -> Coupon:
             coupon.save()
     except IntegrityError as exc:
         if Coupon.objects.by_code(coupon.code).exclude(pk=coupon.pk).exists():
-            raise CouponCodeTaken(message=f"Another coupon already has the code {coupon.code!r}.",
-                                  field="code") from exc
+            raise CouponCodeTaken(
+                message=f"Another coupon already has the code {coupon.display_code!r}.",
+                field="code") from exc
         raise
     return coupon
 
@@ -171,22 +176,23 @@ def create_coupon(
     comment: str = "",
     created_by: str = "",
 ) -> Coupon:
-    """A new coupon; its code is generated when none is given. An expired one may be made."""
+    """A new coupon; its code is generated when none is given, else stored canonical beside
+    the text as written (`clean_coupon_code`). An expired one may be made."""
     if type not in CouponType.values:
         raise CouponInvalid(message=f"type must be one of {', '.join(CouponType.values)}.",
                             field="type")
     if entity_type not in EntityType.values:
-        raise CouponInvalid(
-            message=f"entityType must be one of {', '.join(EntityType.values)}.",
-            field="entity_type")
-    code = (code or "").strip()
-    generated = not code
+        choices = ", ".join(EntityType.values)
+        raise UnknownEntityType(message=f"entity_type must be one of {choices}.",
+                                field="entity_type", choices=choices)
+    generated = not (code or "").strip()
     if generated:
-        code = generate_code()
-    if len(code) > 100:
-        raise CouponInvalid(message="A coupon code has at most 100 characters.", field="code")
+        code = display_code = generate_code()
+    else:
+        code, display_code = clean_coupon_code(code)
     coupon = Coupon(
-        code=code, type=type, entity_type=entity_type, item=item, group=group,
+        code=code, display_code=display_code, type=type, entity_type=entity_type, item=item,
+        group=group,
         value_count=value_count, value_amount_cents=value_amount_cents,
         value_percent=value_percent, start_date=start_date, exp_date=exp_date,
         owner_group=owner_group, set_membership_expiration=set_membership_expiration,
@@ -203,7 +209,7 @@ def create_coupon(
         try:
             return _save_unique(coupon)
         except CouponCodeTaken:
-            coupon.code = generate_code()
+            coupon.code = coupon.display_code = generate_code()
     return _save_unique(coupon)
 
 
@@ -353,6 +359,8 @@ def _decide(usage: CouponUsage, by, at: dt.datetime) -> tuple[Coupon, CouponUsag
     if not can_decide(by, coupon, at):
         raise CouponNotAllowed(message="Only staff or an admin of the coupon's group may "
                                        "approve or reject its usages.")
+    if locked.user_id == getattr(by, "pk", None):  # an API key (no pk) is nobody's usage
+        raise OwnUsageDecision()
     if locked.status != UsageStatus.PENDING:
         raise UsageNotPending(message=f"This usage is already {locked.status}; only pending "
                                       "usages can be approved or rejected.",

@@ -12,7 +12,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
-from core.admin import HistoryProtectedAdmin, ReadOnlyInline, held
+from core.admin import HistoryProtectedAdmin, ReadOnlyAdmin, ReadOnlyInline, held
 from core.errors import DomainError
 from events import services
 from events.models import (
@@ -27,7 +27,7 @@ from events.validators import check_webhook_url
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ReadOnlyAdmin):
     list_display = ["id", "kind", "occurred_at", "user", "object_type", "object_id"]
     list_filter = ["kind"]
     search_fields = ["=id", "object_id", "user__email"]
@@ -35,15 +35,6 @@ class EventAdmin(admin.ModelAdmin):
     readonly_fields = ["id", "kind", "occurred_at", "user", "object_type", "object_id",
                        "group_id", "data"]
     date_hierarchy = "occurred_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 EDITABLE = ["url", "description", "kinds", "is_active"]

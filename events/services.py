@@ -20,6 +20,8 @@ reason. Lock order: an endpoint, then its deliveries.
 from __future__ import annotations
 
 import base64
+import contextlib
+import contextvars
 import datetime as dt
 import json
 import logging
@@ -34,9 +36,10 @@ from django.db import models, transaction
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
+from core.metrics import EVENTS, WEBHOOK_DELIVERIES, count_on_commit
 from events.errors import DeliveryNotRetryable
 from events.models import Delivery, DeliveryAttempt, DeliveryStatus, Event, WebhookEndpoint
-from events.selectors import active_endpoints_for, event_body
+from events.selectors import active_endpoints, event_body
 from events.transport import Answer, Poster, kept_poster
 from events.validators import check_webhook_url, clean_kinds
 
@@ -45,22 +48,75 @@ logger = logging.getLogger(__name__)
 
 # --- the outbox ------------------------------------------------------------------------------
 
+# The events a `batched_events()` block records, written when it ends (None: no block).
+_batch: contextvars.ContextVar[list[Event] | None] = contextvars.ContextVar(
+    "events_batch", default=None)
+
+
 def record_event(kind: str, obj: models.Model, *, data: dict, user=None,
                  group_id: object = None, at: dt.datetime | None = None) -> Event:
     """Write the event of a state change about `obj`, in the caller's transaction, with a
     delivery for each active endpoint that wants `kind`; the workers are nudged after
-    commit."""
-    event = Event.objects.create(
+    commit. Inside `batched_events()` the row is written (and its id set) when the block
+    ends."""
+    event = Event(
         kind=kind, occurred_at=at or timezone.now(), user=user,
         object_type=obj._meta.model_name, object_id=str(obj.pk), group_id=group_id,
         data=data)
-    endpoints = active_endpoints_for(kind)
-    if endpoints:
-        Delivery.objects.bulk_create([
-            Delivery(endpoint=endpoint, event=event, next_attempt_at=event.occurred_at)
-            for endpoint in endpoints])
-        transaction.on_commit(nudge)
+    count_on_commit(EVENTS.labels(kind))
+    pending = _batch.get()
+    if pending is not None:
+        pending.append(event)
+    else:
+        _write_events([event])
     return event
+
+
+@contextlib.contextmanager
+def batched_events():
+    """Record the events of one state change together: one INSERT of every event, one read
+    of the endpoints and one INSERT of their deliveries when the block ends, inside the
+    caller's transaction (enter it within `transaction.atomic()`). Nothing is written when
+    the block raises: the transaction rolls back anyway."""
+    if _batch.get() is not None:  # already batching: the outer block writes them
+        yield
+        return
+    token = _batch.set([])
+    try:
+        yield
+        pending = _batch.get()
+    finally:
+        _batch.reset(token)
+    if pending:
+        _write_events(pending)
+
+
+def _write_events(events: list[Event]) -> None:
+    if len(events) == 1:
+        events[0].save(force_insert=True)
+    else:
+        Event.objects.bulk_create(events)
+    endpoints: list[WebhookEndpoint] | None = None
+    deliveries = []
+    for event in events:
+        if endpoints is None:
+            endpoints = list(active_endpoints())
+        deliveries += [Delivery(endpoint=endpoint, event=event,
+                                next_attempt_at=event.occurred_at)
+                       for endpoint in endpoints if endpoint.wants(event.kind)]
+    if deliveries:
+        made = Delivery.objects.bulk_create(deliveries)
+        ids = [delivery.pk for delivery in made]
+        transaction.on_commit(lambda: _send_later(ids))
+
+
+def _send_later(ids: list[int], countdown: float = 0) -> None:
+    """After commit: have these deliveries sent. The workers drain whatever is due, so this
+    only asks for a drain (`nudge`), or (`countdown`, a retry) for one that much later."""
+    if countdown:
+        _drain_later(countdown)
+    else:
+        nudge()
 
 
 class _Nudges:
@@ -162,7 +218,7 @@ def _mark_for_retry(deliveries) -> int:
     Delivery.objects.filter(pk__in=ids).update(
         status=DeliveryStatus.PENDING, next_attempt_at=now, leased_until=None, updated_at=now)
     if ids:
-        transaction.on_commit(nudge)
+        transaction.on_commit(lambda: _send_later(ids))
     return len(ids)
 
 
@@ -336,6 +392,7 @@ def _record(endpoint: WebhookEndpoint, sent: list[tuple[Delivery, Answer]],
         if answer.ok:
             succeeded.setdefault(answer.code, []).append(delivery.pk)
             endpoint.failing_since = None
+            _count(delivery, answer, "succeeded")
             continue
         delivery.last_response_code, delivery.last_error = answer.code, answer.excerpt
         delivery.leased_until, delivery.updated_at = None, now
@@ -348,6 +405,7 @@ def _record(endpoint: WebhookEndpoint, sent: list[tuple[Delivery, Answer]],
             delivery.next_attempt_at = now + dt.timedelta(seconds=delay)
             retry_in.append(delay)
         failed.append(delivery)
+        _count(delivery, answer, "failed" if delay is not None else "gave_up")
     for code, ids in succeeded.items():
         Delivery.objects.filter(pk__in=ids).update(
             status=DeliveryStatus.SUCCEEDED, delivered_at=now, last_error="",
@@ -362,7 +420,14 @@ def _record(endpoint: WebhookEndpoint, sent: list[tuple[Delivery, Answer]],
     elif endpoint.failing_since != streak_was:
         endpoint.save(update_fields=["failing_since", "updated_at"])
     if retry_in:
-        transaction.on_commit(lambda: _drain_later(min(retry_in)))
+        ids = [delivery.pk for delivery in failed]
+        transaction.on_commit(lambda: _send_later(ids, countdown=min(retry_in)))
+
+
+def _count(delivery: Delivery, answer: Answer, result: str) -> None:
+    count_on_commit(WEBHOOK_DELIVERIES.labels(result))
+    logger.info("Webhook delivery %s (attempt %s): %s", delivery.webhook_id, delivery.attempts,
+                result, extra={"delivery": delivery.pk, "response_code": answer.code})
 
 
 def _count_failure(endpoint: WebhookEndpoint, answer: Answer, now: dt.datetime) -> None:

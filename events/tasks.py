@@ -8,6 +8,7 @@ holds up the request that made the delivery.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 
@@ -38,7 +39,9 @@ def drain_later(*, countdown: float = 0) -> None:
     """Drain due deliveries in `countdown` seconds. A broker that does not answer loses
     nothing: the rows stay due and the sweep sends them."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        timer = threading.Timer(countdown, _drain_in_thread)
+        # In this request's context, so the thread's log lines carry its request id.
+        timer = threading.Timer(countdown, contextvars.copy_context().run,
+                                args=(_drain_in_thread,))
         timer.daemon = True
         timer.start()
         return

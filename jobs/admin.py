@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
+from core.admin import ReadOnlyAdmin
 from core.errors import DomainError
 from jobs import services
 from jobs.models import Job
@@ -34,20 +35,11 @@ def progress_body(job: Job) -> dict:
 
 
 @admin.register(Job)
-class JobAdmin(admin.ModelAdmin):
+class JobAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "kind", "status", "progress", "created_by", "created_at",
                     "finished_at"]
     list_filter = ["kind", "status"]
     readonly_fields = [f.name for f in Job._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="progress")
     def progress(self, job):

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import DomainError
+from core.metrics import JOB_DURATION, observe_on_commit
 from events.models import EventKind
 from events.services import record_event
 from jobs.errors import JobAlreadyFinished, JobCancelled
@@ -146,6 +147,9 @@ def finish(job: Job, status: str, *, result: dict | None = None, error: str = ""
     job.status, job.result, job.error = status, result, error
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "result", "error", "finished_at"])
+    began = job.started_at or job.created_at
+    observe_on_commit(JOB_DURATION.labels(job.kind, status),
+                      (job.finished_at - began).total_seconds())
     from jobs.payloads import job_payload
 
     record_event(EventKind.JOB_FINISHED, job, data=job_payload(job), user=job.created_by)

@@ -3,6 +3,7 @@ owns a kind of work defines the task that runs it (`jobs.services.TASKS`)."""
 
 from __future__ import annotations
 
+import contextvars
 import threading
 
 from celery import current_app, shared_task
@@ -26,4 +27,6 @@ def _run(task_name: str, job_id) -> None:
 
 def run_in_thread(task_name: str, job_id) -> None:
     """With no broker (`make run`): run the job's task in a thread of this process."""
-    threading.Thread(target=_run, args=(task_name, job_id), daemon=True).start()
+    # In the caller's context, so the job's log lines carry its request id.
+    threading.Thread(target=contextvars.copy_context().run, args=(_run, task_name, job_id),
+                     daemon=True).start()

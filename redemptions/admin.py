@@ -23,11 +23,12 @@ import time
 import uuid
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.widgets import AdminSplitDateTime, AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -45,10 +46,11 @@ from core.admin import (
     is_new,
     support_tool,
 )
+from core.admin_pagination import BoundedPaginator
 from core.errors import DomainError
 from redemptions import selectors, services
 from redemptions.codes import Alphabet, check_code_space, default_length
-from redemptions.exports import codes_csv_response
+from redemptions.exports import codes_csv_response, exports_by_job
 from redemptions.models import (
     GENERATOR_BATCH,
     MAX_CODES_PER_CALL,
@@ -243,14 +245,37 @@ def _new_expiry(modeladmin, request, *, action: str, what: str, apply):
               "until the new one (unless deactivated or used up).")
 
 
+class GroupAlphabetFilter(admin.SimpleListFilter):
+    """Codes by their group's alphabet: the (few) groups first, then their codes through the
+    (group, id) index — a join would walk every code in id order looking for a match."""
+
+    title = "group's alphabet"
+    parameter_name = "group__alphabet"
+
+    def lookups(self, request, model_admin):
+        return Alphabet.choices
+
+    def queryset(self, request, queryset):
+        if self.value() not in Alphabet.values:
+            return queryset
+        return queryset.filter(group_id__in=list(
+            CodeGroup.objects.filter(alphabet=self.value()).values_list("pk", flat=True)))
+
+
 class CodeSearchMixin:
     """Search also finds codes as staff paste or remember them — whole or a part, any case,
     dashes and spaces ignored (`selectors.codes_matching`) — and what they belong to: the
     rows whose `code_match` field is in the matching codes' `code_column`. A whole code or
-    the start of codes lists just those (an index range: fast on millions of codes); a part
-    from the middle is added to the usual search of the other fields."""
+    the start of codes lists just those (the unique index: fast on millions of codes); the
+    other fields are searched through their own indexes (`keyword_match`); a part from the
+    middle of codes, which no index serves, is looked for only when nothing else matched."""
 
     code_match, code_column = "pk", "pk"
+
+    def keyword_match(self, word: str) -> Q | None:
+        """What one word of a search that is not a code finds, written so that an index
+        serves it (`0009_search_indexes`); None: Django's search over `search_fields`."""
+        return None
 
     def get_search_results(self, request, queryset, search_term):
         match = selectors.codes_matching(search_term) if search_term else None
@@ -258,8 +283,24 @@ class CodeSearchMixin:
             **{f"{self.code_match}__in": match.codes.values(self.code_column)})
         if match is not None and match.certain:
             return by_code, False
-        results, distinct = super().get_search_results(request, queryset, search_term)
-        return (results | by_code if match is not None else results), distinct
+        words = search_term.split()[:10]
+        if words and self.keyword_match(words[0]) is not None:
+            results, distinct = queryset, False
+            for word in words:  # each word somewhere, as Django's own search
+                results = results.filter(self.keyword_match(word))
+        else:
+            results, distinct = super().get_search_results(request, queryset, search_term)
+        if match is None or results.exists():
+            return results, distinct
+        # A part from the middle of codes, and nothing else matched: no index serves that
+        # (it reads every code), so it is the last resort, not a part of every search.
+        return by_code, distinct
+
+
+def _transaction_id_contains(word: str, path: str = "transaction_id") -> Q:
+    """A part of a transaction id, through the partial trigram index of the rows that have
+    one (the `<> ''` condition lets the planner use it)."""
+    return Q(**{f"{path}__icontains": word}) & ~Q(**{path: ""})
 
 
 @admin.register(CodeGroup)
@@ -362,19 +403,35 @@ class CodeGroupAdmin(CodeSearchMixin, HistoryProtectedAdmin):
 
     @admin.display(description="CSV")
     def csv(self, group):
-        return format_html('<a href="{}" download>Download the codes (CSV)</a>',
-                           reverse("admin:redemptions_codegroup_csv", args=[group.pk]))
+        url = reverse("admin:redemptions_codegroup_csv", args=[group.pk])
+        if exports_by_job(group):  # a page offering the export job, not a file
+            return format_html('<a href="{}">Export the codes to a file (a job)</a>', url)
+        return format_html('<a href="{}" download>Download the codes (CSV)</a>', url)
 
     def csv_view(self, request, object_id):
-        """Every code of the group, streamed: code, redeemed, redeemedBy, redeemedAt."""
+        """Every code of the group, streamed: code, redeemed, redeemedBy, redeemedAt. A group
+        too big to stream within a request is offered to the export job instead (on POST:
+        the job's page), so a download is never cut off after it began."""
         group = self.get_object(request, object_id)
         if group is None:
             raise Http404("No such code group.")
         if not self.has_view_permission(request, group):
             raise PermissionDenied
-        return codes_csv_response(
-            selectors.codes_with_redeemers(Code.objects.filter(group=group).order_by("id")),
-            group)
+        if not exports_by_job(group):
+            return codes_csv_response(Code.objects.filter(group=group), group)
+        if request.method == "POST":
+            job = services.start_code_export(group, created_by=request.user)
+            self.message_user(request, f"Exporting {group.total_codes_count:,} codes: the file "
+                                       "is linked here once the job has finished.",
+                              messages.SUCCESS)
+            return redirect("admin:jobs_job_change", job.pk)
+        return action_form_page(
+            self, request, action="", form=forms.Form(), submit="Export to a file",
+            title=f"Export the codes of “{group.label}”",
+            intro=f"{group.total_codes_count:,} codes are more than one download can carry "
+                  f"(over {settings.CSV_STREAM_MAX_CODES:,}): a job writes them to a file, "
+                  "which its page links once written, with the number of rows it holds.",
+            cancel_url=reverse("admin:redemptions_codegroup_change", args=[group.pk]))
 
     def add_view(self, request, form_url="", extra_context=None):
         # One way on: the new group's page (`response_add`), so one Save button.
@@ -557,8 +614,15 @@ class CodeAdmin(CodeSearchMixin, HistoryProtectedAdmin):
     list_display = ["code", "group", "offer", "target_item", "redemptions_count",
                     "max_redemptions", "is_active", "expiration_date", "last_redeemed_at",
                     "created_at"]
-    list_filter = ["is_active", "group__alphabet", ("expiration_date", DATE_RANGE),
+    list_filter = ["is_active", GroupAlphabetFilter, ("expiration_date", DATE_RANGE),
                    ("last_redeemed_at", DATE_RANGE), ("created_at", DATE_RANGE)]
+    # Millions of rows: only the orders an index keeps (the code, when made; the id is the
+    # default), no facet counts (a pass over the table per filter), pages bounded and no
+    # count of the whole table (`BoundedPaginator`). tests/redemptions/test_query_plans.py
+    # EXPLAINs each option.
+    sortable_by = ["code", "created_at"]
+    show_facets = admin.ShowFacets.NEVER
+    paginator = BoundedPaginator
     list_select_related = ["group", "offer", "target_item"]
     search_fields = ["group__label", "transaction_id"]
     search_help_text = ("A code — whole, its start or a part, any case, dashes and spaces "
@@ -570,6 +634,13 @@ class CodeAdmin(CodeSearchMixin, HistoryProtectedAdmin):
     inlines = [RedemptionInline]
     show_full_result_count = False  # counting millions of codes on every page is slow
     actions = ["deactivate", "activate", "set_expiry"]
+
+    def keyword_match(self, word):
+        # The groups first (a small table, its label's trigram index), then their codes by
+        # the (group, id) index: OR'd with the transaction ids' index, a bitmap of both.
+        groups = list(CodeGroup.objects.filter(label__icontains=word).values_list("pk",
+                                                                                  flat=True))
+        return Q(group_id__in=groups) | _transaction_id_contains(word)
 
     def has_add_permission(self, request):
         return False  # codes come from a group's generator or the API
@@ -638,6 +709,9 @@ class RedemptionAdmin(CodeSearchMixin, HistoryProtectedAdmin):
     code_match = "code"
     list_display = ["id", "code", "user", "redeemed_at", "ip", "rolled_back_at"]
     list_filter = [("redeemed_at", DATE_RANGE), ("rolled_back_at", DATE_RANGE)]
+    sortable_by = ["id", "code", "redeemed_at"]  # as on the code list: what an index keeps
+    show_facets = admin.ShowFacets.NEVER
+    paginator = BoundedPaginator
     list_select_related = ["code", "user"]
     search_fields = ["user__email", "transaction_id"]
     date_hierarchy = "redeemed_at"
@@ -647,6 +721,9 @@ class RedemptionAdmin(CodeSearchMixin, HistoryProtectedAdmin):
     fields = readonly_fields
     show_full_result_count = False
     actions = ["roll_back"]
+
+    def keyword_match(self, word):
+        return Q(user__email__icontains=word) | _transaction_id_contains(word)
 
     def has_add_permission(self, request):
         return False

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import re
 
+from django.conf import settings
+
 from core.codes import ALPHABET_CHARACTERS as ALPHABET_CHARACTERS
 from core.codes import Alphabet as Alphabet
 from core.codes import normalize_code as normalize_code
 from core.codes import random_characters as random_characters
 from redemptions.errors import (
     CodeSpaceTooSmall,
+    CodeTooShort,
     InvalidCodeLength,
     InvalidCodeText,
 )
 
 MAX_CODE_LENGTH = 64
-MIN_CODE_LENGTH = 4  # a code chosen by hand (or imported): shorter ones are guessed at once
 # One random guess may hit a live code with odds of at most 1 in this many.
 GUESS_ODDS = 10_000
 _CANONICAL = re.compile(r"^[A-Z0-9]+$")
@@ -39,8 +41,15 @@ def nice_code(code: str) -> str:
     return "-".join(code[i:i + size] for i in range(0, len(code), size))
 
 
+def min_code_length() -> int:
+    """The fewest letters or digits of a code chosen by hand or imported (a setting, default 6):
+    shorter ones are guessed at once."""
+    return settings.REDEMPTION_CODE_MIN_LENGTH
+
+
 def clean_code(text: object) -> str:
-    """A code chosen by hand (Zype's `code`, Tizra's `access-code`), canonical, or a 400."""
+    """A code chosen by hand (the native `code`, Zype's `code`, Tizra's `access-code`, the
+    admin, an imported line), canonical, or a 400 saying why."""
     code = normalize_code(text)
     if not code:
         raise InvalidCodeText(message="A code needs at least one letter or digit.",
@@ -48,12 +57,13 @@ def clean_code(text: object) -> str:
     if len(code) > MAX_CODE_LENGTH:
         raise InvalidCodeText(message=f"A code has at most {MAX_CODE_LENGTH} characters.",
                               field="code")
-    if len(code) < MIN_CODE_LENGTH:
-        raise InvalidCodeText(message=f"A code has at least {MIN_CODE_LENGTH} letters or "
-                                      f"digits.", field="code")
     if not _CANONICAL.match(code):
         raise InvalidCodeText(message="A code is made of letters A–Z and digits only "
                              "(dashes and spaces are ignored).", field="code")
+    if len(code) < (least := min_code_length()):
+        raise CodeTooShort(message=f"A code chosen by hand has at least {least} letters or "
+                                   f"digits (this one has {len(code)}): shorter ones are "
+                                   f"guessed.", field="code", min_length=least)
     return code
 
 

@@ -92,10 +92,30 @@ class CodeGroupBusy(CodeGroupError):
     http_status = 409
 
 
+class LabelRequired(CodeGroupError):
+    """Codes added by label (`services.add_codes`) with no label (`clean_label`)."""
+
+    default_code = "invalid_label"
+    default_message = "A code group needs a label."
+
+
+class LabelTooLong(CodeGroupError):
+    """A label longer than the column (`data`: `limit`)."""
+
+    default_code = "invalid_label"
+    default_message = "A code group's label is too long."
+
+
 class InvalidCodeText(CodeGroupError):
     """A code typed by hand that cannot be a code (no letters or digits, too long…)."""
 
     default_code = "invalid_code"
+
+
+class CodeTooShort(InvalidCodeText):
+    """A code typed by hand shorter than `REDEMPTION_CODE_MIN_LENGTH` (`data`: `min_length`)."""
+
+    default_code = "code_too_short"
 
 
 class InvalidCodeLength(CodeGroupError):

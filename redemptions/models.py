@@ -565,6 +565,10 @@ class Redemption(TimeStamped):
         indexes = [
             models.Index(fields=["user", "redeemed_at"], name="redemption_user"),
             models.Index(fields=["redeemed_at"], name="redemption_redeemed_at"),
+            # The admin's "rolled back" date filter (the few rolled back: redeeming, which
+            # leaves it empty, never writes to it).
+            models.Index(fields=["rolled_back_at"], condition=Q(rolled_back_at__isnull=False),
+                         name="redemption_rolled_back"),
         ]
 
     def __str__(self) -> str:

@@ -12,6 +12,7 @@ or deletes by label wait for each other instead of deadlocking).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 import uuid
@@ -23,7 +24,7 @@ from typing import Any
 
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, QuerySet
+from django.db.models import Exists, F, Max, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -31,18 +32,19 @@ from accounts.models import User
 from accounts.services import add_tags
 from catalog.models import CatalogItem, EntitlementSource
 from catalog.selectors import holdings
-from catalog.services import grant_entitlement, revoke_from_source
+from catalog.services import grant_entitlements, revoke_from_source
 from core.errors import DomainError
 from core.filters import is_uuid
+from core.metrics import REDEMPTION_REFUSALS, counts_refusals
 from events.models import EventKind
-from events.services import record_event
+from events.services import batched_events, record_event
 from jobs.models import FINISHED, Job, JobKind
 from jobs.services import create_job
 from jobs.services import run as run_job
 from licensing.errors import LicenseExpired, LicenseFull
 from licensing.models import License, Seat
 from licensing.services import assign_seats, revoke_seats_from_source, seat_refusal
-from redemptions import exports, imports, payloads, selectors
+from redemptions import exports, imports, payloads
 from redemptions.codes import (
     Alphabet,
     check_code_space,
@@ -92,6 +94,7 @@ from redemptions.models import (
 )
 from redemptions.selectors import items_matching
 from redemptions.validators import (
+    clean_label,
     clean_match_specification,
     clean_max_uses,
     clean_remaining_uses,
@@ -117,7 +120,7 @@ class OfferTerms:
     action_type: str = ActionType.APPLY_OFFER
     user_tags: Sequence[str] = ()
     match_specification: dict | None = None
-    based_on: Offer | None = None  # whose terms these copy (a Tizra code's own action)
+    based_on: Offer | None = None  # whose terms these copy (a code with an action of its own)
 
 
 def check_offer_terms(terms: OfferTerms) -> None:
@@ -404,26 +407,29 @@ def run_code_export(job_id: object, *,
         path = Path(default_storage.path(job.params["file"]))  # a shared directory
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(header)  # fresh, also after a crash before the first chunk
-        job.params.update(after=0, size=len(header))
+        job.params.update(after=0, size=len(header), rows=0)
         Job.objects.filter(pk=job.pk).update(params=job.params)
         return Code.objects.filter(group_id=job.params["code_group"]).count()
 
     def step(job: Job, size: int) -> int:
-        codes = list(selectors.codes_with_redeemers(Code.objects.filter(
-            group_id=job.params["code_group"], pk__gt=job.params["after"])).order_by("pk")
-            [:size])
-        text = exports.code_csv_lines(codes).encode()
+        text, written, last = exports.code_csv_chunk(
+            Code.objects.filter(group_id=job.params["code_group"]), after=job.params["after"],
+            size=size)
+        data = text.encode()
         with open(default_storage.path(job.params["file"]), "r+b") as out:
             out.truncate(job.params["size"])
             out.seek(job.params["size"])
-            out.write(text)
-        job.params.update(after=codes[-1].pk if codes else job.params["after"],
-                          size=job.params["size"] + len(text))
+            out.write(data)
+        job.params.update(after=last, size=job.params["size"] + len(data),
+                          rows=job.params.get("rows", 0) + written)
         Job.objects.filter(pk=job.pk).update(params=job.params)
-        return len(codes) or size  # codes deleted meanwhile: the job still ends
+        return written or size  # codes deleted meanwhile: the job still ends
 
     def complete(job: Job) -> dict:
-        return {"code_group": None, "file": job.params["file"], "rows": job.done,
+        # `rows`: the rows the file holds under its header, as written (not the job's
+        # progress, which a group shrinking meanwhile would overstate).
+        return {"code_group": None, "file": job.params["file"],
+                "rows": job.params.get("rows", 0),
                 "download_url": reverse("export-file", args=[job.pk])}
 
     def discard(job: Job) -> None:
@@ -804,11 +810,20 @@ def add_codes(requests: Sequence[NewCodes]) -> list[Code]:
 
     Codes join the oldest group of their label (locked, so its count stays right); a new
     label starts a group. Each code carries its own offer (`offer_for_code`), uses
-    (`max_redemptions`, 0 allowed: a code born used up), validity and expiry. A refusal
-    names the request it concerns in `data["index"]`.
+    (`max_redemptions`, 0 allowed: a code born used up), validity and expiry. Labels are
+    trimmed and checked first (`clean_label`). A refusal names the request it concerns in
+    `data["index"]`.
     """
     if not requests:
         raise NoCodes(field="count")
+    labelled = []
+    for index, request in enumerate(requests):
+        try:
+            labelled.append(dataclasses.replace(request, label=clean_label(request.label)))
+        except CodeGroupError as exc:
+            exc.data.setdefault("index", index)
+            raise
+    requests = labelled
     total = 0
     for index, request in enumerate(requests):
         try:
@@ -917,8 +932,15 @@ def _not_found() -> RedemptionError:
     return CodeNotFound()
 
 
-def _grant_for(offer: Offer, at: dt.datetime) -> Grant:
-    """What `offer` grants at `at`, or the refusal when it would grant nothing usable."""
+def _offer_names_licenses(code_offer: str = "offer_id") -> Exists:
+    """Whether the offer (the `code_offer` column of the outer query) names any license: asked
+    with the code's own query, so an offer naming none (most) costs no query for them."""
+    return Exists(Offer.licenses.through.objects.filter(offer_id=OuterRef(code_offer)))
+
+
+def _grant_for(offer: Offer, at: dt.datetime, *, names_licenses: bool = True) -> Grant:
+    """What `offer` grants at `at`, or the refusal when it would grant nothing usable.
+    `names_licenses` False (read with the code, `_offer_names_licenses`) skips asking."""
     action = offer.action_type
     if action == ActionType.SESSION_LICENSE_MATCH:
         items = list(items_matching(offer.match_specification or {}))
@@ -927,7 +949,7 @@ def _grant_for(offer: Offer, at: dt.datetime) -> Grant:
     else:
         items = []
     licenses = list(offer.licenses.order_by("name", "id")) \
-        if action == ActionType.APPLY_OFFER else []
+        if action == ActionType.APPLY_OFFER and names_licenses else []
     tags = list(offer.user_tags or []) if action != ActionType.SESSION_LICENSE_MATCH else []
     expires_at = offer.access_expires_at(at)
     if (items or licenses) and expires_at is not None and expires_at <= at:
@@ -1098,6 +1120,7 @@ def preview(code_text: str, user: User, *, at: dt.datetime | None = None) -> Red
     return RedemptionPreview(check=result, lines=lines)
 
 
+@counts_refusals(REDEMPTION_REFUSALS, RedemptionError)
 def redeem(code_text: str, user: User, *, ip: str | None = None, transaction_id: str = "",
            at: dt.datetime | None = None) -> Redemption:
     """Redeem a code for `user`: one transaction, the code row locked, everything re-checked
@@ -1109,14 +1132,16 @@ def redeem(code_text: str, user: User, *, ip: str | None = None, transaction_id:
     if not is_canonical(canonical):  # nothing stored looks like this: no query, no lock
         raise _not_found()
     try:
-        with transaction.atomic():
+        with transaction.atomic(), batched_events():
             code = (Code.objects.select_for_update(of=("self",))
-                    .select_related("group", "offer").filter(code=canonical).first())
+                    .select_related("group", "offer")
+                    .annotate(names_licenses=_offer_names_licenses())
+                    .filter(code=canonical).first())
             if code is None:
                 raise _not_found()
             at = at or timezone.now()
             _refuse(code, user, at)
-            grant = _grant_for(code.offer, at)
+            grant = _grant_for(code.offer, at, names_licenses=code.names_licenses)
             redemption = Redemption.objects.create(
                 code=code, user=user, redeemed_at=at, ip=ip or None,
                 transaction_id=transaction_id[:100])
@@ -1125,12 +1150,9 @@ def redeem(code_text: str, user: User, *, ip: str | None = None, transaction_id:
             code.last_redeemed_at = at
             code.save(update_fields=["redemptions_count", "first_redeemed_at",
                                      "last_redeemed_at", "updated_at"])
-            redemption.entitlements = [
-                grant_entitlement(user=user, item=item, starts_at=at,
-                                  expires_at=grant.expires_at, source=SOURCE,
-                                  source_ref=redemption.pk)
-                for item in grant.items
-            ]
+            redemption.entitlements = grant_entitlements(
+                user=user, items=grant.items, starts_at=at, expires_at=grant.expires_at,
+                source=SOURCE, source_ref=redemption.pk)
             redemption.seats = _take_seats(licenses=grant.licenses, user=user,
                                            redemption=redemption, at=at,
                                            ends_by=grant.expires_at)

@@ -13,10 +13,12 @@ from redemptions.errors import (
     InvalidMaxUses,
     InvalidRemainingUses,
     InvalidUserTags,
+    LabelRequired,
+    LabelTooLong,
     MaxUsesBelowUsed,
     UserTagsNotList,
 )
-from redemptions.models import empty_match_specification
+from redemptions.models import CodeGroup, empty_match_specification
 
 MAX_USES_PER_CODE = 1_000_000_000  # fits the column with room for the uses so far
 _MATCH_KEYS = ("all", "any", "excluded")
@@ -24,6 +26,18 @@ _MATCH_KEYS = ("all", "any", "excluded")
 
 def _whole_number(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def clean_label(value: object) -> str:
+    """A code group's label, trimmed: not empty, and fitting its column."""
+    label = value.strip() if isinstance(value, str) else ""
+    if not label:
+        raise LabelRequired(field="label")
+    limit = CodeGroup._meta.get_field("label").max_length
+    if len(label) > limit:
+        raise LabelTooLong(message=f"A label has at most {limit} characters.", field="label",
+                           limit=limit)
+    return label
 
 
 def clean_max_uses(value: object, *, used: int = 0, field: str = "max_redemptions") -> int:

@@ -15,6 +15,7 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 # The delivery tests send webhooks to a receiver on loopback, through a real worker and Redis
 # (a database number of the suite's own: TEST_REDIS_URL, flushed first).
 os.environ.setdefault("WEBHOOKS_ALLOW_PRIVATE", "1")
+os.environ.setdefault("ACCESS_LOG", "0")  # the access log tests turn it on (caplog)
 os.environ["CELERY_BROKER_URL"] = os.environ.get(  # never a developer's own broker
     "TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 

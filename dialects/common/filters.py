@@ -6,8 +6,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
-from core.filters import is_uuid
+from core.filters import KeywordFilter, is_uuid
 from redemptions.codes import normalize_code
+from redemptions.selectors import codes_matching
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -20,6 +21,23 @@ class CodeTextFilter(django_filters.CharFilter):
 
     def filter(self, qs, value):
         return qs.filter(**{self.path: normalize_code(value)}) if value else qs
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class CodeKeywordFilter(KeywordFilter):
+    """`q=` over codes (or what holds them): what is a code, typed any way, or the start of
+    codes is looked up by the code's unique index first (`selectors.codes_matching`), and
+    only a value that is neither goes to the keyword search over `text_fields`."""
+
+    def __init__(self, *args, code_path: str = "pk", **kwargs):
+        self.code_path = code_path
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        match = codes_matching(value) if value else None
+        if match is not None and match.certain:
+            return qs.filter(**{f"{self.code_path}__in": match.codes.values("pk")})
+        return super().filter(qs, value)
 
 
 @extend_schema_field(OpenApiTypes.STR)

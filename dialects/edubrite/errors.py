@@ -1,16 +1,16 @@
 """EduBrite's refusals: `{"code": -1, "msgs": [...]}` with one 4-digit message code per
-problem. `REFUSALS` lists every domain refusal (EduBrite keeps the domain's statuses and words);
-each refusal's 4-digit message code is its entry's `code` there; `CODES` gives the codes of
-what is not a refusal class of its own (DRF's refusals, the generic classes raised with a code
-here). The README lists them with their statuses."""
+problem. `REFUSALS.own` gives a refusal class its message code (and EduBrite's words where they
+differ); every other refusal keeps the domain's status and words, its message code found from
+its domain code in `CODES` or else from its status (`BY_STATUS`)
+(`tests/dialects/refusal_decisions.txt` records the decision for each class). `CODES` also
+codes DRF's refusals and the generic ones the parsers raise. The README lists them with their
+statuses."""
 
 from __future__ import annotations
 
 import re
 
 from accounts.errors import (
-    AccountsError,
-    EmailTaken,
     GroupNotFound,
     GroupPathAmbiguous,
     GroupPathInvalid,
@@ -18,170 +18,64 @@ from accounts.errors import (
     LearnerRequired,
     NotPermitted,
     NotYourself,
-    TooManyAttempts,
 )
-from catalog.errors import (
-    CatalogError,
-    EndNotLater,
-    EntitlementError,
-    EntitlementRevoked,
-    IncludesCycle,
-    ItemInUse,
-)
+from catalog.errors import ItemNotFound
 from core.envelopes import Problem, Refusals, Wording, make_exception_handler
-from core.errors import (
-    BodyTooDeep,
-    BodyTooLarge,
-    Conflict,
-    DomainError,
-    HeldAlready,
-    InvalidInput,
-    NotAllowed,
-    NotFound,
-    RuleRefused,
-    TooManyFields,
-    UnstorableText,
-)
+from core.errors import NotFound
 from coupons.errors import (
+    AmountNotApplicable,
+    AmountRequired,
     CouponAlreadyUsed,
     CouponBalanceSpent,
     CouponCodeTaken,
-    CouponConflict,
-    CouponError,
+    CouponCodeUnknown,
     CouponExpired,
     CouponInactive,
     CouponInvalid,
     CouponNotAllowed,
     CouponNotForItem,
-    CouponNotFound,
     CouponNotStarted,
-    CouponRefused,
     CouponUsed,
     CouponUsedUp,
     NotInCouponGroup,
+    OwnUsageDecision,
+    PercentNotApplicable,
+    PercentRequired,
+    UnknownEntityType,
     UsageNotFound,
     UsageNotPending,
     UsesBelowCount,
 )
-from events.errors import (
-    DeliveryNotRetryable,
-    UnknownEventKind,
-    WebhookUrlInvalid,
-    WebhookUrlPrivate,
-)
-from jobs.errors import JobAlreadyFinished, JobNotFound
-from licensing.errors import (
-    AlreadySeated,
-    ClientChangeRefused,
-    LicenseCycle,
-    LicenseExpired,
-    LicenseFull,
-    LicenseInUse,
-    LicensingError,
-    ParentOfAnotherClient,
-    SeatEndNotLater,
-    SeatRevoked,
-    SeatsLimitBelowUse,
-)
-from redemptions.errors import (
-    AccessEnded,
-    AccessTermsExclusive,
-    AlreadyRedeemed,
-    AlreadyRolledBack,
-    CodeChangedMeanwhile,
-    CodeExpired,
-    CodeGroupBusy,
-    CodeGroupError,
-    CodeImportRefused,
-    CodeInactive,
-    CodeInUse,
-    CodeLengthForGenerated,
-    CodeNotFound,
-    CodeNotStarted,
-    CodeRedeemed,
-    CodeSpaceExhausted,
-    CodeSpaceTooSmall,
-    CodeUsedUp,
-    DuplicateCode,
-    GenerationRequestSpent,
-    InvalidAccessDays,
-    InvalidActionType,
-    InvalidCodeLength,
-    InvalidCodeText,
-    InvalidCount,
-    InvalidMatchSpecification,
-    InvalidMaxUses,
-    InvalidRemainingUses,
-    InvalidUserTags,
-    LabelNotFound,
-    MaxUsesBelowUsed,
-    NoCodes,
-    NothingToGrant,
-    OfferActionMismatch,
-    OfferError,
-    OfferRequired,
-    RedemptionError,
-    SeatLicenseExpired,
-    SeatLicenseFull,
-    TermNotApplicable,
-    TooManyCodes,
-    UnknownOffer,
-    UserTagsNotList,
-)
+
+
+class SiteNotFound(NotFound):
+    """createCoupon's `entityId` for a SITE coupon names another site than this one."""
+
+    default_code = "site_not_found"
+    default_message = "This is not this site's id or URL."
+
 
 NOT_ALLOWED = "You are not allowed to perform this action."
 
-# EduBrite's message codes for what is not a domain refusal of its own class: DRF's refusals,
-# and the generic classes this dialect raises with a code of their own (`params`, `lookups`).
+# EduBrite's message codes by domain code: DRF's refusals, the generic classes the parsers
+# raise (`params`), and the refusals that keep the domain's words.
 CODES = {
     "not_authenticated": "0005", "authentication_failed": "0005", "permission_denied": "0005",
-    "forbidden": "0005", "coupon_code_unknown": "0026",
+    "forbidden": "0005",
     "not_found": "0900", "required": "0901", "invalid": "0902", "unknown_dispatch": "0903",
-    "coupon_not_found": "0904", "item_not_found": "0908", "site_not_found": "0908",
+    "coupon_not_found": "0904",
     "bad_credentials": "0940", "conflict": "0960", "protected": "0960", "throttled": "0962",
 }
 BY_STATUS = {400: "0902", 401: "0005", 403: "0005", 404: "0900", 409: "0960", 422: "0961",
              429: "0962"}
-FIXED_MESSAGES = {"0005": NOT_ALLOWED, "0026": "Invalid auth code"}
+FIXED_MESSAGES = {"0005": NOT_ALLOWED}
 
 REFUSALS = Refusals(
-    same=[
-        # core
-        DomainError, HeldAlready, InvalidInput, NotFound, Conflict, RuleRefused, NotAllowed,
-        BodyTooDeep, BodyTooLarge, TooManyFields, UnstorableText,
-        # accounts
-        AccountsError, EmailTaken, TooManyAttempts,
-        # catalog
-        CatalogError, IncludesCycle, EntitlementError, ItemInUse,
-        EndNotLater, EntitlementRevoked,
-        # licensing
-        LicensingError, LicenseFull, AlreadySeated, LicenseExpired, LicenseCycle,
-        ParentOfAnotherClient, SeatsLimitBelowUse, LicenseInUse, ClientChangeRefused,
-        SeatEndNotLater, SeatRevoked,
-        # coupons
-        CouponError, CouponNotFound, CouponRefused, CouponConflict,
-        # events
-        WebhookUrlInvalid, WebhookUrlPrivate, UnknownEventKind, DeliveryNotRetryable,
-        # jobs
-        JobNotFound, JobAlreadyFinished, CodeImportRefused,
-        # redemptions
-        RedemptionError, CodeNotFound, CodeInactive, CodeNotStarted, CodeExpired, CodeUsedUp,
-        AlreadyRedeemed, AccessEnded, NothingToGrant, SeatLicenseFull, SeatLicenseExpired,
-        AlreadyRolledBack, CodeGroupError, InvalidCodeText, InvalidCount, TooManyCodes, CodeInUse,
-        DuplicateCode, LabelNotFound, CodeRedeemed, OfferError, AccessTermsExclusive,
-        InvalidMaxUses, InvalidRemainingUses,
-        GenerationRequestSpent,
-        InvalidCodeLength, CodeLengthForGenerated, CodeSpaceTooSmall, CodeSpaceExhausted, NoCodes,
-        CodeGroupBusy,
-        MaxUsesBelowUsed, InvalidAccessDays, InvalidActionType, InvalidMatchSpecification,
-        InvalidUserTags, UserTagsNotList, TermNotApplicable, UnknownOffer, OfferRequired,
-        OfferActionMismatch, CodeChangedMeanwhile,
-    ],
     own={
         LearnerRequired: Wording(message="userName is required with an authCode."),
         # EduBrite's 4-digit message codes, one per refusal
         NotYourself: Wording(code="0005"), NotPermitted: Wording(code="0005"),
-        CouponNotAllowed: Wording(code="0005"),
+        CouponNotAllowed: Wording(code="0005"), OwnUsageDecision: Wording(code="0005"),
         GroupNotFound: Wording(code="0905"), GroupPathAmbiguous: Wording(code="0906"),
         GroupPathInvalid: Wording(code="0907"), LearnerNotFound: Wording(code="0909"),
         UsageNotFound: Wording(code="0910"), CouponInvalid: Wording(code="0911"),
@@ -191,6 +85,18 @@ REFUSALS = Refusals(
         CouponNotForItem: Wording(code="0925"), NotInCouponGroup: Wording(code="0926"),
         CouponAlreadyUsed: Wording(code="0927"), UsesBelowCount: Wording(code="0928"),
         UsageNotPending: Wording(code="0929"), CouponUsed: Wording(code="0930"),
+        CouponCodeUnknown: Wording(code="0026", message="Invalid auth code"),
+        ItemNotFound: Wording(code="0908"), SiteNotFound: Wording(code="0908"),
+        # the domain's words naming a coupon's terms, in EduBrite's parameter names
+        UnknownEntityType: Wording(code="0911", message="entityType must be one of {choices}."),
+        AmountRequired: Wording(code="0911",
+                                message="A {type} coupon needs an amount (valueAmount)."),
+        AmountNotApplicable: Wording(code="0911", message=(
+            "An amount (valueAmount) is only for AMOUNT and TOTAL_AMOUNT coupons.")),
+        PercentRequired: Wording(code="0911", message=(
+            "A PERCENT coupon needs a percentage (valuePercent).")),
+        PercentNotApplicable: Wording(code="0911", message=(
+            "A percentage (valuePercent) is only for PERCENT coupons.")),
     },
 )
 

@@ -4,10 +4,11 @@ unknown one a 404 in EduBrite's words; and the back-office check."""
 from __future__ import annotations
 
 from accounts.permissions import is_api_client, is_staff_user
+from catalog.errors import ItemNotFound
 from catalog.models import CatalogItem
-from core.errors import NotAllowed, NotFound
+from core.errors import NotAllowed
 from core.filters import is_uuid
-from coupons.errors import CouponNotFound, UsageNotFound
+from coupons.errors import CouponCodeUnknown, CouponNotFound, UsageNotFound
 from coupons.models import Coupon, CouponUsage
 from dialects.edubrite.errors import NOT_ALLOWED
 
@@ -24,7 +25,7 @@ def coupon_by_id(ref: str) -> Coupon:
 def coupon_by_code(code: str) -> Coupon:
     coupon = Coupon.objects.by_code(code).first()
     if coupon is None:
-        raise CouponNotFound("coupon_code_unknown", "Invalid auth code")
+        raise CouponCodeUnknown()
     return coupon
 
 
@@ -32,7 +33,7 @@ def catalog_item(ref: str, kinds: tuple[str, ...], param: str) -> CatalogItem:
     matches = [i for i in CatalogItem.objects.by_id_or_external(None, ref).filter(kind__in=kinds)]
     if len(matches) != 1:
         names = " or ".join(k.replace("_", " ") for k in kinds)
-        raise NotFound("item_not_found", f"No {names} has the id {ref!r}.", field=param)
+        raise ItemNotFound(message=f"No {names} has the id {ref!r}.", field=param)
     return matches[0]
 
 

@@ -8,13 +8,13 @@ from coupons.models import Coupon, CouponUsage
 
 
 def coupon_brief(coupon: Coupon) -> dict:
-    return {"id": str(coupon.pk), "name": coupon.code}
+    return {"id": str(coupon.pk), "name": coupon.display_code}
 
 
 def coupon_full(coupon: Coupon) -> dict:
     entity = coupon.item_id or coupon.group_id
     return {
-        "id": str(coupon.pk), "name": coupon.code, "type": coupon.type,
+        "id": str(coupon.pk), "name": coupon.display_code, "type": coupon.type,
         "entityType": coupon.entity_type, "entityId": str(entity) if entity else None,
         "valueCount": coupon.value_count,
         "valueAmount": cents_to_units(coupon.value_amount_cents),

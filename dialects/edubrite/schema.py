@@ -42,7 +42,8 @@ def _schema(name: str, summary: str, dispatch_names: list[str], params: list[tup
 
 COUPON_PARAMS = [
     ("id", "Coupon id (update/get/delete), or usage id (approve/reject)."),
-    ("name", "The coupon code learners type (createCoupon: generated if absent)."),
+    ("name", "The coupon code learners type (createCoupon: generated if absent); any case, "
+             "dashes and spaces ignored; shown back as written."),
     ("couponName", "Same as name (the seed's snippet)."),
     ("type", "USAGE | AMOUNT | PERCENT | TOTAL_AMOUNT (createCoupon; a filter of listCoupons)."),
     ("entityType", "SITE | PROGRAM_SESSION | COURSE_SESSION | EVENT | GROUP."),

@@ -42,7 +42,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
-from accounts.authentication import AuthCodeAuthentication
+from accounts.authentication import AuthCodeAuthentication, refuse_session_change_over_get
 from accounts.errors import NotPermitted
 from accounts.models import User
 from accounts.permissions import (
@@ -61,9 +61,10 @@ from core.filters import ZypeFilters
 from coupons import services, sessions
 from coupons.models import ENTITY_ITEM_KINDS, Coupon, EntityType
 from coupons.selectors import is_our_site
+from dialects.common.filters import CodeTextFilter
 from dialects.edubrite.auth import EduBriteSessionAuthentication, EduBriteView, session_cookies
 from dialects.edubrite.envelope import EduBriteNegotiation, EduBriteXMLRenderer, ok
-from dialects.edubrite.errors import edubrite_exception_handler
+from dialects.edubrite.errors import SiteNotFound, edubrite_exception_handler
 from dialects.edubrite.lookups import (
     back_office,
     catalog_item,
@@ -87,6 +88,9 @@ class EduBriteAPIView(EduBriteView, APIView):
     metadata_class = None  # EduBrite's services answer GET and POST only: OPTIONS is a 405
     dispatches: dict[str, str] = {}
     dispatch_requirements: dict[str, Requirement] = {}
+    # dispatches that change nothing; every other one is a state change, which Django's
+    # session may sign only over POST with a CSRF token (`refuse_session_change_over_get`)
+    reads: frozenset[str] = frozenset()
     # the service lets learners in; each dispatch is then checked (`dispatch_requirements`)
     learner_scope = SCOPE_REDEEM
     required_permissions = {"GET": [], "POST": []}
@@ -101,6 +105,8 @@ class EduBriteAPIView(EduBriteView, APIView):
                                f"{', '.join(self.dispatches)}.", field="dispatch")
         if not may(request.user, self.dispatch_requirements[dispatch]):
             raise NotPermitted()
+        if dispatch not in self.reads:
+            refuse_session_change_over_get(request)
         return getattr(self, handler)(request, params)
 
 
@@ -113,6 +119,7 @@ class CouponServiceView(EduBriteAPIView):
         "deleteCoupon": "delete_coupon", "approveCouponUsage": "approve_usage",
         "rejectCouponUsage": "reject_usage",
     }
+    reads = frozenset({"getCoupon", "listCoupons"})
     dispatch_requirements = {
         "createCoupon": Requirement(("coupons.add_coupon",)),
         "updateCoupon": Requirement(("coupons.change_coupon",)),
@@ -125,9 +132,9 @@ class CouponServiceView(EduBriteAPIView):
     }
     zype_filters = ZypeFilters(
         equal={"status": "status", "type": "type", "entityType": "entity_type",
-               "ownerGroupId": "owner_group", "name": "code"},
+               "ownerGroupId": "owner_group", "name": CodeTextFilter(path="code")},
         times={"createdAt": "created_at", "startDate": "start_date", "expDate": "exp_date"},
-        text=["code", "comment"],
+        text=["code", "display_code", "comment"],
     )
 
     @COUPON_SCHEMA["get"]
@@ -154,8 +161,8 @@ class CouponServiceView(EduBriteAPIView):
             item = catalog_item(p.text("entityId", required=True), (kind,), "entityId")
         elif (entity_type == EntityType.SITE and entity_id
               and not is_our_site(entity_id, request_host=request.get_host())):
-            raise NotFound("site_not_found", f"{entity_id!r} is not this site's id or URL.",
-                           field="entityId")
+            raise SiteNotFound(message=f"{entity_id!r} is not this site's id or URL.",
+                               field="entityId")
         coupon = services.create_coupon(
             code=p.text("name", "couponName"), type=p.text("type", required=True).upper(),
             entity_type=entity_type, item=item, group=group,

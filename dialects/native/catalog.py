@@ -13,11 +13,12 @@ from accounts.permissions import SCOPE_READ_OWN
 from accounts.validators import acting_for
 from catalog import services
 from catalog.access import has_access
-from catalog.models import CatalogItem, Client, Entitlement, ItemKind
-from core.errors import Conflict, InvalidInput, NotFound
+from catalog.errors import ItemNotFound
+from catalog.models import CatalogItem, Client, Entitlement
+from core.errors import Conflict, InvalidInput
 from core.filters import ZypeFilters
 from dialects.native.base import NativeAPIView, NativeView
-from dialects.native.fields import LearnerField
+from dialects.native.fields import AssignedContentFields, LearnerField
 
 ERRORS = {400: None, 401: None, 403: None, 404: None}
 
@@ -85,13 +86,7 @@ class CatalogItemViewSet(NativeView, viewsets.ModelViewSet):
         services.delete_item(instance)
 
 
-class ClientSerializer(serializers.ModelSerializer):
-    courses = serializers.PrimaryKeyRelatedField(
-        many=True, required=False, queryset=CatalogItem.objects.of_kind(ItemKind.COURSE))
-    learning_paths = serializers.PrimaryKeyRelatedField(
-        many=True, required=False, queryset=CatalogItem.objects.of_kind(ItemKind.LEARNING_PATH))
-    course_tags = serializers.PrimaryKeyRelatedField(
-        many=True, required=False, queryset=CatalogItem.objects.of_kind(ItemKind.COURSE_TAG))
+class ClientSerializer(AssignedContentFields, serializers.ModelSerializer):
 
     class Meta:
         model = Client
@@ -211,7 +206,7 @@ class AccessView(NativeAPIView):
                                field="item")
         item = CatalogItem.objects.by_id_or_external(None, item_ref).first()
         if item is None:
-            raise NotFound("item_not_found", f"No catalog item {item_ref!r}.", field="item")
+            raise ItemNotFound(message=f"No catalog item {item_ref!r}.", field="item")
         return Response(has_access(user, item).as_dict(), status=status.HTTP_200_OK)
 
     def _learner(self, request) -> User:

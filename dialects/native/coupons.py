@@ -28,6 +28,7 @@ from core.filters import ZypeFilters, is_uuid
 from coupons import services
 from coupons.errors import CouponNotFound, UsageNotFound
 from coupons.models import Coupon, CouponUsage, GroupOffering
+from dialects.common.filters import CodeTextFilter
 from dialects.native.base import NativeView
 from dialects.native.fields import LearnerField
 
@@ -67,8 +68,10 @@ class ItemRefField(serializers.Field):
 
 
 class CouponSerializer(serializers.ModelSerializer):
-    code = serializers.CharField(required=False, max_length=100,
-                                 help_text="What learners type; generated when left out.")
+    code = serializers.CharField(
+        required=False, max_length=100,
+        help_text="What learners type; generated when left out. Shown canonical (upper case, "
+                  "no dashes or spaces); any way of typing it matches.")
     item = ItemRefField(required=False, allow_null=True,
                         help_text="PROGRAM_SESSION, COURSE_SESSION, EVENT: the item.")
     group = GroupRefField(required=False, allow_null=True,
@@ -80,12 +83,12 @@ class CouponSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Coupon
-        fields = ["id", "code", "type", "entity_type", "item", "group", "value_count",
-                  "value_amount_cents", "value_percent", "start_date", "exp_date",
+        fields = ["id", "code", "display_code", "type", "entity_type", "item", "group",
+                  "value_count", "value_amount_cents", "value_percent", "start_date", "exp_date",
                   "owner_group", "set_membership_expiration", "add_user_to_coupons_group",
                   "require_approval", "preview_access_only", "status", "comment", "uses",
                   "balance_cents", "created_by", "created_at", "updated_at"]
-        read_only_fields = ["id", "created_by", "created_at", "updated_at"]
+        read_only_fields = ["id", "display_code", "created_by", "created_at", "updated_at"]
         validators = []  # the service refuses a taken code (409) and inconsistent terms
 
     def get_uses(self, obj) -> int:
@@ -153,12 +156,12 @@ class CouponViewSet(NativeView, viewsets.ModelViewSet):
                             "apply": ["coupons.add_couponusage"]}
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     zype_filters = ZypeFilters(
-        equal={"code": "code", "type": "type", "entity_type": "entity_type",
+        equal={"code": CodeTextFilter(path="code"), "type": "type", "entity_type": "entity_type",
                "status": "status", "owner_group": "owner_group", "item": "item",
                "group": "group"},
         times={"created_at": "created_at", "start_date": "start_date",
                "exp_date": "exp_date"},
-        text=["code", "comment"],
+        text=["code", "display_code", "comment"],
     )
 
     def get_object(self):
@@ -169,7 +172,7 @@ class CouponViewSet(NativeView, viewsets.ModelViewSet):
         if is_uuid(ref):
             coupon = self.get_queryset().filter(pk=ref).first()
         if coupon is None:
-            coupon = self.get_queryset().filter(code__iexact=ref).first()
+            coupon = self.get_queryset().by_code(ref).first()
         if coupon is None:
             raise CouponNotFound(message=f"No coupon has the id or code {ref!r}.")
         return coupon
@@ -221,7 +224,7 @@ class CouponUsageViewSet(NativeView, mixins.ListModelMixin,
     serializer_class = CouponUsageSerializer
     zype_filters = ZypeFilters(
         equal={"coupon": "coupon", "user": "user__email", "user_id": "user", "item": "item",
-               "status": "status", "code": "coupon__code"},
+               "status": "status", "code": CodeTextFilter(path="coupon__code")},
         times={"created_at": "created_at", "decided_at": "decided_at"},
         text=["user__email", "coupon__code", "item__title"],
     )

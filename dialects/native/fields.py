@@ -1,10 +1,12 @@
-"""Serializer fields shared by every API that names a learner."""
+"""Serializer fields the native API shares: a learner by id or email, and the content a
+client or a license is assigned."""
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
+from catalog.models import CatalogItem, ItemKind
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -26,3 +28,15 @@ class LearnerField(serializers.Field):
 
     def to_representation(self, value):
         return str(value.pk)
+
+
+class AssignedContentFields(serializers.Serializer):
+    """The content a client (or a license, for its client) is assigned, by id: its courses,
+    learning paths and course tags. Mixed into a ModelSerializer before it."""
+
+    courses = serializers.PrimaryKeyRelatedField(
+        many=True, required=False, queryset=CatalogItem.objects.of_kind(ItemKind.COURSE))
+    learning_paths = serializers.PrimaryKeyRelatedField(
+        many=True, required=False, queryset=CatalogItem.objects.of_kind(ItemKind.LEARNING_PATH))
+    course_tags = serializers.PrimaryKeyRelatedField(
+        many=True, required=False, queryset=CatalogItem.objects.of_kind(ItemKind.COURSE_TAG))

@@ -12,9 +12,10 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from catalog.models import CatalogItem, Client, ItemKind
+from catalog.models import Client
 from core.filters import StrictBooleanFilter, ZypeFilters
 from dialects.native.base import NativeView
+from dialects.native.fields import AssignedContentFields
 from licensing import selectors, services
 from licensing.errors import LicenseExpired
 from licensing.models import MAX_ACCESS_DAYS, MAX_SEATS, License, Seat
@@ -24,16 +25,10 @@ REFS = [f"ref{i}" for i in range(1, 11)]
 MAX_EMAILS = 500
 
 
-class LicenseSerializer(serializers.ModelSerializer):
+class LicenseSerializer(AssignedContentFields, serializers.ModelSerializer):
     client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.all())
     parent = serializers.PrimaryKeyRelatedField(queryset=License.objects.all(), allow_null=True,
                                                 required=False)
-    courses = serializers.PrimaryKeyRelatedField(
-        many=True, required=False, queryset=CatalogItem.objects.of_kind(ItemKind.COURSE))
-    learning_paths = serializers.PrimaryKeyRelatedField(
-        many=True, required=False, queryset=CatalogItem.objects.of_kind(ItemKind.LEARNING_PATH))
-    course_tags = serializers.PrimaryKeyRelatedField(
-        many=True, required=False, queryset=CatalogItem.objects.of_kind(ItemKind.COURSE_TAG))
     seats_limit = serializers.IntegerField(min_value=0, max_value=MAX_SEATS, allow_null=True,
                                            required=False, help_text="Empty: unlimited seats.")
     access_days = serializers.IntegerField(min_value=1, max_value=MAX_ACCESS_DAYS,

@@ -26,7 +26,7 @@ from catalog.models import CatalogItem, Client, Entitlement
 from core.errors import InvalidInput
 from core.filters import StrictBooleanFilter, ZypeFilters
 from dialects.common.csv import CodeCsvExportMixin, CSVRenderer
-from dialects.common.filters import CodeTextFilter
+from dialects.common.filters import CodeKeywordFilter, CodeTextFilter
 from dialects.native.base import NativeAPIView, NativeView
 from dialects.native.jobs import JobSerializer
 from jobs.payloads import job_payload
@@ -168,6 +168,9 @@ class CodeSerializer(serializers.ModelSerializer):
         return services.update_code(instance, **validated_data)
 
 
+CODE_TEXT = ["code", "group__label", "transaction_id"]
+
+
 class CodeViewSet(NativeView, viewsets.ModelViewSet):
     """Codes, alone or in groups. A code once redeemed cannot be deleted (deactivate it)."""
 
@@ -177,10 +180,12 @@ class CodeViewSet(NativeView, viewsets.ModelViewSet):
     zype_filters = ZypeFilters(
         equal={"code": CodeTextFilter(), "group": "group", "offer": "offer",
                "is_active": "is_active", "transaction_id": "transaction_id",
-               "redeemed": NonZeroFilter(field_name="redemptions_count")},
+               "redeemed": NonZeroFilter(field_name="redemptions_count"),
+               "q": CodeKeywordFilter(text_fields=CODE_TEXT, help_text=(
+                   "A code (any case, dashes and spaces ignored) or the start of codes, found "
+                   "by its index; else keywords over " + ", ".join(CODE_TEXT)))},
         times={"created_at": "created_at", "updated_at": "updated_at",
                "expiration_date": "expiration_date", "redeemed_at": "last_redeemed_at"},
-        text=["code", "group__label", "transaction_id"],
         id_element=forms.IntegerField,
     )
 
@@ -271,6 +276,9 @@ class CodeGroupViewSet(CodeCsvExportMixin, NativeView, viewsets.ModelViewSet):
     def get_queryset(self):
         return selectors.code_groups().order_by("-created_at", "id")
 
+    def csv_job_response(self, job):
+        return Response(job_payload(job), status=status.HTTP_202_ACCEPTED)
+
     @extend_schema(responses={201: CodeGroupSerializer, 202: JobSerializer, **ERRORS})
     def create(self, request, *args, **kwargs):
         """Make a group and its codes: at once up to 10,000 codes (201 with the group), else
@@ -308,14 +316,17 @@ class CodeGroupViewSet(CodeCsvExportMixin, NativeView, viewsets.ModelViewSet):
         parameters=[OpenApiParameter("format", str, enum=["json", "csv"],
                                      description="`csv` streams every code: code, redeemed, "
                                                  "redeemedBy, redeemedAt, niceCode, "
-                                                 "redemptionUrl.")],
+                                                 "redemptionUrl; a group above "
+                                                 "CSV_STREAM_MAX_CODES codes is a 202 with "
+                                                 "the export job writing them to a file.")],
         responses={(200, "application/json"): CodeSerializer(many=True),
-                   (200, "text/csv"): OpenApiTypes.STR, **ERRORS},
+                   (200, "text/csv"): OpenApiTypes.STR, 202: JobSerializer, **ERRORS},
         filters=False,
     )
     @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, CSVRenderer])
     def codes(self, request, pk=None):
-        """The group's codes, in pages, or streamed as CSV with `?format=csv`."""
+        """The group's codes, in pages, or streamed as CSV with `?format=csv` (a group too big
+        to stream: 202 with the export job, whose result states the rows it wrote)."""
         group = self.get_object()
         codes = selectors.codes_with_redeemers(
             Code.objects.filter(group=group).select_related("offer")).order_by("id")
@@ -374,6 +385,45 @@ class RedemptionSerializer(serializers.ModelSerializer):
         return GrantedSeatSerializer(seats, many=True).data
 
 
+_TIME = serializers.DateTimeField()  # DRF's own rendering of a time, for the lean answer
+
+
+def _time(value):
+    return None if value is None else _TIME.to_representation(value)
+
+
+def redemption_answer(redemption: Redemption) -> dict:
+    """What `RedemptionSerializer` renders for a redemption just made (its `entitlements`
+    and `seats` attached), written out: building the ModelSerializer's fields for each
+    request cost more than the redemption's own queries. Same keys, order and values
+    (tests/dialects/native/test_redemptions.py compares the two)."""
+    code = redemption.code
+    return {
+        "id": redemption.pk,
+        "code": code.display_code(),
+        "code_id": redemption.code_id,
+        "group": None if code.group_id is None else str(code.group_id),
+        "user": str(redemption.user_id),
+        "user_email": redemption.user.email,
+        "redeemed_at": _time(redemption.redeemed_at),
+        "ip": redemption.ip,
+        "transaction_id": redemption.transaction_id,
+        "entitlements": [
+            {"id": str(grant.pk), "item": grant.item_id, "item_title": grant.item.title,
+             "starts_at": _time(grant.starts_at), "expires_at": _time(grant.expires_at),
+             "revoked_at": _time(grant.revoked_at)}
+            for grant in redemption.entitlements],
+        "seats": [
+            {"id": str(seat.pk), "license": seat.license_id,
+             "assigned_at": _time(seat.assigned_at), "expires_at": _time(seat.expires_at),
+             "revoked_at": _time(seat.revoked_at)}
+            for seat in redemption.seats],
+        "rolled_back_at": _time(redemption.rolled_back_at),
+        "rolled_back_by": redemption.rolled_back_by,
+        "rolled_back_reason": redemption.rolled_back_reason,
+    }
+
+
 def attach_grants(redemptions: list[Redemption]) -> list[Redemption]:
     """Give each redemption its `entitlements` and `seats` with two queries for the page."""
     refs = {str(r.pk): r for r in redemptions}
@@ -392,6 +442,9 @@ class RollbackSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300, help_text="Why (a refund, a mistake).")
 
 
+REDEMPTION_TEXT = ["user__email", "code__code", "code__group__label", "transaction_id"]
+
+
 class RedemptionViewSet(NativeView, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                         viewsets.GenericViewSet):
     """Every use of a code. Never deleted: `rollback` undoes one and keeps it, marked."""
@@ -403,10 +456,12 @@ class RedemptionViewSet(NativeView, mixins.ListModelMixin, mixins.RetrieveModelM
         equal={"user": "user__email", "user_id": "user", "code": CodeTextFilter(
                    path="code__code"), "code_id": "code", "group": "code__group",
                "offer": "code__offer", "transaction_id": "transaction_id",
-               "rolled_back": IsSetFilter(field_name="rolled_back_at")},
+               "rolled_back": IsSetFilter(field_name="rolled_back_at"),
+               "q": CodeKeywordFilter(code_path="code", text_fields=REDEMPTION_TEXT, help_text=(
+                   "A code (any case, dashes and spaces ignored) or the start of codes, found "
+                   "by its index; else keywords over " + ", ".join(REDEMPTION_TEXT)))},
         times={"redeemed_at": "redeemed_at", "rolled_back_at": "rolled_back_at",
                "created_at": "created_at"},
-        text=["user__email", "code__code", "code__group__label", "transaction_id"],
         id_element=forms.IntegerField,
     )
 
@@ -488,7 +543,7 @@ class RedeemView(RedeemingView):
         with redeem_guard(request, user=learner):
             redemption = services.redeem(data["code"], learner, ip=client_ip(request),
                                          transaction_id=data["transaction_id"])
-        return Response(RedemptionSerializer(redemption).data, status=status.HTTP_201_CREATED)
+        return Response(redemption_answer(redemption), status=status.HTTP_201_CREATED)
 
 
 class RedeemCheckView(RedeemingView):

@@ -13,6 +13,7 @@ import uuid
 
 from django import forms
 from django.db.models import Q
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
@@ -168,6 +169,34 @@ class TICodeSerializer(serializers.Serializer):
         return redeemed_by(code)
 
 
+class TIJobProgressSerializer(serializers.Serializer):
+    done = serializers.IntegerField()
+    total = serializers.IntegerField()
+
+
+class TIExportJobSerializer(serializers.Serializer):
+    """The export job a CSV request for a group too big to stream answers with (202): follow
+    it at `statusUrl` (`result.rows` states the rows written), download from `fileUrl` once
+    it succeeded (both on the native API, with a key that may view jobs and codes)."""
+
+    id = serializers.UUIDField()
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    progress = serializers.SerializerMethodField()
+    createdAt = TimeField(source="created_at")
+    statusUrl = serializers.SerializerMethodField()
+    fileUrl = serializers.SerializerMethodField()
+
+    def get_progress(self, job) -> TIJobProgressSerializer:
+        return {"done": job.done, "total": job.total}
+
+    def get_statusUrl(self, job) -> str:
+        return reverse("job", args=[job.pk])
+
+    def get_fileUrl(self, job) -> str:
+        return reverse("export-file", args=[job.pk])
+
+
 # --- views ------------------------------------------------------------------------------------
 
 @extend_schema_field(OpenApiTypes.BOOL)
@@ -277,6 +306,8 @@ class RedemptionCodeGroupCodesView(CodeCsvExportMixin, ThoughtIndustriesView,
         id_element=forms.IntegerField,
     )
 
+    NOT_FILTERS = frozenset({"format", "page", "per_page", "cursor", "sort"})
+
     def get_group(self) -> CodeGroup:
         return get_object_or_404(CodeGroup, pk=self.kwargs["pk"])
 
@@ -290,13 +321,29 @@ class RedemptionCodeGroupCodesView(CodeCsvExportMixin, ThoughtIndustriesView,
         parameters=[OpenApiParameter("format", str, enum=["json", "csv"],
                                      description="`csv` streams every code: code, redeemed, "
                                                  "redeemedBy, redeemedAt, niceCode, "
-                                                 "redemptionUrl.")],
+                                                 "redemptionUrl. A whole group above "
+                                                 "CSV_STREAM_MAX_CODES codes is a 202 with "
+                                                 "the export job instead; filters matching "
+                                                 "more than that, a 400.")],
         responses={(200, "application/json"): TICodeSerializer(many=True),
-                   (200, "text/csv"): OpenApiTypes.STR, **ERRORS},
+                   (200, "text/csv"): OpenApiTypes.STR, 202: TIExportJobSerializer,
+                   **ERRORS},
     )
     def get(self, request, *args, **kwargs):
         if self.wants_csv():
             group = self.get_group()
             codes = self.filter_queryset(self.get_queryset()).order_by("id")
-            return self.csv_response(codes, group)
+            return self.csv_response(codes, group, filtered=self.is_filtered())
         return super().get(request, *args, **kwargs)
+
+    def csv_job_response(self, job):
+        return Response(TIExportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    def is_filtered(self) -> bool:
+        return any(name not in self.NOT_FILTERS for name in self.request.query_params)
+
+    def known_total(self) -> int | None:
+        """A ready group's codes, unfiltered: its total, kept with it in the same transaction
+        as its codes (no count of millions)."""
+        group = self.get_group()
+        return group.total_codes_count if group.ready and not self.is_filtered() else None

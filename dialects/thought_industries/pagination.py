@@ -15,7 +15,7 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 
 from core.errors import InvalidInput
-from core.pagination import MAX_PER_PAGE
+from core.pagination import ESTIMATE_NOTE, MAX_PER_PAGE, known_total, list_total
 from core.parsers import load_json, refuse_unstorable
 
 INVALID_CURSOR = "This cursor is not valid."
@@ -41,7 +41,7 @@ class CursorPagination(BasePagination):
             if params.get("cursor") else None
         sort = params.get("sort") or (cursor[0] if cursor else self.default_sort)
         field, descending = self._parse_sort(sort)
-        self.total = queryset.count()
+        self.total, _ = list_total(queryset, known_total(view))
         rows = queryset.order_by(*((f"-{field}", "-id") if descending else (field, "id")))
         start = 0
         if cursor is not None:
@@ -89,7 +89,8 @@ class CursorPagination(BasePagination):
         return {"type": "object", "properties": {
             self.envelope: schema,
             "pageInfo": {"type": "object", "properties": {
-                "total": {"type": "integer"}, "hasMore": {"type": "boolean"},
+                "total": {"type": "integer", "description": ESTIMATE_NOTE},
+                "hasMore": {"type": "boolean"},
                 "cursor": {"type": "string", "nullable": True}}},
         }}
 

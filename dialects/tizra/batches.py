@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from dialects.tizra.errors import NothingToChange
 from redemptions import services
 from redemptions.codes import Alphabet
-from redemptions.errors import CodeGroupError
 from redemptions.models import Code
 
 DEFAULT_BATCH_CODE_LENGTH = 16  # Tizra's codes: 16 hex digits, shown in lower case
@@ -45,30 +45,15 @@ def tag_list(value: object) -> object:
     return value.split(";") if isinstance(value, str) else value
 
 
-def clean_batch_name(value: object) -> str:
-    name = value.strip() if isinstance(value, str) else ""
-    if not name:
-        raise CodeGroupError("invalid_batch", "A batch needs a name.", field="batch")
-    if len(name) > 200:
-        raise CodeGroupError("invalid_batch", "A batch name has at most 200 characters.",
-                             field="batch")
-    return name
-
-
 def add_batch_codes(requests: Sequence[BatchCodes]) -> list[Code]:
     """Add codes to batches by name, all or none; the new codes in order. A new name starts a
     group of hex codes. A refusal names the request it concerns in `data["index"]`."""
     new_codes = []
-    for index, request in enumerate(requests):
-        try:
-            label = clean_batch_name(request.batch)
-        except CodeGroupError as exc:
-            exc.data.setdefault("index", index)
-            raise
+    for request in requests:
         fields = {f.name: getattr(request, f.name) for f in dataclasses.fields(request)
                   if f.name != "batch"}
         new_codes.append(services.NewCodes(
-            label=label, **{**fields, "user_tags": tag_list(request.user_tags)},
+            label=request.batch, **{**fields, "user_tags": tag_list(request.user_tags)},
             alphabet=Alphabet.HEX, default_code_length=DEFAULT_BATCH_CODE_LENGTH))
     return services.add_codes(new_codes)
 
@@ -82,7 +67,7 @@ def amend_code(code: Code, *, is_active: bool = _UNSET, remaining_redemptions: i
         ("is_active", is_active), ("remaining_uses", remaining_redemptions),
         ("expiration_date", expiration_date), ("user_tags", user_tags)) if value is not _UNSET}
     if not changes:
-        raise CodeGroupError("nothing_to_change", "Nothing to change was given.")
+        raise NothingToChange()
     if "user_tags" in changes:
         changes["user_tags"] = tag_list(changes["user_tags"])
     return services.update_code(code, **changes)

@@ -9,6 +9,7 @@ from core.errors import DomainError, InvalidInput
 from core.fields import ExpiryField
 from core.parsers import JSONParser
 from dialects.tizra import batches
+from dialects.tizra.errors import NothingToChange
 from redemptions.models import MAX_CODES_PER_CALL, ActionType
 
 CREATE_KEYS = ("batch", "action-type", "access-control-id", "user-tags", "match-specification",
@@ -148,8 +149,7 @@ def parse_changes(data: object) -> dict:
         raise InvalidInput("invalid_body", "The body must be a JSON object.")
     _check_keys(data, UPDATE_KEYS)
     if not data:
-        raise InvalidInput("nothing_to_change", f"Give at least one of "
-                                                f"{', '.join(UPDATE_KEYS)}.")
+        raise NothingToChange(message=f"Give at least one of {', '.join(UPDATE_KEYS)}.")
     changes: dict = {}
     if "is-valid" in data:
         changes["is_active"] = _boolean(data, "is-valid", True)

@@ -9,6 +9,7 @@ from rest_framework.parsers import FormParser
 from rest_framework.request import Request
 from rest_framework.test import APIClient, APIRequestFactory
 
+from accounts import authentication
 from accounts.authentication import (
     ApiClient,
     AuthCodeAuthentication,
@@ -134,3 +135,50 @@ def test_create_api_key_prints_a_working_key_as_the_last_token(db, capsys):
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert client.get(URL).status_code == 200
     assert ApiKey.objects.get(prefix=raw.split(".")[0]).name == "LMS production"
+
+
+def _client_with(raw: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    return client
+
+
+def test_a_verified_key_is_not_read_again_within_the_cache_bound(db, django_assert_num_queries):
+    _, raw = ApiKeyFactory.create_with_key()
+    client = _client_with(raw)
+    assert client.get(URL).status_code == 200
+    with django_assert_num_queries(0):
+        authentication.api_key_from_text(raw)
+
+
+def test_a_key_revoked_in_this_process_stops_working_at_once(db):
+    key, raw = ApiKeyFactory.create_with_key()
+    client = _client_with(raw)
+    assert client.get(URL).status_code == 200
+    key.revoked = True
+    key.save()
+    assert client.get(URL).status_code == 401
+
+
+def test_a_key_revoked_by_another_process_stops_working_within_the_cache_bound(
+        db, settings, monkeypatch):
+    settings.API_KEY_CACHE_SECONDS = 5
+    now = [1000.0]
+    monkeypatch.setattr(authentication, "_clock", lambda: now[0])
+    key, raw = ApiKeyFactory.create_with_key()
+    client = _client_with(raw)
+    assert client.get(URL).status_code == 200
+    ApiKey.objects.filter(pk=key.pk).update(revoked=True)  # no signal here: as elsewhere
+    now[0] += 5
+    assert client.get(URL).status_code == 401
+
+
+def test_a_key_whose_role_changed_here_acts_with_its_new_role_at_once(db):
+    key, raw = ApiKeyFactory.create_with_key(role="full")
+    client = _client_with(raw)
+    assert client.post("/api/v1/redeem", {"code": "NOPE", "user": "x@example.com"},
+                       format="json").status_code != 403
+    key.role = "read-only"
+    key.save()
+    assert client.post("/api/v1/redeem", {"code": "NOPE", "user": "x@example.com"},
+                       format="json").status_code == 403

@@ -12,6 +12,7 @@ from accounts.pending import (
     pop_pending_redemption,
     remember_pending_redemption,
 )
+from tests.accounts.support import register
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -103,9 +104,7 @@ def test_the_pending_redemption_survives_login(client):
 
 def test_the_pending_redemption_survives_registration_and_resumes_without_next(client):
     _plant_pending(client)
-    response = client.post("/accounts/register/", {
-        "email": "new@example.com", "password1": "violet-harbour-42",
-        "password2": "violet-harbour-42"})
+    response = register(client)
     assert response["Location"] == "/account/access/?resume=1"
     pending = _session_pending(client)
     assert (pending.code, pending.success_url) == ("ABCD-2345", "/thanks")

@@ -1,10 +1,13 @@
 """Login, registration and logout pages: CSRF, validators, `next` only on allowed hosts."""
 
 import pytest
+from django.core import mail
 from django.test import Client
 
 from accounts.models import User
 from accounts.pending import remember_pending_redemption
+from tests.accounts.support import emailed_link
+from tests.accounts.support import register as register_by_link
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -91,8 +94,8 @@ def test_an_authenticated_learner_visiting_login_goes_on_to_next(client, learner
     assert response.status_code == 302 and response["Location"] == "/account/access/"
 
 
-def test_registration_creates_the_learner_and_logs_them_in(client):
-    response = register(client, email="Fresh@Example.com")
+def test_registration_creates_the_learner_by_the_emailed_link_and_logs_them_in(client):
+    response = register_by_link(client, email="Fresh@Example.com")
     assert response.status_code == 302
     assert response["Location"] == "/account/access/"
     user = User.objects.get(email="fresh@example.com")
@@ -101,11 +104,11 @@ def test_registration_creates_the_learner_and_logs_them_in(client):
 
 
 def test_registration_honours_a_safe_next_and_ignores_another_host(client):
-    assert register(client, email="a@example.com",
-                    next="/account/access/?x=1")["Location"] == "/account/access/?x=1"
+    assert register_by_link(client, email="a@example.com",
+                            next="/account/access/?x=1")["Location"] == "/account/access/?x=1"
     other = Client()
-    assert register(other, email="b@example.com",
-                    next="//evil.example.net/")["Location"] == "/account/access/"
+    assert register_by_link(other, email="b@example.com",
+                            next="//evil.example.net/")["Location"] == "/account/access/"
 
 
 def test_registration_refuses_mismatched_passwords(client):
@@ -133,12 +136,46 @@ def test_registration_refuses_a_password_like_the_email(client):
     assert not User.objects.exists()
 
 
-def test_registration_refuses_an_email_already_registered_in_any_case(client):
+def test_registration_answers_a_registered_email_as_a_new_one_and_tells_only_its_owner(
+        client):
     UserFactory(email="taken@example.com")
-    response = register(client, email="TAKEN@example.com")
-    assert response.status_code == 200
-    assert "already exists" in response.content.decode()
+    taken = register(client, email="TAKEN@example.com")
+    fresh = register(Client(), email="fresh@example.com")
+    assert (taken.status_code, taken["Location"]) == (fresh.status_code, fresh["Location"])
+    assert "has an account already" in mail.outbox[0].body
+    assert "/accounts/register/confirm/" not in mail.outbox[0].body
+    assert "/accounts/register/confirm/" in mail.outbox[1].body
     assert User.objects.filter(email__iexact="taken@example.com").count() == 1
+
+
+def test_a_registration_link_used_twice_creates_one_account(client):
+    register(client, email="once@example.com")
+    link = emailed_link("once@example.com")
+    assert client.post(link).status_code == 302
+    assert Client().post(link).status_code == 409
+    assert User.objects.filter(email="once@example.com").count() == 1
+
+
+def test_a_forged_registration_link_creates_nothing(client):
+    register(client, email="forged@example.com")
+    link = emailed_link("forged@example.com")
+    assert client.post(link[:-3] + "xx/").status_code == 400
+    assert not User.objects.exists()
+
+
+def test_opening_the_registration_link_creates_nothing_until_the_button(client):
+    register(client, email="scanned@example.com")
+    page = client.get(emailed_link("scanned@example.com"))
+    assert page.status_code == 200 and "Create my account" in page.content.decode()
+    assert not User.objects.exists()
+
+
+def test_registration_is_throttled_per_address(client, settings):
+    settings.REGISTRATIONS_PER_ADDRESS = 2
+    answers = [register(Client(), email="Victim@example.com").status_code for _ in range(2)]
+    third = register(Client(), email="victim@example.com")
+    assert answers == [302, 302] and third.status_code == 429
+    assert int(third["Retry-After"]) > 0 and len(mail.outbox) == 2
 
 
 def test_logout_is_a_post_and_ends_the_session(client, learner):

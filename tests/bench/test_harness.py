@@ -58,6 +58,15 @@ def test_server_errors_keeps_each_500_with_its_traceback_and_drops_the_4xx():
         "[2026-01-01 00:00:00 +0000] [12] [ERROR] Worker timeout"]
 
 
+def test_server_errors_keeps_the_json_error_lines_and_drops_the_access_lines():
+    error = ('{"level": "error", "logger": "django.request", "message": "Internal Server '
+             'Error: /api/v1/y", "exception": "Traceback…\\nValueError: boom"}')
+    log = "\n".join([
+        '{"level": "info", "logger": "entitle.request", "message": "GET /api/v1/x 404"}',
+        error, '{"level": "warning", "logger": "core.health", "message": "Not ready"}'])
+    assert server_errors(log).splitlines() == [error]
+
+
 def test_junit_counts_tells_passed_from_failed_cases(tmp_path):
     report = tmp_path / "junit.xml"
     report.write_text('<testsuites><testsuite><testcase name="GET /a"/>'

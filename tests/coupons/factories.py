@@ -3,6 +3,7 @@
 import factory
 
 from catalog.models import ItemKind
+from core.codes import normalize_code
 from coupons.models import Coupon, CouponType, CouponUsage, EntityType, GroupOffering, UsageStatus
 from tests.factories import CatalogItemFactory, LearnerGroupFactory, UserFactory
 
@@ -14,8 +15,15 @@ class CouponFactory(factory.django.DjangoModelFactory):
         model = Coupon
 
     code = factory.Sequence(lambda n: f"COUPON-{n}")
+    display_code = factory.SelfAttribute("code")
     type = CouponType.USAGE
     entity_type = EntityType.SITE
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """Stored canonical, as `coupons.services.create_coupon` stores it."""
+        kwargs["code"] = normalize_code(kwargs["code"])
+        return super()._create(model_class, *args, **kwargs)
 
 
 class SessionFactory(CatalogItemFactory):

@@ -96,3 +96,15 @@ def test_deactivating_coupons_asks_first_and_changes_nothing_until_confirmed(adm
     assert "Deactivate 1 coupon(s)?" in response.content.decode()
     coupon.refresh_from_db()
     assert coupon.status == CouponStatus.ACTIVE
+
+
+def test_a_coupon_added_in_the_admin_is_stored_canonical_and_a_variant_is_refused(admin_client):
+    response = admin_client.post("/admin/coupons/coupon/add/", {
+        "code": "spring-10", "type": "USAGE", "entity_type": "SITE", "status": "ACTIVE"})
+    assert response.status_code == 302, response.content
+    assert list(Coupon.objects.values_list("code", "display_code")) == [
+        ("SPRING10", "spring-10")]
+    again = admin_client.post("/admin/coupons/coupon/add/", {
+        "code": "Spring 10", "type": "USAGE", "entity_type": "SITE", "status": "ACTIVE"})
+    assert again.status_code == 200 and b"already exists" in again.content
+    assert Coupon.objects.count() == 1

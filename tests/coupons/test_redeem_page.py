@@ -118,3 +118,14 @@ def test_a_code_of_no_kind_is_still_no_such_code(client, learner):
     client.force_login(learner)
     response = client.post("/redeem/", {"code": "NOPE2345"})
     assert response.status_code == 404 and "There is no such code" in response.content.decode()
+
+
+def test_a_coupon_code_typed_with_dashes_and_spaces_is_applied_and_named_as_written(
+        client, learner, workshop):
+    CouponFactory(code="free-work", type=CouponType.USAGE,
+                  entity_type=EntityType.COURSE_SESSION, item=workshop)
+    client.force_login(learner)
+    response = client.post("/redeem/", {"code": "FREE WORK", "kind": "coupon"})
+    assert response.status_code == 200 and "Coupon free-work is applied." in (
+        response.content.decode())
+    assert Entitlement.objects.filter(user=learner, item=workshop).exists()

@@ -10,7 +10,17 @@ from accounts.models import Membership
 from catalog.models import Entitlement, ItemKind
 from core.codes import Alphabet
 from coupons import services
-from coupons.errors import CouponConflict, CouponInvalid, CouponNotAllowed, CouponRefused
+from coupons.errors import (
+    AmountNotApplicable,
+    AmountRequired,
+    CouponConflict,
+    CouponInvalid,
+    CouponNotAllowed,
+    CouponRefused,
+    PercentNotApplicable,
+    PercentRequired,
+    UnknownEntityType,
+)
 from coupons.models import (
     Coupon,
     CouponStatus,
@@ -373,3 +383,25 @@ def test_remove_offering_deletes_it():
     offering = GroupOfferingFactory()
     services.remove_offering(offering)
     assert not GroupOffering.objects.filter(pk=offering.pk).exists()
+
+
+@pytest.mark.parametrize(("terms", "refusal", "words"), [
+    ({"type": CouponType.AMOUNT}, AmountRequired, "A AMOUNT coupon needs an amount."),
+    ({"type": CouponType.USAGE, "value_amount_cents": 100}, AmountNotApplicable,
+     "An amount is only for AMOUNT and TOTAL_AMOUNT coupons."),
+    ({"type": CouponType.PERCENT}, PercentRequired, "A PERCENT coupon needs a percentage."),
+    ({"type": CouponType.USAGE, "value_percent": Decimal(5)}, PercentNotApplicable,
+     "A percentage is only for PERCENT coupons."),
+])
+def test_inconsistent_terms_are_refused_each_by_its_class_in_the_domains_words(
+        terms, refusal, words):
+    with pytest.raises(refusal) as refused:
+        services.create_coupon(entity_type=EntityType.SITE, **terms)
+    assert refused.value.message == words and refused.value.code == "coupon_invalid"
+
+
+def test_an_unknown_entity_type_is_refused_naming_the_domains_field():
+    with pytest.raises(UnknownEntityType) as refused:
+        services.create_coupon(type=CouponType.USAGE, entity_type="PLANET")
+    assert refused.value.field == "entity_type"
+    assert refused.value.message.startswith("entity_type must be one of SITE, ")

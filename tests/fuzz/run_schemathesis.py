@@ -15,6 +15,7 @@ server's log is shown when a check fails, for the traceback behind the 500.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -59,11 +60,22 @@ def server_errors(log: str, limit: int = 20_000) -> str:
     """The server log's 500 reports with their tracebacks, without the 4xx lines around them."""
     kept, inside = [], False
     for line in log.splitlines():
+        if line.startswith("{"):  # a JSON log line (LOG_FORMAT=json): its traceback inside
+            if _json_level(line) in ("error", "critical"):
+                kept.append(line)
+            continue
         if REQUEST_LINE.match(line):
             inside = line.startswith("Internal Server Error")
         if inside or (line.startswith("[") and "[ERROR]" in line):  # gunicorn's own errors
             kept.append(line)
     return "\n".join(kept)[-limit:] or log[-limit:]
+
+
+def _json_level(line: str) -> str | None:
+    try:
+        return json.loads(line).get("level")
+    except (ValueError, AttributeError):
+        return None
 
 
 def main(argv: list[str] | None = None) -> int:

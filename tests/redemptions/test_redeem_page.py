@@ -11,6 +11,7 @@ from catalog.models import Entitlement, ItemKind
 from licensing.models import Seat
 from redemptions import services
 from redemptions.models import Redemption
+from tests.accounts.support import emailed_link
 from tests.factories import CatalogItemFactory, UserFactory
 from tests.licensing.factories import LicenseFactory
 from tests.redemptions.factories import CodeFactory, OfferFactory
@@ -228,10 +229,10 @@ def test_after_login_the_redemption_completes_without_retyping(client, code, cou
 
 def test_after_registration_the_redemption_completes_without_retyping(client, code, course):
     client.post("/redeem/entitle?redemptionCode=abcd2345", {"code": "abcd2345"})
-    response = client.post("/accounts/register/", {
+    client.post("/accounts/register/", {
         "email": "new@example.com", "password1": "violet-harbour-42",
-        "password2": "violet-harbour-42", "next": "/redeem/entitle?redemptionCode=abcd2345"},
-        follow=True)
+        "password2": "violet-harbour-42", "next": "/redeem/entitle?redemptionCode=abcd2345"})
+    response = client.post(emailed_link("new@example.com"), follow=True)
     assert "Code redeemed" in response.content.decode()
     assert Entitlement.objects.filter(user__email="new@example.com", item=course).exists()
 

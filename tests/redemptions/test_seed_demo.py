@@ -1,7 +1,27 @@
-from django.core.management import call_command
+import pytest
+from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
 from catalog.models import CatalogItem
+
+
+@pytest.fixture(autouse=True)
+def _debug_on(settings):
+    """`make run` seeds with DEBUG=1; the refusal below turns it off."""
+    settings.DEBUG = True
+
+
+def test_seed_demo_refuses_with_debug_off_and_loads_nothing(db, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="--force"):
+        call_command("seed_demo")
+    assert not CatalogItem.objects.exists()
+
+
+def test_seed_demo_runs_with_debug_off_when_forced(db, settings, capsys):
+    settings.DEBUG = False
+    call_command("seed_demo", force=True)
+    assert CatalogItem.objects.filter(external_id="demo-starter-bundle").exists()
 
 
 def test_seed_demo_is_safe_to_rerun_and_prints_a_working_key(db, capsys):

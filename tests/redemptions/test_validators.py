@@ -2,9 +2,16 @@
 
 import pytest
 
-from redemptions.errors import InvalidMaxUses, InvalidRemainingUses, OfferError
+from redemptions.errors import (
+    InvalidMaxUses,
+    InvalidRemainingUses,
+    LabelRequired,
+    LabelTooLong,
+    OfferError,
+)
 from redemptions.validators import (
     MAX_USES_PER_CODE,
+    clean_label,
     clean_max_uses,
     clean_remaining_uses,
     clean_user_tags,
@@ -44,3 +51,17 @@ def test_user_tags_are_a_list_and_a_string_is_not_split():
     with pytest.raises(OfferError):
         clean_user_tags("a;b")
     assert clean_user_tags([" a ", "b", "a", ""]) == ["a", "b"]
+
+
+def test_a_label_is_trimmed_and_must_say_something():
+    assert clean_label("  spring batch ") == "spring batch"
+    for nothing in ("", "   ", None, 12):
+        with pytest.raises(LabelRequired):
+            clean_label(nothing)
+
+
+def test_a_label_fits_its_column():
+    assert clean_label("x" * 200) == "x" * 200
+    with pytest.raises(LabelTooLong) as refused:
+        clean_label("x" * 201)
+    assert refused.value.data["limit"] == 200 and refused.value.field == "label"

@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 from catalog.models import EntitlementSource, ItemKind
 from catalog.services import grant_entitlement
 from licensing.services import assign_seat
+from tests.accounts.support import emailed_link
 from tests.factories import CatalogItemFactory, UserFactory
 from tests.licensing.factories import LicenseFactory
 
@@ -45,7 +46,10 @@ def test_a_new_learner_registers_logs_out_logs_in_and_sees_what_they_hold(
     page.get_by_label("Confirm password").fill(STRONG)
     screenshot("register")
     page.get_by_role("button", name="Create my account").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
 
+    page.goto(f"{base}{emailed_link('new.learner@example.com')}")
+    page.get_by_role("button", name="Create my account").click()
     expect(page).to_have_url(f"{base}/account/access/")
     expect(page.get_by_text("do not have access to anything yet")).to_be_visible()
 
@@ -144,6 +148,10 @@ def test_a_new_learner_redeems_a_tizra_link_through_registration(live_server, pa
     page.get_by_label("Email address").fill("reader@example.com")
     page.get_by_label("Password", exact=True).fill(STRONG)
     page.get_by_label("Confirm password").fill(STRONG)
+    page.get_by_role("button", name="Create my account").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+
+    page.goto(f"{base}{emailed_link('reader@example.com')}")  # the link, in the same browser
     page.get_by_role("button", name="Create my account").click()
 
     # Back on the redeem page, which completed the redemption without the code retyped.

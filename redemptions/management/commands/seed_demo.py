@@ -3,12 +3,14 @@ of demo codes for the bundle and a fresh API key.
 
 Safe to re-run: existing demo rows are kept, the demo codes not redeemed yet are printed
 again, and a new API key is printed each time (keys are stored hashed, so an old one cannot be
-shown again). It lives in `redemptions` because it makes codes, the top of the app graph.
+shown again). It refuses to run with DEBUG off unless `--force` is given: its staff account
+and password are public. It lives in `redemptions` because it makes codes, the top of the app graph.
 """
 
 import os
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import ApiKey, User
@@ -28,8 +30,20 @@ COURSES = [
 class Command(BaseCommand):
     help = "Load demo data (idempotent) and print a working API key."
 
-    @transaction.atomic
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true",
+                            help="run even with DEBUG off (a production database gets a "
+                                 "superuser whose password is in the README)")
+
     def handle(self, *args, **options):
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError(
+                "seed_demo makes a superuser with a published password: it runs only with "
+                "DEBUG=1 (as `make run` does). Add --force to load it anyway.")
+        self.seed()
+
+    @transaction.atomic
+    def seed(self):
         courses = []
         for slug, title, price in COURSES:
             item, _ = CatalogItem.objects.get_or_create(

@@ -90,7 +90,9 @@ def test_the_seeds_snippet_creates_the_coupon_and_answers_the_seeds_xml(auth_cod
     coupon = Coupon.objects.get()
     assert _xml(response) == (f'{SEED_XML}<coupon id="{coupon.pk}" name="partner1-free"/>'
                               '</response>')
-    assert (coupon.code, coupon.type, coupon.entity_type) == ("partner1-free", "USAGE", "SITE")
+    # stored canonical (what learners type matches in any form), shown back as it was sent
+    assert (coupon.display_code, coupon.code, coupon.type, coupon.entity_type) == (
+        "partner1-free", "PARTNER1FREE", "USAGE", "SITE")
     assert coupon.value_count == 999_999
     assert coupon.exp_date == dt.datetime(2017, 5, 19, 3, 11, 37, 116000, tzinfo=dt.UTC)
     assert coupon.owner_group == sales
@@ -188,6 +190,24 @@ def test_bad_parameters_are_refused_with_a_coded_message_and_nothing_changes(
                                                     "entityId": "", **changes})
     assert response.status_code == status, response.content
     assert _xml(response).startswith('<response code="-1"><msgs><msg><code>' + code)
+    assert not Coupon.objects.exists()
+
+
+@pytest.mark.parametrize(("changes", "words"), [
+    ({"type": "AMOUNT"}, "A AMOUNT coupon needs an amount (valueAmount)."),
+    ({"valueAmount": "5"}, "An amount (valueAmount) is only for AMOUNT and TOTAL_AMOUNT "
+                           "coupons."),
+    ({"type": "PERCENT"}, "A PERCENT coupon needs a percentage (valuePercent)."),
+    ({"valuePercent": "5"}, "A percentage (valuePercent) is only for PERCENT coupons."),
+    ({"entityType": "PLANET"}, "entityType must be one of SITE, PROGRAM_SESSION, "
+                               "COURSE_SESSION, EVENT, GROUP."),
+])
+def test_inconsistent_terms_are_0911_in_edubrites_parameter_names(auth_code, changes, words):
+    response = Client().post("/couponService.do", {
+        "dispatch": "createCoupon", "authCode": auth_code, "type": "USAGE",
+        "entityType": "SITE", **changes})
+    assert response.status_code == 400
+    assert response.json() == {"code": -1, "msgs": [{"code": "0911", "value": words}]}
     assert not Coupon.objects.exists()
 
 
@@ -460,6 +480,22 @@ def test_subscribe_by_auth_code_answers_0153_and_grants_access(auth_code):
         '<response code="0"><msgs><msg><code>0153</code><value><![CDATA[Successfully '
         'subscribed to the course session]]></value></msg></msgs><usage ')
     assert Entitlement.objects.filter(user=learner, item=session, source="coupon").exists()
+
+
+def test_subscribe_by_auth_code_finds_the_coupon_however_its_code_is_typed(auth_code, sales):
+    session = SessionFactory(external_id="CS-1")
+    created = Client().post("/couponService.do", {**seed_parameters(), "authCode": auth_code,
+                                                   "entityId": "", "ownerGroupId\n": "",
+                                                   "expDate": ""})
+    assert created.status_code == 200, created.content
+    response = Client().post("/eventService.do", {
+        "dispatch": "subscribeByAuthCode", "authCode": auth_code, "eventId": "CS-1",
+        "code": "PARTNER1 FREE", "userName": UserFactory().email})
+    assert response.status_code == 200, response.content
+    assert Entitlement.objects.filter(item=session, source="coupon").exists()
+    got = Client().get("/couponService.do", {"dispatch": "getCoupon", "authCode": auth_code,
+                                             "name": "Partner1Free"})
+    assert got.json()["coupon"]["name"] == "partner1-free"
 
 
 def test_subscribe_needing_approval_is_pending(auth_code):

@@ -110,6 +110,16 @@ def test_a_learner_applies_a_coupon_for_themselves(learner):
     assert Entitlement.objects.filter(user=learner, item=item).exists()
 
 
+def test_a_coupon_is_shown_canonical_and_as_written_and_found_however_typed(api):
+    created = api.post("/api/v1/coupons", {"code": "spring-10", "type": "USAGE",
+                                           "entity_type": "SITE"}, format="json")
+    assert created.status_code == 201, created.content
+    assert (created.json()["code"], created.json()["display_code"]) == ("SPRING10", "spring-10")
+    assert api.get("/api/v1/coupons/Spring 10").json()["id"] == created.json()["id"]
+    listed = api.get("/api/v1/coupons", {"code": "spring-10"}).json()["results"]
+    assert [c["id"] for c in listed] == [created.json()["id"]]
+
+
 def test_a_learner_cannot_apply_for_someone_else_nor_administer(learner):
     CouponFactory(code="FREE")
     client = _token_client(learner)

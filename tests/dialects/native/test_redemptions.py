@@ -6,10 +6,12 @@ import io
 import pytest
 from django.utils import timezone
 from oauth2_provider.models import AccessToken, Application
+from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 
 from catalog.access import has_access
 from catalog.models import Entitlement
+from dialects.native.redemptions import RedemptionSerializer, attach_grants
 from licensing.models import License
 from redemptions import services
 from redemptions.models import ActionType, Code, CodeGroup, Offer, Redemption
@@ -331,6 +333,21 @@ def test_redeeming_an_offer_with_a_license_answers_the_seat(api, learner):
                         format="json")
     assert response.status_code == 201, response.content
     assert len(response.json()["seats"]) == 1
+
+
+def test_the_redeem_answer_is_what_the_redemption_serializer_renders(api, learner):
+    license_ = LicenseFactory(name="Seats", seats_limit=2)
+    offer = OfferFactory(items=[CatalogItemFactory(), CatalogItemFactory()],
+                         licenses=[license_], access_days=30)
+    code = CodeFactory(offer=offer, group=CodeGroupFactory(offer=offer))
+    response = api.post("/api/v1/redeem", {"code": code.code, "user": learner.email,
+                                           "transaction_id": "T-1"}, format="json",
+                        REMOTE_ADDR="10.1.2.3")
+    assert response.status_code == 201, response.content
+    redemption = Redemption.objects.get()
+    rendered = JSONRenderer().render(RedemptionSerializer(attach_grants([redemption])[0]).data)
+    assert response.content == rendered
+    assert len(response.json()["entitlements"]) == 2 and len(response.json()["seats"]) == 1
 
 
 def test_a_full_license_is_a_422_license_full(api, learner):

@@ -148,17 +148,17 @@ def test_a_body_batch_other_than_the_urls_is_a_400(api, offer):
 # --- POST: duplicates are conflicts -------------------------------------------------------------
 
 def test_an_access_code_that_exists_is_a_409(api, offer):
-    CodeFactory(code="CAFE")
+    CodeFactory(code="CAFE42")
     before = Code.objects.count()
-    response = api.post(URL, apply(offer, **{"access-code": "cafe"}), format="json")
+    response = api.post(URL, apply(offer, **{"access-code": "cafe42"}), format="json")
     assert response.status_code == 409
     assert response.json()["error"].startswith("access-code: This code exists already")
     assert Code.objects.count() == before
 
 
 def test_the_same_access_code_twice_in_one_array_is_a_409_and_makes_neither(api, offer):
-    error = refused(api, [apply(offer, **{"access-code": "CAFE"}),
-                          apply(offer, **{"access-code": "ca-fe"})], status=409)
+    error = refused(api, [apply(offer, **{"access-code": "CAFE42"}),
+                          apply(offer, **{"access-code": "ca-fe-42"})], status=409)
     assert error.startswith("[1].access-code: This code exists already")
 
 

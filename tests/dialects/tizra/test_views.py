@@ -387,11 +387,11 @@ def test_put_expiration_date_null_clears_it(api):
 def test_put_user_tags_moves_only_that_code_to_the_new_tags(api):
     post(api, "/admin-api/redemptions/b", [
         {"action-type": "add-user-tag", "access-code": c, "user-tags": "code;teg"}
-        for c in ("AAA1", "AAA2")])
-    response = api.put("/admin-api/redemptions/b/AAA1", {"user-tags": "gold;2024"},
+        for c in ("AAAA01", "AAAA02")])
+    response = api.put("/admin-api/redemptions/b/AAAA01", {"user-tags": "gold;2024"},
                        format="json")
     assert response.status_code == 200 and response.json()["user-tags"] == "gold;2024"
-    assert Code.objects.get(code="AAA2").offer.user_tags == ["code", "teg"]
+    assert Code.objects.get(code="AAAA02").offer.user_tags == ["code", "teg"]
 
 
 def test_delete_removes_a_batch_nobody_redeemed_and_keeps_its_offers(api):

@@ -10,8 +10,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from catalog.models import ItemKind
-from dialects.zype.codes import NO_TARGET, QR_MASK
-from redemptions import services
+from dialects.zype.codes import NO_TARGET, QR_MASK, ZypeCodeSerializer, zype_code_object
+from redemptions import selectors, services
 from redemptions.codes import ALPHABET_CHARACTERS, Alphabet, nice_code
 from redemptions.models import Code, CodeGroup, Offer
 from tests.dialects.zype.support import (
@@ -124,6 +124,38 @@ def test_a_deactivated_code_is_not_available(zype, spaceballs):
 def test_the_transaction_id_is_shown_when_set(zype, spaceballs):
     code = standalone_code(spaceballs, transaction_id="TX-42")
     assert zype.get(f"{URL}/{code.pk}").json()["response"]["transaction_id"] == "TX-42"
+
+
+def test_the_written_out_code_object_is_what_the_serializer_renders(spaceballs):
+    now = timezone.now()
+    several = services.create_code(offer=services.OfferTerms(name="Two",
+                                                             items=[item(), item()]))
+    redeemed = standalone_code(spaceballs, transaction_id="TX-1")
+    services.redeem(redeemed.code, UserFactory())
+    expired = standalone_code(item(ItemKind.PLAYLIST, external_id=""),
+                              expiration_date=now - dt.timedelta(days=1))
+    inactive = standalone_code(item(ItemKind.PASS_PLAN))
+    services.set_codes_active([inactive], False)
+    group = services.create_code_group(
+        label="Hex", offer=services.OfferTerms(name="Plan", items=[item(ItemKind.PLAN)]),
+        count=2, code_length=12, alphabet=Alphabet.HEX,
+        expiration_date=now + dt.timedelta(days=3))
+    codes = selectors.codes_with_targets().filter(
+        pk__in=[several.pk, redeemed.pk, expired.pk, inactive.pk,
+                *group.codes.values_list("pk", flat=True)])
+    assert len(codes) == 6
+    for code in codes:
+        assert zype_code_object(code, now) == \
+            ZypeCodeSerializer(code, context={"now": now}).data
+
+
+def test_a_bulk_create_answers_each_code_as_the_serializer_renders_it(zype, spaceballs):
+    response = zype.post(f"{URL}/bulk_create", {
+        "amount": 4, "redemption_codes[video_id]": spaceballs.external_id,
+        "redemption_codes[expiration_date]": "2090-01-15"})
+    assert response.status_code == 201, response.content
+    codes = selectors.codes_with_targets().order_by("id")
+    assert response.json()["response"] == [ZypeCodeSerializer(code).data for code in codes]
 
 
 # --- create -----------------------------------------------------------------------------------
@@ -355,9 +387,9 @@ def test_update_may_change_the_target(zype, spaceballs):
 
 
 def test_update_to_a_duplicate_text_is_refused(zype, spaceballs):
-    standalone_code(spaceballs, code="TAKEN")
+    standalone_code(spaceballs, code="TAKEN1")
     code = standalone_code(spaceballs)
-    response = zype.put(f"{URL}/{code.pk}", {"redemption_code[code]": "taken"})
+    response = zype.put(f"{URL}/{code.pk}", {"redemption_code[code]": "taken1"})
     assert response.status_code == 422
     assert Code.objects.get(pk=code.pk).code == code.code
 

@@ -26,10 +26,10 @@ def zype(api_key):
 
 @pytest.fixture
 def dated(db):
-    """Codes DAY1, DAY2, DAY3: each of their times at noon UTC on 2017-01-01, -02, -03."""
+    """Codes DATED1, DATED2, DATED3: each of their times at noon UTC on 2017-01-01, -02, -03."""
     video = item(title="Dated video")
     for day in (1, 2, 3):
-        code = standalone_code(video, code=f"DAY{day}")
+        code = standalone_code(video, code=f"DATED{day}")
         stamp = dt.datetime(2017, 1, day, 12, tzinfo=UTC)
         Code.objects.filter(pk=code.pk).update(
             created_at=stamp, updated_at=stamp, expiration_date=stamp, redemptions_count=1,
@@ -41,8 +41,8 @@ def codes(response) -> list[str]:
     return sorted(row["code"] for row in response.json()["response"])
 
 
-RANGES = [("gt", ["DAY3"]), ("gte", ["DAY2", "DAY3"]), ("lt", ["DAY1"]),
-          ("lte", ["DAY1", "DAY2"])]
+RANGES = [("gt", ["DATED3"]), ("gte", ["DATED2", "DATED3"]), ("lt", ["DATED1"]),
+          ("lte", ["DATED1", "DATED2"])]
 
 
 @pytest.mark.parametrize("field", list(TIME_FIELDS))
@@ -64,8 +64,8 @@ def test_each_time_filter_takes_each_range_suffix_with_a_unix_time(zype, dated, 
 @pytest.mark.parametrize("field", list(TIME_FIELDS))
 def test_each_time_filter_without_a_suffix_matches_the_instant_or_a_whole_day(zype, dated,
                                                                              field):
-    assert codes(zype.get(**{field: "2017-01-02T12:00:00+00:00"})) == ["DAY2"]
-    assert codes(zype.get(**{field: "2017-01-03"})) == ["DAY3"]
+    assert codes(zype.get(**{field: "2017-01-02T12:00:00+00:00"})) == ["DATED2"]
+    assert codes(zype.get(**{field: "2017-01-03"})) == ["DATED3"]
 
 
 def test_expiration_date_filters_see_a_bulk_groups_expiry(zype):
@@ -97,20 +97,20 @@ def test_an_unreadable_filter_is_a_400_naming_it(zype, param, value):
 
 def test_id_and_id_bang_take_one_id_or_a_comma_list(zype, dated):
     ids = {c.code: c.pk for c in Code.objects.all()}
-    assert codes(zype.get(id=ids["DAY1"])) == ["DAY1"]
-    assert codes(zype.get(id=f"{ids['DAY1']},{ids['DAY3']}")) == ["DAY1", "DAY3"]
-    assert codes(zype.get(**{"id!": ids["DAY2"]})) == ["DAY1", "DAY3"]
-    assert codes(zype.get(**{"id!": f"{ids['DAY1']},{ids['DAY2']}"})) == ["DAY3"]
+    assert codes(zype.get(id=ids["DATED1"])) == ["DATED1"]
+    assert codes(zype.get(id=f"{ids['DATED1']},{ids['DATED3']}")) == ["DATED1", "DATED3"]
+    assert codes(zype.get(**{"id!": ids["DATED2"]})) == ["DATED1", "DATED3"]
+    assert codes(zype.get(**{"id!": f"{ids['DATED1']},{ids['DATED2']}"})) == ["DATED3"]
 
 
 @pytest.mark.parametrize("field", list(FIELD_KINDS))
 def test_each_target_filter_finds_codes_by_external_or_our_id(zype, field):
     target = item(FIELD_KINDS[field], external_id=f"ext-{field}")
     other = item(FIELD_KINDS[field])
-    standalone_code(target, code="MINE")
-    standalone_code(other, code="OTHER")
-    assert codes(zype.get(**{field: f"ext-{field}"})) == ["MINE"]
-    assert codes(zype.get(**{field: str(target.pk)})) == ["MINE"]
+    standalone_code(target, code="MYCODE")
+    standalone_code(other, code="OTHERS")
+    assert codes(zype.get(**{field: f"ext-{field}"})) == ["MYCODE"]
+    assert codes(zype.get(**{field: str(target.pk)})) == ["MYCODE"]
 
 
 def test_a_target_filter_of_the_wrong_kind_or_an_unknown_id_finds_nothing(zype):
@@ -121,13 +121,13 @@ def test_a_target_filter_of_the_wrong_kind_or_an_unknown_id_finds_nothing(zype):
 
 
 def test_code_filter_takes_the_code_as_typed(zype, dated):
-    assert codes(zype.get(code="day-2")) == ["DAY2"]
+    assert codes(zype.get(code="dated-2")) == ["DATED2"]
 
 
 def test_transaction_id_filter(zype):
-    standalone_code(item(), code="PAID", transaction_id="TX-1")
-    standalone_code(item(), code="FREE")
-    assert codes(zype.get(transaction_id="TX-1")) == ["PAID"]
+    standalone_code(item(), code="PAIDFOR", transaction_id="TX-1")
+    standalone_code(item(), code="FREEBIE")
+    assert codes(zype.get(transaction_id="TX-1")) == ["PAIDFOR"]
 
 
 def test_q_searches_code_transaction_id_and_content_title(zype):
@@ -139,11 +139,11 @@ def test_q_searches_code_transaction_id_and_content_title(zype):
 
 
 def test_filters_combine(zype, dated):
-    video = Code.objects.get(code="DAY1").target_item
+    video = Code.objects.get(code="DATED1").target_item
     other = standalone_code(item(), code="ELSEWHERE")
     Code.objects.filter(pk=other.pk).update(created_at=dt.datetime(2017, 1, 3, tzinfo=UTC))
     response = zype.get(**{"video_id": str(video.pk), "created_at.gte": "2017-01-02"})
-    assert codes(response) == ["DAY2", "DAY3"]
+    assert codes(response) == ["DATED2", "DATED3"]
 
 
 def test_pages_and_the_pagination_object(zype):
