@@ -59,7 +59,7 @@ BUDGET_S = 16 * 60  # rows not started by then are reported as skipped (the job 
 CEILING_CODES = 100_000
 HOT_CODE, HOT_ID, HOT_USES = "HOT0000000000000", CEILING_CODES, 1_000
 OFFSETS = {32: 0, 128: 40_000, "warm-up": 80_000,  # the product's "R" codes alike
-           "no webhooks": 86_000, "2 webhooks": 93_000,
+           "webhooks warm-up": 84_000, "no webhooks": 86_000, "2 webhooks": 93_000,
            "one server": 50_000, "server 1 of 2": 60_000, "server 2 of 2": 70_000}
 WEBHOOK_SECONDS = 8  # each of the webhook row's two runs: under 7,000 codes at 32 connections
 # The server queues webhook deliveries here; the webhook row's worker takes them.
@@ -510,13 +510,24 @@ def access_check(b: Bench) -> Row:
 @row
 def redemptions_with_webhooks(b: Bench) -> Row:
     """The same redemptions with no webhook endpoint, then with 2 subscribed to every kind
-    (a real worker sending to a receiver on loopback while wrk runs): the outbox writes its
-    rows in the redemption's transaction, and sending stays out of the request."""
-    def run(offset: str) -> Load:
-        return b.wrk("/api/v1/redeem", "redeem.lua", 32, seconds=WEBHOOK_SECONDS, env={
+    (a real worker draining the outbox to a receiver on loopback while wrk runs): the outbox
+    writes its rows in the redemption's transaction, and sending stays out of the request.
+    Beside the rates: the CPU the server and the worker used (load-independent), and the
+    time from each event to its delivery."""
+    def run(offset: str, connections: int = 32, seconds: float = WEBHOOK_SECONDS
+            ) -> tuple[Load, float]:
+        before = cpu_seconds(b.server.process.pid)
+        load = b.wrk("/api/v1/redeem", "redeem.lua", connections, seconds=seconds, env={
             "BENCH_OFFSET": str(OFFSETS[offset]), "BENCH_AUTH": f"Bearer {b.seed['api_key']}"})
+        return load, cpu_seconds(b.server.process.pid) - before
 
-    none = run("no webhooks")
+    def wait_until_delivered(seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and b.sql(
+                "SELECT count(*) FROM events_delivery WHERE status = 'pending'")[0][0]:
+            time.sleep(0.2)
+
+    none, server_none = run("no webhooks")
     receiver = Receiver().start()
     workdir = Path(tempfile.mkdtemp(prefix="bench-worker-"))
     worker = CeleryWorker(b.env, workdir).start()
@@ -528,24 +539,66 @@ def redemptions_with_webhooks(b: Bench) -> Row:
             if status != 201:
                 raise RuntimeError(f"POST /api/v1/webhook-endpoints: {status} {made}")
             endpoints.append(made["id"])
-        hooked = run("2 webhooks")
-        sent = len(receiver.requests)
+        run("webhooks warm-up", connections=8, seconds=2)  # as the other path had: untimed
+        wait_until_delivered(30)
+        worker_before, received_before = cpu_seconds(worker.process.pid), len(receiver.requests)
+        receiver_before = time.process_time()  # this process: the receiver's threads, mostly
+        hooked, server_hooked = run("2 webhooks")
+        sent = len(receiver.requests) - received_before
+        wait_until_delivered(60)
+        worker_cpu = cpu_seconds(worker.process.pid) - worker_before
+        receiver_cpu = time.process_time() - receiver_before
+        delivered_in_run = len(receiver.requests) - received_before
     finally:
         for endpoint in endpoints:  # the rows after this one run without webhooks
             b.api_json("PATCH", f"/api/v1/webhook-endpoints/{endpoint}", {"is_active": False})
         worker.stop()
         receiver.stop()
+    made, delivered, p50, p99 = b.sql(
+        "SELECT count(*), count(d.delivered_at), "
+        "percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM "
+        "d.delivered_at - e.occurred_at)), percentile_cont(0.99) WITHIN GROUP (ORDER BY "
+        "extract(epoch FROM d.delivered_at - e.occurred_at)) "
+        "FROM events_delivery d JOIN events_event e ON e.id = d.event_id")[0]
     ratio = hooked.rps / none.rps if none.rps else 0
     wrong = sum(load.requests - load.count(201) for load in (none, hooked))
+
+    def per_k(cpu: float, count: int) -> float:
+        return 1000 * cpu / count if count else 0
+
     return Row("redemptions via POST /api/v1/redeem with 2 webhook endpoints subscribed "
                "(a Celery worker delivering meanwhile), 32 connections",
-               hooked.brief() + f"; {sent:,} deliveries received during the run"
+               hooked.brief() + f"; server CPU {per_k(server_hooked, hooked.requests):.2f} s "
+               f"per 1,000 requests; {sent:,} deliveries received during the run, "
+               f"{delivered:,} of {made:,} in the end, event to delivery p50 "
+               f"{p50 or 0:.2f} s, p99 {p99 or 0:.2f} s; worker CPU "
+               f"{per_k(worker_cpu, delivered_in_run):.2f} s per 1,000 deliveries (the "
+               f"receiver's: {per_k(receiver_cpu, delivered_in_run):.2f} s)"
                + (f"; {wrong:,} not 201" if wrong else ""),
-               f"the same with no webhook endpoint: {none.brief()}",
+               f"the same with no webhook endpoint: {none.brief()}; server CPU "
+               f"{per_k(server_none, none.requests):.2f} s per 1,000 requests",
                ratio=f"{ratio:.0%} of the req/s without webhooks", target="within 10%",
                verdict="met" if ratio >= 0.9 and not wrong else f"NOT met: {ratio:.0%}",
                data={"figure": asdict(hooked), "without": asdict(none),
-                     "deliveries_received": sent})
+                     "deliveries_received": sent, "deliveries_made": made,
+                     "deliveries_delivered": delivered, "event_to_delivery_p50_s": p50,
+                     "event_to_delivery_p99_s": p99, "server_cpu_s": server_hooked,
+                     "server_cpu_s_without": server_none, "worker_cpu_s": worker_cpu,
+                     "receiver_cpu_s": receiver_cpu})
+
+
+def process_tree(pid: int) -> list[Path]:
+    """/proc directories of a process and its descendants (those still running)."""
+    found, pids = [], [pid]
+    while pids:
+        current = Path(f"/proc/{pids.pop()}")
+        try:
+            for task in (current / "task").iterdir():
+                pids += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        found.append(current)
+    return found
 
 
 @row
@@ -590,17 +643,21 @@ def redemptions_one_vs_two_servers(b: Bench) -> Row:
 
 def worker_rss_mb(pid: int) -> float:
     """Resident memory of a worker process and its children (MB), from /proc."""
-    total, pids = 0, [pid]
-    while pids:
-        current = pids.pop()
-        try:
-            status = Path(f"/proc/{current}/status").read_text()
-            total += int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1))
-            for task in Path(f"/proc/{current}/task").iterdir():
-                pids += [int(c) for c in (task / "children").read_text().split()]
-        except (FileNotFoundError, AttributeError, ProcessLookupError):
-            continue
+    total = 0
+    for proc in process_tree(pid):
+        with contextlib.suppress(FileNotFoundError, AttributeError, ProcessLookupError):
+            total += int(re.search(r"VmRSS:\s+(\d+) kB", (proc / "status").read_text()).group(1))
     return total / 1024
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process and its running descendants have used so far."""
+    ticks = 0
+    for proc in process_tree(pid):
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            fields = (proc / "stat").read_text().rpartition(")")[2].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def follow_job(b: Bench, job_id: str, worker: CeleryWorker | None = None) -> tuple[dict, float]:

@@ -2,8 +2,9 @@
 and the delivery tests (`tests/events/`).
 
 `Receiver` answers each POST with the next status of its plan (`"hold"`: wait until
-`release()`, then 200) and keeps every request; `CeleryWorker` runs `celery -A config worker
--B` (the embedded beat runs the sweep) in its own process group, so `kill()` is a crash.
+`release()`, then 200) over kept-alive HTTP/1.1 connections and keeps every request (with
+the peer's address); `CeleryWorker` runs `celery -A config worker -B` (the embedded beat runs
+the sweep) in its own process group, so `kill()` is a crash.
 """
 
 from __future__ import annotations
@@ -55,18 +56,24 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keeps connections alive, as receivers do
+            disable_nagle_algorithm = True  # else each answer's body waits for an ACK
+
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 with receiver.lock:
                     headers = {k.lower(): v for k, v in self.headers.items()}
-                    receiver.requests.append({"headers": headers, "body": body})
+                    receiver.requests.append({"headers": headers, "body": body,
+                                              "peer": self.client_address})
                     step = receiver.plan.pop(0) if receiver.plan else 200
                 if step == "hold":
                     receiver.released.wait(30)
                     step = 200
+                answer = json.dumps({"status": step}).encode()
                 self.send_response(int(step))
+                self.send_header("content-length", str(len(answer)))
                 self.end_headers()
-                self.wfile.write(json.dumps({"status": step}).encode())
+                self.wfile.write(answer)
 
             def log_message(self, *args):
                 pass

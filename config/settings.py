@@ -374,6 +374,12 @@ WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
 WEBHOOK_LEASE_SECONDS = float(os.environ.get("WEBHOOK_LEASE_SECONDS",
                                              str(WEBHOOK_TIMEOUT_SECONDS + 20)))
 WEBHOOK_SWEEP_SECONDS = float(os.environ.get("WEBHOOK_SWEEP_SECONDS", "30"))
+# After a commit that made deliveries, each server process asks the workers for a drain at most
+# this often (the latency from commit to delivery, under load); a drain claims this many due
+# deliveries at a time and goes on for at most WEBHOOK_DRAIN_SECONDS.
+WEBHOOK_NUDGE_SECONDS = float(os.environ.get("WEBHOOK_NUDGE_SECONDS", "1"))
+WEBHOOK_DRAIN_BATCH = int(os.environ.get("WEBHOOK_DRAIN_BATCH", "200"))
+WEBHOOK_DRAIN_SECONDS = float(os.environ.get("WEBHOOK_DRAIN_SECONDS", "60"))
 WEBHOOK_DEACTIVATE_AFTER_SECONDS = float(os.environ.get("WEBHOOK_DEACTIVATE_AFTER_SECONDS",
                                                         str(3 * 24 * 3600)))
 # Webhook URLs resolving to loopback, link-local or private addresses are refused unless on.

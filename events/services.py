@@ -1,16 +1,20 @@
 """The outbox and webhook delivery.
 
 `record_event` is called by every state change inside its own transaction: the Event row and
-one Delivery per subscribed endpoint commit with the change or not at all, and only after
-commit are the deliveries handed to the workers (`transaction.on_commit`). The Delivery rows
-are the truth; Celery messages are only a nudge, and the periodic sweep (`send_due`) sends
-whatever is due and was not sent (a lost message, a dead worker, a broker that was down).
+one Delivery per subscribed endpoint commit with the change or not at all. The Delivery rows
+are the outbox and the truth; after commit the request only nudges the workers (`nudge`: at
+most one message per process per WEBHOOK_NUDGE_SECONDS, never one per delivery), and the
+periodic sweep drains whatever is due in any case (a lost message, a dead worker, a broker
+that was down).
 
-Sending (`attempt_delivery`) signs the event per Standard Webhooks (the `standardwebhooks`
-library), posts it with a timeout, records the attempt, and on failure schedules the next try
-on the Standard Webhooks schedule with jitter (`WEBHOOK_RETRY_SCHEDULE`); after the last it is
-failed. An endpoint whose attempts have all failed for `WEBHOOK_DEACTIVATE_AFTER_SECONDS` is
-deactivated, with the reason. Lock order: an endpoint, then its deliveries.
+A drain (`send_due`) claims due deliveries in batches under a lease (a row lock skipping
+rows other workers hold, then `leased_until`), so a delivery is sent by one worker at a time;
+it posts them over one kept-alive connection per receiver (`events.transport`), signs each
+per Standard Webhooks (the `standardwebhooks` library), and records each batch's attempts in
+one transaction per endpoint. A failure schedules the next try on the Standard Webhooks
+schedule with jitter (`WEBHOOK_RETRY_SCHEDULE`); after the last it is failed. An endpoint
+whose attempts have all failed for `WEBHOOK_DEACTIVATE_AFTER_SECONDS` is deactivated, with the
+reason. Lock order: an endpoint, then its deliveries.
 """
 
 from __future__ import annotations
@@ -23,26 +27,23 @@ import json
 import logging
 import random
 import secrets
+import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
-from core.errors import DomainError
 from core.metrics import EVENTS, WEBHOOK_DELIVERIES, count_on_commit
 from events.errors import DeliveryNotRetryable
 from events.models import Delivery, DeliveryAttempt, DeliveryStatus, Event, WebhookEndpoint
 from events.selectors import active_endpoints, event_body
+from events.transport import Answer, Poster, kept_poster
 from events.validators import check_webhook_url, clean_kinds
 
 logger = logging.getLogger(__name__)
-EXCERPT = 300
 
 
 # --- the outbox ------------------------------------------------------------------------------
@@ -55,8 +56,9 @@ _batch: contextvars.ContextVar[list[Event] | None] = contextvars.ContextVar(
 def record_event(kind: str, obj: models.Model, *, data: dict, user=None,
                  group_id: object = None, at: dt.datetime | None = None) -> Event:
     """Write the event of a state change about `obj`, in the caller's transaction, with a
-    delivery for each active endpoint that wants `kind`; they are sent after commit.
-    Inside `batched_events()` the row is written (and its id set) when the block ends."""
+    delivery for each active endpoint that wants `kind`; the workers are nudged after
+    commit. Inside `batched_events()` the row is written (and its id set) when the block
+    ends."""
     event = Event(
         kind=kind, occurred_at=at or timezone.now(), user=user,
         object_type=obj._meta.model_name, object_id=str(obj.pk), group_id=group_id,
@@ -109,9 +111,39 @@ def _write_events(events: list[Event]) -> None:
 
 
 def _send_later(ids: list[int], countdown: float = 0) -> None:
-    from events.tasks import enqueue_deliveries  # tasks import this module
+    """After commit: have these deliveries sent. The workers drain whatever is due, so this
+    only asks for a drain (`nudge`), or (`countdown`, a retry) for one that much later."""
+    if countdown:
+        _drain_later(countdown)
+    else:
+        nudge()
 
-    enqueue_deliveries(ids, countdown=countdown)
+
+class _Nudges:
+    """When this process last asked for a drain to start (monotonic seconds)."""
+
+    lock = threading.Lock()
+    starts_at = float("-inf")
+
+
+def nudge() -> None:
+    """Ask the workers to drain what is due (and so whatever committed before now). A drain
+    asked for from now on already covers it; otherwise the request goes out at most once per
+    WEBHOOK_NUDGE_SECONDS from this process, delayed until then if need be: a busy server
+    sends a few messages a second, not one per delivery."""
+    now = time.monotonic()
+    with _Nudges.lock:
+        if _Nudges.starts_at >= now:
+            return
+        start = max(now, _Nudges.starts_at + settings.WEBHOOK_NUDGE_SECONDS)
+        _Nudges.starts_at = start
+    _drain_later(start - now)
+
+
+def _drain_later(countdown: float) -> None:
+    from events.tasks import drain_later  # tasks import this module
+
+    drain_later(countdown=countdown)
 
 
 # --- endpoints -------------------------------------------------------------------------------
@@ -192,49 +224,14 @@ def _mark_for_retry(deliveries) -> int:
 
 # --- sending ---------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Answer:
-    code: int | None
-    excerpt: str
-    latency_ms: int
-
-    @property
-    def ok(self) -> bool:
-        return self.code is not None and 200 <= self.code < 300
-
-
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect is an answer (a failure), never followed: it could lead past the guard."""
-
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirects)
-
-
-def _post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
-    started = time.monotonic()
-    try:
-        check_webhook_url(url)  # again: DNS may have changed since the endpoint was saved
-        request = urllib.request.Request(url, data=body, method="POST", headers=headers)
-        with _OPENER.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
-            code, text = response.status, response.read(EXCERPT)
-    except urllib.error.HTTPError as answer:
-        code, text = answer.code, answer.read(EXCERPT)
-    except DomainError as refusal:
-        code, text = None, refusal.message.encode()
-    except (OSError, ValueError) as exc:  # refused, reset, timed out, unreachable
-        code, text = None, f"{type(exc).__name__}: {exc}".encode()
-    latency = int((time.monotonic() - started) * 1000)
-    return Answer(code, text.decode("utf-8", "replace")[:EXCERPT], latency)
-
-
-def signed_request(delivery: Delivery, at: dt.datetime) -> tuple[bytes, dict[str, str]]:
+def signed_request(delivery: Delivery, at: dt.datetime, *, body: bytes | None = None,
+                   signer: Webhook | None = None) -> tuple[bytes, dict[str, str]]:
     """The body and Standard Webhooks headers of one attempt (signed with the secret the
-    endpoint has now)."""
-    body = json.dumps(event_body(delivery.event), separators=(",", ":")).encode()
-    signature = Webhook(delivery.endpoint.secret).sign(delivery.webhook_id, at, body)
+    endpoint has now). A drain passes the event's body and the endpoint's signer it made
+    already."""
+    if body is None:
+        body = json.dumps(event_body(delivery.event), separators=(",", ":")).encode()
+    signature = (signer or Webhook(delivery.endpoint.secret)).sign(delivery.webhook_id, at, body)
     return body, {
         "content-type": "application/json", "user-agent": "Entitle-Webhooks/1",
         "webhook-id": delivery.webhook_id, "webhook-timestamp": str(int(at.timestamp())),
@@ -242,10 +239,30 @@ def signed_request(delivery: Delivery, at: dt.datetime) -> tuple[bytes, dict[str
     }
 
 
+def _lease_until(now: dt.datetime) -> dt.datetime:
+    return now + dt.timedelta(seconds=settings.WEBHOOK_LEASE_SECONDS)
+
+
 def _take_lease(delivery_id: int, now: dt.datetime) -> bool:
     """Claim a due delivery for one send; False if it is not due, done or held elsewhere."""
-    lease = dt.timedelta(seconds=settings.WEBHOOK_LEASE_SECONDS)
-    return Delivery.objects.due(now).filter(pk=delivery_id).update(leased_until=now + lease) == 1
+    return Delivery.objects.due(now).filter(pk=delivery_id).update(
+        leased_until=_lease_until(now)) == 1
+
+
+@transaction.atomic
+def _claim_due(now: dt.datetime, limit: int, skip_endpoints: Iterable) -> list[Delivery]:
+    """Lease up to `limit` due deliveries (oldest due first) that no other worker holds: a
+    row lock that skips the rows another claim is taking, then the lease itself."""
+    due = Delivery.objects.due(now)
+    if skip_endpoints:
+        due = due.exclude(endpoint_id__in=list(skip_endpoints))
+    ids = list(due.order_by("next_attempt_at", "pk").select_for_update(skip_locked=True)
+               .values_list("pk", flat=True)[:limit])
+    if not ids:
+        return []
+    Delivery.objects.filter(pk__in=ids).update(leased_until=_lease_until(now))
+    return list(Delivery.objects.filter(pk__in=ids).select_related("endpoint", "event__user")
+                .order_by("next_attempt_at", "pk"))
 
 
 def next_delay(attempts: int) -> float | None:
@@ -260,61 +277,164 @@ def next_delay(attempts: int) -> float | None:
 def attempt_delivery(delivery_id: int) -> Delivery | None:
     """Send one due delivery once and record how it went; None when it was not ours to
     send (not due, already done, or being sent by another worker)."""
-    now = timezone.now()
+    now, deadline = timezone.now(), _send_deadline()
     if not _take_lease(delivery_id, now):
         return None
     delivery = Delivery.objects.select_related("endpoint", "event__user").get(pk=delivery_id)
-    if not delivery.endpoint.is_active:
-        answer = Answer(None, "The endpoint is inactive.", 0)
-    else:
-        body, headers = signed_request(delivery, now)
-        answer = _post(delivery.endpoint.url, body, headers)
-    return _record(delivery, answer, now)
+    poster = Poster()
+    try:
+        [(_, answer)] = _send(delivery.endpoint, [delivery], now, poster, deadline=deadline)
+    finally:
+        poster.close()
+    _record(delivery.endpoint, [(delivery, answer)], now)
+    return Delivery.objects.get(pk=delivery_id)
+
+
+def send_due(*, batch: int | None = None, seconds: float | None = None) -> int:
+    """A drain: claim due deliveries `batch` at a time and send them, until none is due (or
+    for at most `seconds`, then the next nudge or sweep goes on); how many were attempted.
+    An endpoint that could not be reached is left alone for the rest of the drain (its
+    other deliveries wait, unattempted, for the next)."""
+    batch = batch or settings.WEBHOOK_DRAIN_BATCH
+    stop_at = time.monotonic() + (seconds or settings.WEBHOOK_DRAIN_SECONDS)
+    unreachable: set = set()
+    poster = kept_poster()
+    attempted = 0
+    try:
+        while True:
+            if time.monotonic() > stop_at:  # long enough: another drain goes on
+                _drain_later(0)
+                break
+            now, deadline = timezone.now(), _send_deadline()
+            claimed = _claim_due(now, batch, unreachable)
+            if not claimed:
+                break
+            by_endpoint: dict = {}
+            for delivery in claimed:
+                by_endpoint.setdefault(delivery.endpoint_id, []).append(delivery)
+            bodies: dict[int, bytes] = {}  # an event's body, shared by its endpoints
+            batch_sent = 0
+            for deliveries in by_endpoint.values():
+                endpoint = deliveries[0].endpoint
+                sent = _send(endpoint, deliveries, now, poster, deadline=deadline,
+                             batch_started=batch_sent > 0, bodies=bodies)
+                batch_sent += len(sent)
+                if endpoint.is_active and sent and sent[-1][1].code is None:
+                    unreachable.add(endpoint.pk)
+                _release([d.pk for d in deliveries[len(sent):]])
+                if sent:
+                    _record(endpoint, sent, now)
+                attempted += len(sent)
+    except BaseException:
+        poster.close()
+        raise
+    return attempted
+
+
+def _send_deadline() -> float:
+    """Until when (monotonic) a batch leased now may start sends after its first: its lease
+    less a send's timeout, so no lease runs out while its delivery is being sent."""
+    lease, timeout = settings.WEBHOOK_LEASE_SECONDS, settings.WEBHOOK_TIMEOUT_SECONDS
+    return time.monotonic() + max(lease - timeout - 1, 0)
+
+
+def _send(endpoint: WebhookEndpoint, deliveries: list[Delivery], claimed_at: dt.datetime,
+          poster: Poster, *, deadline: float, batch_started: bool = False,
+          bodies: dict[int, bytes] | None = None) -> list[tuple[Delivery, Answer]]:
+    """Post each delivery (all of one endpoint) once, in order; stop after an attempt that
+    got no answer (the rest would wait as long) or at the `deadline` (which does not stop a
+    batch's first send). The attempts made, with their answers (an inactive endpoint's:
+    failed at once, unsent)."""
+    if not endpoint.is_active:
+        return [(delivery, Answer(None, "The endpoint is inactive.", 0))
+                for delivery in deliveries]
+    bodies = {} if bodies is None else bodies
+    signer = Webhook(endpoint.secret)
+    sent: list[tuple[Delivery, Answer]] = []
+    for delivery in deliveries:
+        if sent and sent[-1][1].code is None:
+            break
+        if (sent or batch_started) and time.monotonic() > deadline:
+            break
+        if delivery.event_id not in bodies:
+            bodies[delivery.event_id] = json.dumps(event_body(delivery.event),
+                                                   separators=(",", ":")).encode()
+        body, headers = signed_request(delivery, claimed_at, body=bodies[delivery.event_id],
+                                       signer=signer)
+        sent.append((delivery, poster.post(endpoint.url, body, headers)))
+    return sent
+
+
+def _release(ids: list[int]) -> None:
+    """Give back leased deliveries that were not attempted (due again at once)."""
+    if ids:
+        Delivery.objects.filter(pk__in=ids).update(leased_until=None)
 
 
 @transaction.atomic
-def _record(delivery: Delivery, answer: Answer, at: dt.datetime) -> Delivery:
-    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=delivery.endpoint_id)
-    locked = Delivery.objects.select_for_update().get(pk=delivery.pk)
+def _record(endpoint: WebhookEndpoint, sent: list[tuple[Delivery, Answer]],
+            at: dt.datetime) -> None:
+    """Record attempts at one endpoint's deliveries, in the order they were made: every
+    attempt logged, each success in one update per answer code, each failure scheduled for
+    its next try (or failed), and the endpoint's failing streak moved."""
+    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
     now = timezone.now()
-    DeliveryAttempt.objects.create(delivery=locked, attempted_at=at, succeeded=answer.ok,
-                                   response_code=answer.code, latency_ms=answer.latency_ms,
-                                   excerpt=answer.excerpt)
-    locked.attempts += 1
-    locked.last_response_code = answer.code
-    locked.leased_until = None
-    retry_in = None
-    if answer.ok:
-        locked.status, locked.delivered_at, locked.last_error = DeliveryStatus.SUCCEEDED, now, ""
-        locked.next_attempt_at = None
-        if endpoint.failing_since is not None:
+    DeliveryAttempt.objects.bulk_create([
+        DeliveryAttempt(delivery_id=delivery.pk, attempted_at=at, succeeded=answer.ok,
+                        response_code=answer.code, latency_ms=answer.latency_ms,
+                        excerpt=answer.excerpt) for delivery, answer in sent])
+    succeeded: dict[int, list[int]] = {}
+    failed: list[Delivery] = []
+    retry_in: list[float] = []
+    streak_was, was_active = endpoint.failing_since, endpoint.is_active
+    for delivery, answer in sent:
+        delivery.attempts += 1  # as claimed: no other worker touches it under our lease
+        if answer.ok:
+            succeeded.setdefault(answer.code, []).append(delivery.pk)
             endpoint.failing_since = None
-            endpoint.save(update_fields=["failing_since", "updated_at"])
-    else:
-        locked.last_error = answer.excerpt
+            _count(delivery, answer, "succeeded")
+            continue
+        delivery.last_response_code, delivery.last_error = answer.code, answer.excerpt
+        delivery.leased_until, delivery.updated_at = None, now
         if endpoint.is_active:
             _count_failure(endpoint, answer, now)
-        retry_in = next_delay(locked.attempts) if endpoint.is_active else None
-        if retry_in is None:
-            locked.status, locked.next_attempt_at = DeliveryStatus.FAILED, None
+        delay = next_delay(delivery.attempts) if endpoint.is_active else None
+        if delay is None:
+            delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
         else:
-            locked.next_attempt_at = now + dt.timedelta(seconds=retry_in)
-    locked.save()
-    result = "succeeded" if answer.ok else "failed" if retry_in is not None else "gave_up"
+            delivery.next_attempt_at = now + dt.timedelta(seconds=delay)
+            retry_in.append(delay)
+        failed.append(delivery)
+        _count(delivery, answer, "failed" if delay is not None else "gave_up")
+    for code, ids in succeeded.items():
+        Delivery.objects.filter(pk__in=ids).update(
+            status=DeliveryStatus.SUCCEEDED, delivered_at=now, last_error="",
+            next_attempt_at=None, leased_until=None, last_response_code=code,
+            attempts=models.F("attempts") + 1, updated_at=now)
+    if failed:
+        Delivery.objects.bulk_update(failed, ["attempts", "last_response_code", "last_error",
+                                              "leased_until", "status", "next_attempt_at",
+                                              "updated_at"])
+    if was_active and not endpoint.is_active:
+        _deactivate(endpoint)
+    elif endpoint.failing_since != streak_was:
+        endpoint.save(update_fields=["failing_since", "updated_at"])
+    if retry_in:
+        ids = [delivery.pk for delivery in failed]
+        transaction.on_commit(lambda: _send_later(ids, countdown=min(retry_in)))
+
+
+def _count(delivery: Delivery, answer: Answer, result: str) -> None:
     count_on_commit(WEBHOOK_DELIVERIES.labels(result))
-    logger.info("Webhook delivery %s (attempt %s): %s", locked.webhook_id, locked.attempts,
-                result, extra={"delivery": locked.pk, "response_code": answer.code})
-    if retry_in is not None:
-        transaction.on_commit(lambda: _send_later([locked.pk], countdown=retry_in))
-    return locked
+    logger.info("Webhook delivery %s (attempt %s): %s", delivery.webhook_id, delivery.attempts,
+                result, extra={"delivery": delivery.pk, "response_code": answer.code})
 
 
 def _count_failure(endpoint: WebhookEndpoint, answer: Answer, now: dt.datetime) -> None:
     """Start the endpoint's failing streak, or end the endpoint once the streak is too long
-    (its pending deliveries fail with it; staff retry them once it is back on)."""
+    (in memory: `_record` saves it)."""
     if endpoint.failing_since is None:
         endpoint.failing_since = now
-        endpoint.save(update_fields=["failing_since", "updated_at"])
         return
     limit = dt.timedelta(seconds=settings.WEBHOOK_DEACTIVATE_AFTER_SECONDS)
     if now - endpoint.failing_since < limit:
@@ -325,17 +445,13 @@ def _count_failure(endpoint: WebhookEndpoint, answer: Answer, now: dt.datetime) 
     endpoint.deactivated_reason = (
         f"Deactivated {now:%Y-%m-%d %H:%M} UTC: every delivery failed since "
         f"{endpoint.failing_since:%Y-%m-%d %H:%M} UTC (last: {what}).")[:300]
+
+
+def _deactivate(endpoint: WebhookEndpoint) -> None:
+    """Save the endpoint switched off; its pending deliveries fail with it (staff retry them
+    once it is back on)."""
     endpoint.save(update_fields=["is_active", "deactivated_at", "deactivated_reason",
-                                 "updated_at"])
+                                 "failing_since", "updated_at"])
     Delivery.objects.filter(endpoint=endpoint, status=DeliveryStatus.PENDING).update(
-        status=DeliveryStatus.FAILED, next_attempt_at=None,
-        last_error="The endpoint was deactivated.", updated_at=now)
-
-
-def send_due(limit: int = 500) -> int:
-    """The sweep: hand every due, unleased delivery to the workers; how many."""
-    ids = list(Delivery.objects.due(timezone.now()).order_by("next_attempt_at", "pk")
-               .values_list("pk", flat=True)[:limit])
-    if ids:
-        _send_later(ids)
-    return len(ids)
+        status=DeliveryStatus.FAILED, next_attempt_at=None, leased_until=None,
+        last_error="The endpoint was deactivated.", updated_at=endpoint.deactivated_at)

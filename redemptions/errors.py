@@ -83,6 +83,15 @@ class CodeGroupError(DomainError):
     http_status = 400
 
 
+class CodeGroupBusy(CodeGroupError):
+    """Codes asked for a group whose own generation, or another addition, is not finished."""
+
+    default_code = "code_group_busy"
+    default_message = ("This group's codes are still being made; add more once its job has "
+                       "finished.")
+    http_status = 409
+
+
 class LabelRequired(CodeGroupError):
     """Codes added by label (`services.add_codes`) with no label (`clean_label`)."""
 

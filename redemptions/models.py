@@ -177,14 +177,19 @@ class CodeGroupManager(models.Manager.from_queryset(CodeGroupQuerySet)):
         Code.objects.generate(group=group, count=group.total_codes_count, progress=progress)
         return group
 
+    def check_addition(self, group: CodeGroup, count: int, max_count: int | None = None) -> None:
+        """Refuse `count` more codes for `group` (a bad count, or a code space too small)."""
+        _check_count(count, max_count)
+        check_code_space(count=group.total_codes_count + count, length=group.code_length,
+                         alphabet=group.alphabet)
+
     @transaction.atomic
     def add_codes(self, group: CodeGroup, *, count: int, max_count: int | None = None,
                   progress: Callable[[int, int], None] | None = None) -> CodeGroup:
-        """Generate `count` more codes into an existing group (the admin, the command)."""
-        _check_count(count, max_count)
+        """Generate `count` more codes into an existing group, in one transaction (a job
+        does it in chunks: `services.start_code_addition`)."""
         group = self.select_for_update().get(pk=group.pk)
-        check_code_space(count=group.total_codes_count + count, length=group.code_length,
-                         alphabet=group.alphabet)
+        self.check_addition(group, count, max_count)
         Code.objects.generate(group=group, count=count, progress=progress)
         self.filter(pk=group.pk).update(total_codes_count=F("total_codes_count") + count,
                                         updated_at=timezone.now())
@@ -288,9 +293,11 @@ class CodeQuerySet(models.QuerySet):
 
 
 class CodeManager(models.Manager.from_queryset(CodeQuerySet)):
-    def generate(self, *, group: CodeGroup, count: int,
+    def generate(self, *, group: CodeGroup, count: int, active: bool = True,
                  progress: Callable[[int, int], None] | None = None) -> int:
-        """Insert `count` new random codes into `group`; joins the caller's transaction.
+        """Insert `count` new random codes into `group` (`active=False`: switched off, as a
+        job adding codes to a group makes them until it succeeded); joins the caller's
+        transaction.
 
         The unique index is the collision check: each batch is inserted as drawn, in a
         savepoint, and only a batch that hits an existing code (rare unless the code space is
@@ -309,7 +316,7 @@ class CodeManager(models.Manager.from_queryset(CodeQuerySet)):
                                              drawn=codes)
                 try:
                     with transaction.atomic():  # a savepoint: a collision retries the batch
-                        self._insert(group, codes, target)
+                        self._insert(group, codes, target, active=active)
                     break
                 except IntegrityError:
                     if attempt == _COPY_RETRIES:
@@ -319,12 +326,17 @@ class CodeManager(models.Manager.from_queryset(CodeQuerySet)):
                 progress(done, count)
         return done
 
-    def delete_all_of(self, group: CodeGroup) -> int:
+    def delete_all_of(self, group: CodeGroup, *, added_after: int | None = None) -> int:
         """Delete every code of a group none of whose codes was ever redeemable (a failed or
-        cancelled generation): one statement, with no rows loaded (a million would not fit)."""
+        cancelled generation), or (`added_after`) the switched-off codes a failed or cancelled
+        addition made after that id: one statement, with no rows loaded (a million would not
+        fit)."""
         # Django's delete() would load the rows (a redemption's key protects each code).
         qn = connection.ops.quote_name
-        where, params = self.filter(group=group).values("pk").query.sql_with_params()
+        codes = self.filter(group=group)
+        if added_after is not None:
+            codes = codes.filter(pk__gt=added_after, is_active=False)
+        where, params = codes.values("pk").query.sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {qn(Code._meta.db_table)} WHERE {qn('id')} IN ({where})",
                            params)
@@ -353,8 +365,9 @@ class CodeManager(models.Manager.from_queryset(CodeQuerySet)):
         )
 
     def _insert(self, group: CodeGroup, codes: Iterable[str],
-                target: uuid.UUID | None) -> None:
-        self._copy(group, ((code, group.redemptions_per_code, None) for code in codes), target)
+                target: uuid.UUID | None, *, active: bool = True) -> None:
+        self._copy(group, ((code, group.redemptions_per_code, None) for code in codes), target,
+                   active=active)
 
     def insert_rows(self, group: CodeGroup, rows: Iterable) -> None:
         """Insert imported codes (each with `code`, `max_redemptions`, `expiration_date`)
@@ -363,12 +376,12 @@ class CodeManager(models.Manager.from_queryset(CodeQuerySet)):
                    group.offer.single_item_id())
 
     def _copy(self, group: CodeGroup, rows: Iterable[tuple[str, int, dt.datetime | None]],
-              target: uuid.UUID | None) -> None:
+              target: uuid.UUID | None, *, active: bool = True) -> None:
         """Rows of (code, max uses, expiry) into `group`: COPY on PostgreSQL."""
         now = timezone.now()
         values = {  # by attribute name, the columns every row shares
             "group_id": group.pk, "offer_id": group.offer_id, "target_item_id": target,
-            "redemptions_count": 0, "starts_at": None, "is_active": True,
+            "redemptions_count": 0, "starts_at": None, "is_active": active,
             "transaction_id": "", "created_at": now, "updated_at": now,
         }
         if connection.vendor != "postgresql":

@@ -24,7 +24,7 @@ from typing import Any
 
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import Exists, F, Max, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -38,7 +38,7 @@ from core.filters import is_uuid
 from core.metrics import REDEMPTION_REFUSALS, counts_refusals
 from events.models import EventKind
 from events.services import batched_events, record_event
-from jobs.models import Job, JobKind
+from jobs.models import FINISHED, Job, JobKind
 from jobs.services import create_job
 from jobs.services import run as run_job
 from licensing.errors import LicenseExpired, LicenseFull
@@ -58,6 +58,7 @@ from redemptions.errors import (
     AlreadyRedeemed,
     AlreadyRolledBack,
     CodeChangedMeanwhile,
+    CodeGroupBusy,
     CodeGroupError,
     CodeInUse,
     CodeLengthForGenerated,
@@ -258,11 +259,32 @@ def start_code_group_generation(*, offer: Offer | OfferTerms, created_by: User |
     return made
 
 
+@transaction.atomic
+def start_code_addition(group: CodeGroup, *, count: int, created_by: User | None = None,
+                        queue: bool = True) -> Job:
+    """A job generating `count` more codes for a ready group, run like a generation job
+    (`run_code_group_generation`). Its codes are written switched off, each chunk
+    committed, and switched on together when the job succeeds; a failed or cancelled one
+    deletes them. One at a time per group (CodeGroupBusy while its generation or another
+    addition is unfinished): the codes a job owns are its group's switched-off codes after
+    the highest code id when it was made."""
+    group = CodeGroup.objects.select_for_update().get(pk=group.pk)
+    busy = Job.objects.filter(kind=JobKind.GENERATE_CODES, params__code_group=str(group.pk)
+                              ).exclude(status__in=FINISHED)
+    if not group.ready or busy.exists():
+        raise CodeGroupBusy()
+    CodeGroup.objects.check_addition(group, count)
+    after = Code.objects.aggregate(last=Max("pk"))["last"] or 0
+    return create_job(JobKind.GENERATE_CODES, total=count, created_by=created_by,
+                      params={"code_group": str(group.pk), "added_after": after}, queue=queue)
+
+
 def run_code_group_generation(job_id: object, *,
                               progress: Callable[[Job], None] | None = None) -> Job | None:
     """Generate a group's codes for its job, one committed chunk at a time (memory stays
-    flat; a resumed job continues after its last chunk). Success makes the group ready; a
-    cancelled or failed job deletes the group and whatever codes it had."""
+    flat; a resumed job continues after its last chunk). Success makes the group ready (an
+    addition's codes: switched on); a cancelled or failed job deletes the group and whatever
+    codes it had (an addition: the codes it added)."""
     groups: dict[str, CodeGroup | None] = {}
 
     def group_of(job: Job) -> CodeGroup | None:
@@ -273,10 +295,18 @@ def run_code_group_generation(job_id: object, *,
         return groups[ident]
 
     def step(job: Job, size: int) -> int:
-        return Code.objects.generate(group=group_of(job), count=size)
+        return Code.objects.generate(group=group_of(job), count=size,
+                                     active="added_after" not in job.params)
 
     def complete(job: Job) -> dict:
         group = CodeGroup.objects.select_for_update().get(pk=group_of(job).pk)
+        if "added_after" in job.params:
+            now = timezone.now()
+            Code.objects.filter(group=group, pk__gt=job.params["added_after"],
+                                is_active=False).update(is_active=True, updated_at=now)
+            CodeGroup.objects.filter(pk=group.pk).update(
+                total_codes_count=F("total_codes_count") + job.total, updated_at=now)
+            return {"code_group": str(group.pk), "codes": job.total}
         group.ready = True
         group.save(update_fields=["ready", "updated_at"])
         record_event(EventKind.CODE_GROUP_CREATED, group, group_id=group.pk,
@@ -284,7 +314,11 @@ def run_code_group_generation(job_id: object, *,
         return {"code_group": str(group.pk), "codes": group.total_codes_count}
 
     def discard(job: Job) -> None:
-        _discard_unready_group(group_of(job))
+        if "added_after" in job.params:
+            with transaction.atomic():
+                Code.objects.delete_all_of(group_of(job), added_after=job.params["added_after"])
+        else:
+            _discard_unready_group(group_of(job))
 
     return run_job(job_id, step=step, complete=complete, discard=discard, progress=progress)
 

@@ -162,11 +162,11 @@ def test_without_a_broker_a_delivery_sent_from_a_thread_carries_the_request_id(
     settings.CELERY_TASK_ALWAYS_EAGER = True
     seen = []
     done = threading.Event()
-    monkeypatch.setattr(tasks.services, "attempt_delivery",
-                        lambda delivery_id: (seen.append(logs.request_id.get()), done.set()))
+    monkeypatch.setattr(tasks.services, "send_due",
+                        lambda: (seen.append(logs.request_id.get()), done.set()))
     token = logs.request_id.set("req-11")
     try:
-        tasks.enqueue_deliveries([1])
+        tasks.drain_later()  # the thread that drains the outbox, deliveries sent there
     finally:
         logs.request_id.reset(token)
     assert done.wait(10)

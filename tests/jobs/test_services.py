@@ -12,7 +12,7 @@ from jobs import services as jobs
 from jobs.errors import JobAlreadyFinished
 from jobs.models import Job, JobStatus
 from redemptions import services
-from redemptions.errors import CodeNotFound
+from redemptions.errors import CodeGroupBusy, CodeNotFound
 from redemptions.models import Code, CodeGroup
 from tests.factories import UserFactory
 from tests.jobs.factories import JobFactory
@@ -146,3 +146,47 @@ def test_with_no_broker_the_server_runs_the_job_in_a_thread_of_its_own(transacti
     job = wait_for(lambda: (j := Job.objects.get(pk=group.job_id)).is_finished and j,
                    "the job to finish")
     assert (job.status, job.done) == (JobStatus.SUCCEEDED, 130)
+
+
+def ready_group(count=30):
+    group = start(count=count)
+    services.run_code_group_generation(group.job_id)
+    group.refresh_from_db()
+    return group
+
+
+def test_an_addition_job_adds_exactly_its_codes_switched_on_only_when_it_succeeded(db):
+    group = ready_group()
+    job = services.start_code_addition(group, count=100, queue=False)
+    switched_off = []
+
+    def look(job):
+        switched_off.append(Code.objects.filter(group=group, is_active=False).count())
+
+    job = services.run_code_group_generation(job.pk, progress=look)
+    group.refresh_from_db()
+    assert (job.status, job.result["codes"]) == (JobStatus.SUCCEEDED, 100)
+    assert switched_off == [40, 80, 100]
+    assert (group.total_codes_count, group.codes.filter(is_active=True).count()) == (130, 130)
+
+
+def test_a_cancelled_addition_removes_the_codes_it_added_and_leaves_the_group_as_it_was(db):
+    group = ready_group()
+    job = services.start_code_addition(group, count=100, queue=False)
+    job = services.run_code_group_generation(job.pk, progress=lambda job: jobs.cancel_job(job))
+    group.refresh_from_db()
+    assert job.status == JobStatus.CANCELLED
+    assert (group.total_codes_count, group.codes.count()) == (30, 30)
+    assert group.codes.filter(is_active=True).count() == 30
+
+
+def test_a_group_takes_one_addition_at_a_time(db):
+    group = ready_group()
+    services.start_code_addition(group, count=10, queue=False)
+    with pytest.raises(CodeGroupBusy):
+        services.start_code_addition(group, count=10, queue=False)
+
+
+def test_codes_cannot_be_added_to_a_group_still_being_generated(db):
+    with pytest.raises(CodeGroupBusy):
+        services.start_code_addition(start(), count=10, queue=False)

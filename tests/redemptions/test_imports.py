@@ -53,3 +53,17 @@ def test_a_file_with_bad_and_duplicate_lines_reports_each_and_creates_nothing(db
 def test_an_empty_file_is_refused(db):
     _, job = import_csv("code\n\n")
     assert (job.status, job.error) == (JobStatus.FAILED, "The file holds no codes.")
+
+
+def test_a_code_that_exists_and_repeats_is_reported_as_existing_once_then_as_duplicates(db):
+    CodeFactory(code="TAKEN123")
+    _, job = import_csv("TAKEN123\nGOOD0001\ntaken-123\n")
+    assert [(p["line"], p["message"]) for p in job.result["problems"]] == [
+        (1, "This code exists already."), (3, "Duplicate of line 1.")]
+
+
+def test_two_imports_in_one_transaction_are_each_checked(db):
+    _, first = import_csv("FIRST001\n")
+    _, second = import_csv("SECOND01\nFIRST001\n")
+    assert first.status == JobStatus.SUCCEEDED
+    assert [p["line"] for p in second.result["problems"]] == [2]

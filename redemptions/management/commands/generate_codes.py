@@ -9,7 +9,8 @@ A new group is made by the same generation job the admin and the API hand to the
 run here in this process: codes are written in committed chunks of JOB_CHUNK_SIZE with a
 progress line and an ETA, and the group becomes redeemable only when the last chunk is in
 (an interrupted run leaves a job the workers' sweep resumes, and a group nobody can redeem
-meanwhile). More codes for an existing group (`--group`) are one transaction, in batches.
+meanwhile). More codes for an existing group (`--group`) are a job too: written switched off,
+chunk by chunk, and switched on together when the last chunk is in.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from core.time import parse_instant
 from jobs.models import Job, JobStatus
 from redemptions import services
 from redemptions.codes import Alphabet, check_code_space, default_length, random_codes
-from redemptions.models import GENERATOR_BATCH, CodeGroup, Offer
+from redemptions.models import CodeGroup, Offer
 
 
 class Command(BaseCommand):
@@ -76,7 +77,7 @@ class Command(BaseCommand):
         self._started = started = time.monotonic()
         try:
             if group is not None:
-                group = CodeGroup.objects.add_codes(group, count=count, progress=self._progress)
+                group = self._add(group, count=count)
             else:
                 group = self._generate(label=label, offer=offer, count=count, length=length,
                                        alphabet=alphabet, opts=opts, expires=expires)
@@ -91,11 +92,19 @@ class Command(BaseCommand):
             label=label, offer=offer, count=count, code_length=length, alphabet=alphabet,
             redemptions_per_code=opts["redemptions_per_code"], expiration_date=expires,
             max_count=None, queue=False)
-        job = services.run_code_group_generation(group.job_id, progress=self._job_progress)
-        if job is None or job.status != JobStatus.SUCCEEDED:
-            raise CommandError(f"The generation job {group.job_id} did not succeed: "
-                               f"{job.error if job else 'another worker runs it'}")
+        self._run(group.job_id)
         return CodeGroup.objects.get(pk=group.pk)
+
+    def _add(self, group: CodeGroup, *, count: int) -> CodeGroup:
+        job = services.start_code_addition(group, count=count, queue=False)
+        self._run(job.pk)
+        return CodeGroup.objects.get(pk=group.pk)
+
+    def _run(self, job_id) -> None:
+        job = services.run_code_group_generation(job_id, progress=self._job_progress)
+        if job is None or job.status != JobStatus.SUCCEEDED:
+            raise CommandError(f"The generation job {job_id} did not succeed: "
+                               f"{job.error if job else 'another worker runs it'}")
 
     def _job_progress(self, job: Job) -> None:
         every = max(1, job.total // 20)  # about twenty lines, whatever the count
@@ -105,10 +114,6 @@ class Command(BaseCommand):
             eta = elapsed * (job.total - job.done) / job.done if job.done else 0
             self.stdout.write(f"  {job.done:,} / {job.total:,} codes "
                               f"({100 * job.done // job.total}%), ETA {eta:.0f} s")
-
-    def _progress(self, done: int, total: int) -> None:
-        if done == total or done % (GENERATOR_BATCH * 10) == 0:
-            self.stdout.write(f"  {done:,} / {total:,} codes ({100 * done // total}%)")
 
     def _group(self, ident: str) -> CodeGroup:
         return _get(CodeGroup.objects.select_related("offer"), ident, "code group")

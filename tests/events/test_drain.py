@@ -1,0 +1,84 @@
+"""Draining the outbox (no worker: the drain runs here): due deliveries claimed in batches and
+posted over one kept-alive connection per receiver, an unreachable receiver tried once per
+drain without holding up the others, and the request path asking for few drains."""
+
+import time
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+from standardwebhooks.webhooks import Webhook
+
+from bench.webhooks import free_port
+from events import services
+from events.models import Delivery, DeliveryAttempt, DeliveryStatus
+from redemptions import services as redemptions
+from tests.events.factories import WebhookEndpointFactory
+from tests.factories import UserFactory
+from tests.redemptions.factories import CodeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def redeem(times: int = 1) -> None:
+    for _ in range(times):
+        redemptions.redeem(CodeFactory().code, UserFactory())
+
+
+def subscribe(url: str):
+    return WebhookEndpointFactory(url=url, kinds=["code.redeemed"])
+
+
+@override_settings(WEBHOOK_DRAIN_BATCH=2)
+def test_a_drain_sends_every_due_delivery_in_batches_over_one_connection(receiver):
+    hook = receiver()
+    endpoint = subscribe(hook.url)
+    redeem(5)
+    assert services.send_due() == 5
+    assert Delivery.objects.filter(status=DeliveryStatus.SUCCEEDED, attempts=1).count() == 5
+    assert len({request["peer"] for request in hook.requests}) == 1
+    for request in hook.requests:
+        Webhook(endpoint.secret).verify(request["body"], request["headers"])
+
+
+def test_an_unreachable_receiver_is_tried_once_per_drain_and_holds_up_no_other(receiver):
+    hook = receiver()
+    up = subscribe(hook.url)
+    down = subscribe(f"http://127.0.0.1:{free_port()}/hook")
+    redeem(3)
+    assert services.send_due() == 4
+    assert Delivery.objects.filter(endpoint=up, status=DeliveryStatus.SUCCEEDED).count() == 3
+    assert DeliveryAttempt.objects.filter(delivery__endpoint=down).count() == 1
+    assert Delivery.objects.filter(endpoint=down, attempts=0, leased_until=None).count() == 2
+
+
+def test_a_drain_leaves_deliveries_another_worker_holds(receiver):
+    hook = receiver()
+    endpoint = subscribe(hook.url)
+    redeem(2)
+    held = Delivery.objects.filter(endpoint=endpoint).first()
+    assert services._take_lease(held.pk, timezone.now())
+    assert services.send_due() == 1
+    held.refresh_from_db()
+    assert (held.status, held.attempts) == (DeliveryStatus.PENDING, 0)
+
+
+def test_commits_in_quick_succession_ask_for_a_drain_now_and_one_an_interval_later(
+        monkeypatch, settings):
+    settings.WEBHOOK_NUDGE_SECONDS = 60
+    asked = []
+    monkeypatch.setattr(services, "_drain_later", asked.append)
+    monkeypatch.setattr(services._Nudges, "starts_at", float("-inf"))
+    for _ in range(5):
+        services.nudge()
+    assert len(asked) == 2
+    assert asked[0] == 0 and 59 < asked[1] <= 60
+
+
+def test_a_commit_an_interval_after_the_last_drain_asks_for_one_at_once(monkeypatch, settings):
+    settings.WEBHOOK_NUDGE_SECONDS = 60
+    asked = []
+    monkeypatch.setattr(services, "_drain_later", asked.append)
+    monkeypatch.setattr(services._Nudges, "starts_at", time.monotonic() - 61)
+    services.nudge()
+    assert asked == [0]
