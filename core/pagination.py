@@ -6,14 +6,17 @@ one in `dialects.native.base`, Zype's in `dialects.zype.base`).
 
 A total (`count`, Zype's `pages`, Thought Industries' `pageInfo.total`) is exact, from a count
 or from what the view knows already (`known_total`: a ready group's codes, kept with the group
-in the same transaction as its codes), except on an unfiltered list of a table of more than
-ESTIMATE_ABOVE rows: counting millions of rows per page is a scan, so that total is
-PostgreSQL's estimate (`pg_class.reltuples`, kept by autovacuum's ANALYZE) and the pages still
-end exactly where the rows do (a page past the estimate is served while rows remain).
+in the same transaction as its codes), except where counting would be a scan of millions of
+rows per page: an unfiltered list of a table of more than ESTIMATE_ABOVE rows says PostgreSQL's
+estimate of the table (`pg_class.reltuples`, kept by autovacuum's ANALYZE), and a filtered list
+is counted only up to COUNTED_UP_TO rows — beyond that it says the planner's estimate of the
+filtered query (at least COUNTED_UP_TO + 1). Either way the pages still end exactly where the
+rows do (a page past the estimate is served while rows remain).
 """
 
 from __future__ import annotations
 
+import json
 import math
 
 from django.db import connection
@@ -22,8 +25,10 @@ from rest_framework.pagination import BasePagination
 
 MAX_PER_PAGE = 500
 ESTIMATE_ABOVE = 1_000_000
-ESTIMATE_NOTE = (f"Exact, except on an unfiltered list of more than {ESTIMATE_ABOVE:,} rows: "
-                 "there PostgreSQL's estimate (the pages still end where the rows do).")
+COUNTED_UP_TO = 100_000
+ESTIMATE_NOTE = (f"Exact, except on an unfiltered list of more than {ESTIMATE_ABOVE:,} rows "
+                 f"and a filtered one matching more than {COUNTED_UP_TO:,}: there PostgreSQL's "
+                 "estimate (the pages still end where the rows do).")
 
 
 def estimated_rows(model) -> int | None:
@@ -48,7 +53,19 @@ def list_total(queryset, known: int | None = None) -> tuple[int, bool]:
         estimate = estimated_rows(queryset.model)
         if estimate is not None and estimate > ESTIMATE_ABOVE:
             return estimate, True
-    return queryset.count(), False
+        return queryset.count(), False
+    if connection.vendor != "postgresql":
+        return queryset.count(), False
+    counted = queryset.order_by().values("pk")[:COUNTED_UP_TO + 1].count()  # stops there
+    if counted <= COUNTED_UP_TO:
+        return counted, False
+    return max(planned_rows(queryset), COUNTED_UP_TO + 1), True
+
+
+def planned_rows(queryset) -> int:
+    """The planner's estimate of the rows `queryset` matches (EXPLAIN, nothing run)."""
+    plan = json.loads(queryset.order_by().values("pk").explain(format="json"))
+    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 def known_total(view) -> int | None:

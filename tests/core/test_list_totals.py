@@ -59,3 +59,24 @@ def test_pages_go_on_while_rows_remain_past_a_low_estimate(api, group, monkeypat
     assert len(body["results"]) == 10 and body["pagination"]["next"] == 3
     last = api.get("/api/v1/codes", {"per_page": 10, "page": 3}).json()
     assert len(last["results"]) == 10 and last["pagination"]["next"] is None
+
+
+@pytest.mark.postgres
+def test_a_filtered_list_matching_more_than_the_counted_rows_gives_the_planners_estimate(
+        api, group, monkeypatch):
+    monkeypatch.setattr(pagination, "COUNTED_UP_TO", 12)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE redemptions_code")
+    with CaptureQueriesContext(connection) as queries:
+        first = api.get("/api/v1/codes", {"is_active": "true", "per_page": 25}).json()
+    assert any("LIMIT 13" in sql for sql in code_counts(queries))  # counting stopped there
+    assert first["pagination"]["count"] >= 13
+    last = api.get("/api/v1/codes", {"is_active": "true", "per_page": 25, "page": 2}).json()
+    assert (len(last["results"]), last["pagination"]["next"]) == (5, None)
+
+
+@pytest.mark.postgres
+def test_a_filtered_list_within_the_counted_rows_is_counted_exactly(api, group, monkeypatch):
+    monkeypatch.setattr(pagination, "COUNTED_UP_TO", 30)
+    body = api.get("/api/v1/codes", {"is_active": "true", "per_page": 25}).json()
+    assert (body["pagination"]["count"], body["pagination"]["pages"]) == (30, 2)
