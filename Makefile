@@ -86,7 +86,8 @@ fuzz: install
 	$(BIN)/python -m tests.fuzz.run_schemathesis
 
 # Benchmarks against their floors and ceilings measured in the same run (bench/run.py):
-# one table, also written to bench/results/<date>.md and .json. Heavy: about 3½ minutes.
+# one table, also written to bench/results/<date>.md and .json. Heavy: about 30 minutes (the
+# 10,000,000-code rows are 20 of them; BENCH_ARGS="--only ROW" runs some rows).
 bench: install
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
