@@ -96,14 +96,9 @@ def _write_events(events: list[Event]) -> None:
         events[0].save(force_insert=True)
     else:
         Event.objects.bulk_create(events)
-    endpoints: list[WebhookEndpoint] | None = None
-    deliveries = []
-    for event in events:
-        if endpoints is None:
-            endpoints = list(active_endpoints())
-        deliveries += [Delivery(endpoint=endpoint, event=event,
-                                next_attempt_at=event.occurred_at)
-                       for endpoint in endpoints if endpoint.wants(event.kind)]
+    endpoints = list(active_endpoints())  # once for every event written here
+    deliveries = [Delivery(endpoint=endpoint, event=event, next_attempt_at=event.occurred_at)
+                  for event in events for endpoint in endpoints if endpoint.wants(event.kind)]
     if deliveries:
         made = Delivery.objects.bulk_create(deliveries)
         ids = [delivery.pk for delivery in made]
