@@ -61,7 +61,9 @@ COUPON_PARAMS = [
     ("status", "ACTIVE | INACTIVE (updateCoupon; a filter of listCoupons)."),
     ("comment", "Comments."),
     ("reason", "rejectCouponUsage: why."),
-    ("page", "listCoupons: page from 1 (also currPage)."),
+    ("page", "listCoupons: page from 1."),
+    ("currPage", "listCoupons: EduBrite's page index, from 0 (-1: the first page); "
+                 "`page` wins."),
     ("per_page", "listCoupons: page size, at most 500 (also pageSize)."),
     ("q", "listCoupons: keywords over code and comment."),
 ]

@@ -11,6 +11,7 @@ headers included, then the calls that worked once the session held.
 import datetime as dt
 import http.client
 import os
+import re
 import urllib.request
 from http.cookiejar import CookieJar
 from urllib.parse import urlencode
@@ -21,7 +22,7 @@ from django.test import Client
 
 from bench.stack import Gunicorn, server_env
 from coupons.models import Coupon, CouponUsage
-from tests.coupons.factories import SessionFactory
+from tests.coupons.factories import CouponFactory, SessionFactory
 from tests.factories import LearnerGroupFactory, MembershipFactory, UserFactory
 
 PASSWORD = "secret-pass-123"  # UserFactory's
@@ -161,6 +162,63 @@ def test_session_info_alone_is_still_not_signed_in(site):
     response = JavaClient(f"$Version=0; SESSION_INFO={session_info}").invoke(
         "couponService.do", {"dispatch": "listCoupons", "xml": "true"})
     assert response.status_code == 401 and "<code>0005</code>" in response.content.decode()
+
+
+# --- the Java client's list calls (`PagedList` pagination) -------------------------------------
+# Its list calls send `PagedList`'s four fields (`AbstractApiService.addPagination`): currPage
+# counts from 0 and starts at -1 ("not set"), pageSize defaults to 20. Recorded against gunicorn
+# with commons-httpclient 3.1: `currPage=-1` and `currPage=0` were both refused 400 `0902`
+# ("page must be a whole number from 1 up").
+
+def java_list_coupons(site, **paged_list):
+    """listCoupons as the Java client sends a list call: its PagedList's fields, as strings."""
+    java = JavaClient(java_cookie(*java_sign_in(site["admin"])))
+    fields = {"pageSize": "20", "currPage": "-1", "numPages": "0", "numItems": "0",
+              **paged_list}
+    return java.invoke("couponService.do", {"dispatch": "listCoupons", "xml": "true", **fields})
+
+
+def listed_ids(response) -> list[str]:
+    return re.findall(r'<coupon [^>]*?id="([^"]+)"', response.content.decode())
+
+
+@pytest.fixture
+def three_coupons(site):
+    """Listed newest first: the ids in the order listCoupons answers them."""
+    coupons = [CouponFactory() for _ in range(3)]
+    return [str(c.pk) for c in sorted(coupons, key=lambda c: (c.created_at, c.pk),
+                                      reverse=True)]
+
+
+def test_the_java_clients_unset_paged_list_lists_the_first_page(site, three_coupons):
+    response = java_list_coupons(site, pageSize="2")  # currPage -1, as PagedList starts
+    assert response.status_code == 200, response.content
+    assert listed_ids(response) == three_coupons[:2]
+
+
+def test_the_java_clients_curr_page_counts_from_zero(site, three_coupons):
+    first = java_list_coupons(site, pageSize="2", currPage="0")
+    second = java_list_coupons(site, pageSize="2", currPage="1")
+    assert first.status_code == second.status_code == 200, first.content
+    assert listed_ids(first) == three_coupons[:2]
+    assert listed_ids(second) == three_coupons[2:]
+
+
+def test_a_coupon_page_answers_the_paged_list_fields_with_curr_page_from_zero(
+        site, three_coupons):
+    response = java_list_coupons(site, pageSize="2", currPage="1")
+    pagination = re.search(r"<pagination [^>]*/>", response.content.decode()).group(0)
+    for attribute in ('currPage="1"', 'pageSize="2"', 'numPages="2"', 'numItems="3"',
+                      'current="2"'):
+        assert attribute in pagination, pagination
+
+
+@pytest.mark.parametrize("curr_page", ["-2", "first"])
+def test_a_curr_page_below_minus_one_or_not_a_number_is_a_400_naming_it(site, curr_page):
+    response = java_list_coupons(site, currPage=curr_page)
+    assert response.status_code == 400
+    assert "<code>0902</code>" in response.content.decode()
+    assert "currPage must be a whole number from 0 up" in response.content.decode()
 
 
 # --- the PHP client --------------------------------------------------------------------------
