@@ -221,8 +221,11 @@ class _Statement:
 
 
 # Where `at` goes in the compiled statement: a value no caller passes, found among the
-# compiled parameters and replaced at every call.
+# compiled parameters and replaced at every call. The statement is compiled with a second
+# one too, and must differ only there: a provider that derived anything else from `at` (a
+# date, an interval) would be refused rather than answer for the wrong moment.
 _AT = dt.datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=dt.UTC)
+_AT_TOO = dt.datetime(1902, 3, 4, 5, 6, 7, 890123, tzinfo=dt.UTC)
 _statements: dict[tuple, _Statement] = {}
 
 
@@ -232,23 +235,31 @@ def _statement() -> _Statement:
     key = (connection.vendor, *_providers)
     statement = _statements.get(key)
     if statement is None:
-        statement = _statements[key] = _build_statement()
+        statement = _build_statement(_AT)
+        again = _build_statement(_AT_TOO)
+        changed = tuple(i for i, (one, other) in enumerate(zip(statement.params, again.params,
+                                                                 strict=True))
+                        if one != other)
+        if again.sql != statement.sql or changed != statement.at_slots:
+            raise AssertionError("an access provider's grant_rows uses `at` other than as a "
+                                 "lookup's value: the access check cannot be compiled once")
+        _statements[key] = statement
     return statement
 
 
-def _build_statement() -> _Statement:
+def _build_statement(moment: dt.datetime) -> _Statement:
     qn = connection.ops.quote_name
     user_model = get_user_model()
     table, parent, child = _includes_table()
     user_pk, item_pk = qn(user_model._meta.pk.column), qn(CatalogItem._meta.pk.column)
     learner = RawSQL("SELECT id FROM access_learner", ())
     covering = RawSQL("SELECT id FROM access_up", ())
-    rows = grant_rows(Entitlement.objects.active(_AT).filter(user=learner,
+    rows = grant_rows(Entitlement.objects.active(moment).filter(user=learner,
                                                              item_id__in=covering),
                       "entitlement", item="item_id", preview="preview_only")
     parts, fallback = [], []
     for provider in _providers:
-        part = provider.grant_rows(learner, covering, _AT)
+        part = provider.grant_rows(learner, covering, moment)
         if part is None:
             fallback.append(provider)
         else:
@@ -275,7 +286,7 @@ def _build_statement() -> _Statement:
         f"LEFT JOIN access_learner ON 1 = 1 LEFT JOIN access_item ON 1 = 1 "
         f"LEFT JOIN ({grants_sql}) grants ON 1 = 1"
     )
-    at = connection.ops.adapt_datetimefield_value(_AT)
+    at = connection.ops.adapt_datetimefield_value(moment)
     params = (None, None, None, None, *grants_params)
     at_slots = tuple(i for i, value in enumerate(params) if i >= 4 and value == at)
     if not at_slots:

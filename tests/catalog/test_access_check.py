@@ -11,9 +11,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import User
+from catalog import access
 from catalog.access import (
     Access,
     AccessGrant,
+    AccessProvider,
     _combine,
     check_access,
     covering_items_sql,
@@ -171,3 +173,33 @@ def test_the_check_is_one_query_with_200_entitlements_and_10_seats():
                                  item_external_id=str(item.pk))
         assert check.access.has_access is True
         assert len(queries) == 1
+
+
+class _DatedProvider(AccessProvider):
+    """Derives a date from `at`: the once-compiled statement cannot carry that."""
+
+    def grant_rows(self, user, covering, at):
+        return grant_rows(Entitlement.objects.filter(user=user, starts_at__date=at.date()),
+                          "dated")
+
+
+class _QueryProvider(AccessProvider):
+    """No `grant_rows`: asked with a query of its own, after the statement."""
+
+    def grants(self, user, covering, at):
+        return [AccessGrant("other", f"{user.pk}", None)]
+
+
+def test_a_provider_using_at_otherwise_than_as_a_value_is_refused(monkeypatch):
+    monkeypatch.setattr(access, "_providers", [*access.providers(), _DatedProvider()])
+    with pytest.raises(AssertionError, match="cannot be compiled once"):
+        check_access(learner_email="a@example.com", item_external_id="x")
+
+
+def test_a_provider_without_grant_rows_is_asked_after_the_statement(monkeypatch):
+    learner, item = UserFactory(), CatalogItemFactory()
+    monkeypatch.setattr(access, "_providers", [*access.providers(), _QueryProvider()])
+    with CaptureQueriesContext(connection) as queries:
+        check = check_access(learner_id=learner.pk, item_id=item.pk)
+    assert [(g.source, g.id) for g in check.access.via] == [("other", str(learner.pk))]
+    assert len(queries) == 1  # the provider above asks none of its own
