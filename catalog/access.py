@@ -252,6 +252,7 @@ def _build_statement(moment: dt.datetime) -> _Statement:
     user_model = get_user_model()
     table, parent, child = _includes_table()
     user_pk, item_pk = qn(user_model._meta.pk.column), qn(CatalogItem._meta.pk.column)
+    external = qn(CatalogItem._meta.get_field("external_id").column)
     learner = RawSQL("SELECT id FROM access_learner", ())
     covering = RawSQL("SELECT id FROM access_up", ())
     rows = grant_rows(Entitlement.objects.active(moment).filter(user=learner,
@@ -271,14 +272,16 @@ def _build_statement(moment: dt.datetime) -> _Statement:
     converters = compiler.get_converters([col for col, _, _ in compiler.select])
     # The learner as `User.objects.by_id_or_email` finds them (email case-insensitively:
     # PostgreSQL's `user_email_upper` index), the item as `by_id_or_external(...).first()`
-    # (the model's ordering, by title, then id), the covering set as `covering_items_sql`.
+    # (the model's ordering, by title, then id; `<> ''` lets a generic plan use the partial
+    # unique index on external_id, which a prepared statement's plan could not otherwise:
+    # a sequential scan of the catalog), the covering set as `covering_items_sql`.
     sql = (
         f"WITH RECURSIVE access_learner(id) AS ("
         f"SELECT {user_pk} FROM {qn(user_model._meta.db_table)} "
         f"WHERE UPPER({qn(user_model._meta.get_field('email').column)}) = UPPER(%s) "
         f"OR {user_pk} = %s), "
         f"access_item(id) AS (SELECT {item_pk} FROM {qn(CatalogItem._meta.db_table)} "
-        f"WHERE {item_pk} = %s OR {qn(CatalogItem._meta.get_field('external_id').column)} = %s "
+        f"WHERE {item_pk} = %s OR ({external} = %s AND {external} <> '') "
         f"ORDER BY {qn(CatalogItem._meta.get_field('title').column)}, {item_pk} LIMIT 1), "
         f"access_up(id) AS (SELECT id FROM access_item UNION "
         f"SELECT inc.{parent} FROM {table} inc JOIN access_up ON inc.{child} = access_up.id) "
