@@ -253,7 +253,9 @@ def _build_statement(moment: dt.datetime) -> _Statement:
     table, parent, child = _includes_table()
     user_pk, item_pk = qn(user_model._meta.pk.column), qn(CatalogItem._meta.pk.column)
     external = qn(CatalogItem._meta.get_field("external_id").column)
-    learner = RawSQL("SELECT id FROM access_learner", ())
+    # LIMIT 1: two learners whose emails differ only in case (rows older than saving in
+    # lower case) must reach the MultipleObjectsReturned below, not fail in the database
+    learner = RawSQL("SELECT id FROM access_learner LIMIT 1", ())
     covering = RawSQL("SELECT id FROM access_up", ())
     rows = grant_rows(Entitlement.objects.active(moment).filter(user=learner,
                                                              item_id__in=covering),
@@ -333,10 +335,10 @@ def check_access(*, learner_id: object = None, learner_email: str | None = None,
         raise get_user_model().MultipleObjectsReturned(
             f"More than one learner is {learner_email!r}.")
     learner, item = rows[0][0], rows[0][1]
+    learner = None if learner is None else user_pk.to_python(learner)
+    item = None if item is None else CatalogItem._meta.pk.to_python(item)
     if learner is None or item is None:
-        return AccessCheck(learner and user_pk.to_python(learner),
-                           item and CatalogItem._meta.pk.to_python(item), Access(False))
-    learner, item = user_pk.to_python(learner), CatalogItem._meta.pk.to_python(item)
+        return AccessCheck(learner, item, Access(False))
     grants: list[AccessGrant] = []
     for row in rows:
         if row[2] is None:

@@ -203,3 +203,13 @@ def test_a_provider_without_grant_rows_is_asked_after_the_statement(monkeypatch)
         check = check_access(learner_id=learner.pk, item_id=item.pk)
     assert [(g.source, g.id) for g in check.access.via] == [("other", str(learner.pk))]
     assert len(queries) == 1  # the provider above asks none of its own
+
+
+def test_two_learners_whose_emails_differ_only_in_case_are_refused_as_get_refused():
+    """Saving lower-cases emails; rows from before that rule may still differ in case."""
+    UserFactory(email="twin@example.com")
+    User.objects.filter(pk=UserFactory().pk).update(email="TWIN@example.com")
+    with pytest.raises(User.MultipleObjectsReturned):
+        User.objects.by_id_or_email("Twin@example.com")
+    with pytest.raises(User.MultipleObjectsReturned):
+        check_access(learner_email="Twin@example.com", item_id=CatalogItemFactory().pk)
