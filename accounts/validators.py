@@ -12,6 +12,9 @@ On whose behalf a request acts (the learner it names, if any):
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
+
 from accounts.errors import LearnerNotFound, LearnerRequired, NotPermitted, NotYourself
 from accounts.models import User
 from accounts.permissions import is_api_client, is_staff_user
@@ -22,8 +25,41 @@ def _names_caller(caller: User, ref: str) -> bool:
     return ref.lower() in (str(caller.pk), caller.email.lower())
 
 
-def acting_for(caller, ref: object, *, perm: str, field: str = "user") -> User:
-    """The learner a request acts for, named by `ref` (an id or an email, or None)."""
+@dataclass(frozen=True)
+class LearnerName:
+    """A learner named by id or email, not looked up yet (`acting_for_name`): the look-up
+    `User.objects.by_id_or_email` would make, for a caller that joins it to its own query."""
+
+    text: str
+    field: str = "user"
+
+    @property
+    def email(self) -> str | None:
+        return self.text if "@" in self.text and "\x00" not in self.text else None
+
+    @property
+    def pk(self) -> uuid.UUID | None:
+        if "@" in self.text or "\x00" in self.text:
+            return None
+        try:
+            return uuid.UUID(self.text)
+        except ValueError:
+            return None
+
+    def not_found(self) -> LearnerNotFound:
+        return LearnerNotFound(message=f"No learner {self.text[:200]!r}.", field=self.field)
+
+    def resolve(self) -> User:
+        try:
+            return User.objects.by_id_or_email(self.text)
+        except User.DoesNotExist:
+            raise self.not_found() from None
+
+
+def acting_for_name(caller, ref: object, *, perm: str, field: str = "user") -> User | LearnerName:
+    """`acting_for`, every refusal decided the same way and in the same order, but a learner
+    named by the request comes back unlooked-up (a `LearnerName`); the caller when it acts
+    for itself."""
     if ref is not None and (not isinstance(ref, str | int) or isinstance(ref, bool)):
         raise InvalidInput("invalid", "Give a learner's id or email.", field=field)
     text = "" if ref is None else str(ref).strip()
@@ -38,7 +74,10 @@ def acting_for(caller, ref: object, *, perm: str, field: str = "user") -> User:
         return caller
     if not caller.has_perm(perm):
         raise NotPermitted(permission=perm)
-    try:
-        return User.objects.by_id_or_email(text)
-    except User.DoesNotExist:
-        raise LearnerNotFound(message=f"No learner {text[:200]!r}.", field=field) from None
+    return LearnerName(text, field)
+
+
+def acting_for(caller, ref: object, *, perm: str, field: str = "user") -> User:
+    """The learner a request acts for, named by `ref` (an id or an email, or None)."""
+    learner = acting_for_name(caller, ref, perm=perm, field=field)
+    return learner.resolve() if isinstance(learner, LearnerName) else learner

@@ -8,11 +8,10 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.models import User
 from accounts.permissions import SCOPE_READ_OWN
-from accounts.validators import acting_for
+from accounts.validators import LearnerName, acting_for_name
 from catalog import services
-from catalog.access import has_access
+from catalog.access import check_access, item_reference
 from catalog.errors import ItemNotFound
 from catalog.models import CatalogItem, Client, Entitlement
 from core.errors import Conflict, InvalidInput
@@ -199,17 +198,25 @@ class AccessView(NativeAPIView):
         responses={200: AccessSerializer, **ERRORS},
     )
     def get(self, request):
-        user = self._learner(request)
+        learner = acting_for_name(request.user, request.query_params.get("user") or None,
+                                  perm="catalog.view_entitlement")
         item_ref = request.query_params.get("item", "").strip()
         if not item_ref:
+            if isinstance(learner, LearnerName):
+                learner.resolve()  # an unknown learner is named first, as always
             raise InvalidInput("required", "Name the item: item=<id or external_id>.",
                                field="item")
-        item = CatalogItem.objects.by_id_or_external(None, item_ref).first()
-        if item is None:
+        if isinstance(learner, LearnerName):
+            if learner.pk is None and learner.email is None:
+                raise learner.not_found()
+            named = {"learner_id": learner.pk, "learner_email": learner.email}
+        else:
+            named = {"learner_id": learner.pk}
+        item_id, external_id = item_reference(item_ref)
+        # One statement: the learner, the item and the grants (`catalog.access`).
+        check = check_access(**named, item_id=item_id, item_external_id=external_id)
+        if check.learner_id is None and isinstance(learner, LearnerName):
+            raise learner.not_found()
+        if check.item_id is None:
             raise ItemNotFound(message=f"No catalog item {item_ref!r}.", field="item")
-        return Response(has_access(user, item).as_dict(), status=status.HTTP_200_OK)
-
-    def _learner(self, request) -> User:
-        return acting_for(request.user, request.query_params.get("user") or None,
-                          perm="catalog.view_entitlement")
-
+        return Response(check.access.as_dict(), status=status.HTTP_200_OK)

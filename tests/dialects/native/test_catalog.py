@@ -3,6 +3,8 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -174,3 +176,61 @@ def test_patch_a_client_replaces_its_courses(api):
                          format="json")
     assert response.status_code == 200
     assert response.json()["courses"] == [str(new.pk)]
+
+
+def _access(api, **query):
+    response = api.get("/api/v1/access", query)
+    return response.status_code, response.content
+
+
+def test_an_unknown_learner_is_named_before_a_missing_or_unknown_item(api):
+    unknown = (404, b'{"errors":[{"code":"user_not_found","message":"No learner '
+                    b'\'nobody@example.com\'.","field":"user"}]}')
+    assert _access(api, user="nobody@example.com") == unknown
+    assert _access(api, user="nobody@example.com", item="no-such-item") == unknown
+    assert _access(api, user="nobody@example.com",
+                   item=str(CatalogItemFactory().pk)) == unknown
+
+
+def test_a_learner_named_by_neither_an_id_nor_an_email_is_not_found(api):
+    item = CatalogItemFactory()
+    assert _access(api, user="bob", item=str(item.pk)) == (
+        404, b'{"errors":[{"code":"user_not_found","message":"No learner \'bob\'.",'
+             b'"field":"user"}]}')
+    missing = "0f3c9a4e-5b1d-4e1b-9a55-1c2b3d4e5f60"
+    assert _access(api, user=missing, item=str(item.pk)) == (
+        404, b'{"errors":[{"code":"user_not_found","message":"No learner \''
+             + missing.encode() + b'\'.","field":"user"}]}')
+
+
+def test_an_unknown_item_by_id_or_external_id_is_a_404_naming_it(api):
+    user = UserFactory()
+    for ref in ("no-such-item", "0f3c9a4e-5b1d-4e1b-9a55-1c2b3d4e5f60"):
+        assert _access(api, user=user.email, item=ref) == (
+            404, b'{"errors":[{"code":"item_not_found","message":"No catalog item \''
+                 + ref.encode() + b'\'.","field":"item"}]}')
+    assert _access(api, user=user.email) == (
+        400, b'{"errors":[{"code":"required","message":"Name the item: '
+             b'item=<id or external_id>.","field":"item"}]}')
+
+
+def test_the_access_answer_is_written_as_before(api):
+    learner = UserFactory(email="reader@example.com")
+    item = CatalogItemFactory(external_id="course-9")
+    ends = dt.datetime(2031, 5, 6, 7, 8, 9, 123456, tzinfo=dt.UTC)
+    grant = EntitlementFactory(user=learner, item=item, expires_at=ends)
+    assert _access(api, user="READER@example.com", item="course-9") == (
+        200, b'{"has_access":true,"expires_at":"2031-05-06T07:08:09.123456Z",'
+             b'"preview_only":false,"via":[{"source":"entitlement","id":"'
+             + str(grant.pk).encode() + b'","preview":false}]}')
+
+
+def test_an_access_check_is_one_query_once_the_api_key_is_remembered(api):
+    learner, item = UserFactory(), CatalogItemFactory()
+    EntitlementFactory(user=learner, item=item)
+    assert api.get("/api/v1/access", {"user": learner.email, "item": str(item.pk)}) \
+        .status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get("/api/v1/access", {"user": learner.email, "item": str(item.pk)})
+    assert response.json()["has_access"] is True
+    assert len(queries) == 1, [q["sql"][:80] for q in queries.captured_queries]
