@@ -14,11 +14,12 @@ import uuid
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
-from django.db import IntegrityError, connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from catalog.models import CatalogItem, Client, Entitlement, EntitlementSource
+from core import rows
 from core.models import TimeStamped
 from licensing.models import License, Seat
 from redemptions.codes import (
@@ -109,6 +110,14 @@ class Offer(TimeStamped):
     def access_control_id(self):
         """The offer a Tizra client named: the one this was derived from, else this one."""
         return self.based_on_id or self.pk
+
+    def items_in_order(self) -> list[CatalogItem]:
+        """`items`, by title then id: what applying the offer grants, read on every
+        redemption, so its SQL is written once (`_items_sql`)."""
+        using = self._state.db or DEFAULT_DB_ALIAS
+        found = rows.fetch(_items_sql(using), [rows.param(Offer._meta.pk, self.pk, using)],
+                           using=using)
+        return [rows.load(CatalogItem, row, using=using) for row in found]
 
     def access_expires_at(self, redeemed_at: dt.datetime) -> dt.datetime | None:
         """When access granted at `redeemed_at` ends (None: no end)."""
@@ -293,6 +302,21 @@ class CodeQuerySet(models.QuerySet):
 
 
 class CodeManager(models.Manager.from_queryset(CodeQuerySet)):
+    def lock_for_redemption(self, canonical: str) -> tuple[Code, bool] | tuple[None, None]:
+        """The code `canonical` locked (FOR UPDATE of its row alone), its group and offer
+        loaded with it, and whether the offer names any license: one statement, its SQL
+        written once (`_locking_sql`), where the ORM compiled a three-table query per
+        redemption. (None, None) when there is no such code."""
+        row = rows.fetch_one(_locking_sql(self.db), [canonical], using=self.db)
+        if row is None:
+            return None, None
+        code = rows.load(Code, row, using=self.db)
+        group = rows.load(CodeGroup, row, rows.width(Code), using=self.db)
+        offer = rows.load(Offer, row, rows.width(Code) + rows.width(CodeGroup), using=self.db)
+        Code.group.field.set_cached_value(code, group)
+        Code.offer.field.set_cached_value(code, offer)
+        return code, bool(row[-1])
+
     def generate(self, *, group: CodeGroup, count: int, active: bool = True,
                  progress: Callable[[int, int], None] | None = None) -> int:
         """Insert `count` new random codes into `group` (`active=False`: switched off, as a
@@ -535,6 +559,13 @@ class RedemptionQuerySet(models.QuerySet):
         """Redemptions not rolled back."""
         return self.filter(rolled_back_at__isnull=True)
 
+    def held(self, code: Code, user) -> bool:
+        """Whether `user` holds a standing redemption of `code` (`active()` of theirs
+        exists): on a redemption's path, under the code's lock, so its SQL is written once
+        (`_held_sql`)."""
+        params = [code.pk, rows.param(Redemption._meta.get_field("user"), user.pk, self.db)]
+        return rows.fetch_one(_held_sql(self.db), params, using=self.db) is not None
+
 
 class Redemption(TimeStamped):
     """One use of a code by one learner. Never deleted: a rollback marks it."""
@@ -582,3 +613,49 @@ class Redemption(TimeStamped):
     def granted_seats(self) -> models.QuerySet[Seat]:
         return Seat.objects.filter(source=EntitlementSource.REDEMPTION, source_ref=str(self.pk))\
             .select_related("license").order_by("assigned_at", "id")
+
+
+@rows.cached
+def _locking_sql(using: str) -> str:
+    """`CodeManager.lock_for_redemption`'s statement for the database `using`."""
+    quote = rows.quoter(using)
+    code, group, offer = Code._meta, CodeGroup._meta, Offer._meta
+    licenses = Offer.licenses.through._meta
+    column = {name: quote(code.get_field(name).column) for name in ("code", "group", "offer")}
+    sql = (f"SELECT {rows.select_columns(Code, 'c', using)}, "
+           f"{rows.select_columns(CodeGroup, 'g', using)}, "
+           f"{rows.select_columns(Offer, 'o', using)}, "
+           f"EXISTS (SELECT 1 FROM {quote(licenses.db_table)} l "
+           f"WHERE l.{quote(licenses.get_field('offer').column)} = c.{column['offer']}) "
+           f"FROM {quote(code.db_table)} c "
+           f"LEFT JOIN {quote(group.db_table)} g "
+           f"ON g.{quote(group.pk.column)} = c.{column['group']} "
+           f"JOIN {quote(offer.db_table)} o ON o.{quote(offer.pk.column)} = c.{column['offer']} "
+           f"WHERE c.{column['code']} = %s")
+    if rows.can_lock_rows(using):
+        sql += " FOR UPDATE OF c"
+    return sql
+
+
+@rows.cached
+def _held_sql(using: str) -> str:
+    """`RedemptionQuerySet.held`'s statement for the database `using`."""
+    quote = rows.quoter(using)
+    meta = Redemption._meta
+    column = {name: quote(meta.get_field(name).column)
+              for name in ("code", "user", "rolled_back_at")}
+    return (f"SELECT 1 AS a FROM {quote(meta.db_table)} WHERE {column['code']} = %s "
+            f"AND {column['user']} = %s AND {column['rolled_back_at']} IS NULL LIMIT 1")
+
+
+@rows.cached
+def _items_sql(using: str) -> str:
+    """`Offer.items_in_order`'s statement for the database `using`."""
+    quote = rows.quoter(using)
+    item, link = CatalogItem._meta, Offer.items.through._meta
+    return (f"SELECT {rows.select_columns(CatalogItem, 'i', using)} "
+            f"FROM {quote(item.db_table)} i JOIN {quote(link.db_table)} l "
+            f"ON l.{quote(link.get_field('catalogitem').column)} = i.{quote(item.pk.column)} "
+            f"WHERE l.{quote(link.get_field('offer').column)} = %s "
+            f"ORDER BY i.{quote(item.get_field('title').column)}, i.{quote(item.pk.column)}")
+

@@ -1,0 +1,165 @@
+"""Rows in and out of the hot paths (a redemption, an access check) without the ORM's work
+per call.
+
+Django builds, compiles and quotes a statement's SQL on every call: on a redemption that was
+more CPU than PostgreSQL spent on it (bench/README.md). The statements here are written once
+per model (and database vendor), their columns taken from the model's own fields, and run
+through Django's cursor (its transaction, its query log, the same connection); what comes back
+becomes model instances as the ORM would make them (`Model.from_db`, the same converters).
+The rules stay with the models and services that call these: this module only moves rows.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Sequence
+
+from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.models.fields import AutoFieldMixin
+
+# Statement text per (model, …, database alias): a few dozen at most, built on first use.
+# `cached` is for the callers' own statement builders alike.
+cached = _cache = functools.lru_cache(maxsize=512)
+
+
+def quoter(using: str = DEFAULT_DB_ALIAS):
+    """The database's quoting of a table or column name."""
+    return connections[using].ops.quote_name
+
+
+def can_lock_rows(using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Whether `FOR UPDATE OF <alias>` may follow a SELECT (not on SQLite, where a write
+    transaction holds the whole database and `select_for_update` is a no-op alike)."""
+    return connections[using].features.has_select_for_update_of
+
+
+def _is_generated(field: models.Field) -> bool:
+    """A column the database fills in (an auto-increment key)."""
+    return isinstance(field, AutoFieldMixin)
+
+
+@_cache
+def select_columns(model: type[models.Model], alias: str, using: str = DEFAULT_DB_ALIAS) -> str:
+    """The model's concrete columns, qualified by `alias`, in field order (what a
+    hand-written SELECT lists, and `load` reads back in that order)."""
+    quote = connections[using].ops.quote_name
+    return ", ".join(f"{alias}.{quote(field.column)}" for field in model._meta.concrete_fields)
+
+
+def width(model: type[models.Model]) -> int:
+    """How many columns `select_columns` lists (where the next model's columns start in a row)."""
+    return len(model._meta.concrete_fields)
+
+
+@_cache
+def _converters(model: type[models.Model], using: str) -> tuple:
+    """(index, column, converters) for each concrete field whose value the ORM converts."""
+    connection = connections[using]
+    found = []
+    for index, field in enumerate(model._meta.concrete_fields):
+        col = field.get_col(model._meta.db_table)
+        converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+        if converters:
+            found.append((index, col, tuple(converters)))
+    return tuple(found)
+
+
+def load(model: type[models.Model], row: Sequence, start: int = 0,
+         using: str = DEFAULT_DB_ALIAS) -> models.Model | None:
+    """The instance in `row[start:start + width(model)]` (as `select_columns` listed them),
+    or None when its key is NULL (a LEFT JOIN that found nothing)."""
+    meta = model._meta
+    values = list(row[start:start + width(model)])
+    if values[meta.concrete_fields.index(meta.pk)] is None:
+        return None
+    connection = connections[using]
+    for index, col, converters in _converters(model, using):
+        for convert in converters:
+            values[index] = convert(values[index], col, connection)
+    return model.from_db(using, _attnames(model), values)
+
+
+@_cache
+def _attnames(model: type[models.Model]) -> list[str]:
+    return [field.attname for field in model._meta.concrete_fields]
+
+
+@_cache
+def _insert_sql(model: type[models.Model], rows: int, using: str
+                ) -> tuple[str, tuple[models.Field, ...], models.Field | None]:
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    meta = model._meta
+    fields = tuple(f for f in meta.concrete_fields if not _is_generated(f))
+    generated = next((f for f in meta.concrete_fields if _is_generated(f)), None)
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+           f"VALUES {', '.join([row] * rows)}")
+    if generated is not None:
+        sql += f" RETURNING {quote(generated.column)}"
+    return sql, fields, generated
+
+
+def insert(objs: list[models.Model], using: str = DEFAULT_DB_ALIAS) -> None:
+    """INSERT `objs` (all of one model) in one statement, as `bulk_create` would: `auto_now`
+    fields filled in, an auto-increment key read back onto each. No signals are sent (none
+    of the models written this way has receivers: tests/core/test_rows.py checks)."""
+    if not objs:
+        return
+    model = type(objs[0])
+    connection = connections[using]
+    sql, fields, generated = _insert_sql(model, len(objs), using)
+    params = [field.get_db_prep_save(field.pre_save(obj, True), connection)
+              for obj in objs for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        keys = cursor.fetchall() if generated is not None else ()
+    for index, obj in enumerate(objs):
+        if generated is not None:
+            setattr(obj, generated.attname, keys[index][0])
+        obj._state.adding = False
+        obj._state.db = using
+
+
+@_cache
+def _update_sql(model: type[models.Model], names: tuple[str, ...], using: str
+                ) -> tuple[str, tuple[models.Field, ...]]:
+    quote = connections[using].ops.quote_name
+    meta = model._meta
+    fields = tuple(meta.get_field(name) for name in names)
+    sets = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    return (f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(meta.pk.column)} = %s",
+            fields)
+
+
+def update(obj: models.Model, names: Iterable[str], using: str = DEFAULT_DB_ALIAS) -> int:
+    """UPDATE `names` of `obj`'s row (`save(update_fields=…)` without the ORM's work per
+    call; `auto_now` fields among them are set to now). Returns the rows changed."""
+    connection = connections[using]
+    sql, fields = _update_sql(type(obj), tuple(names), using)
+    params = [field.get_db_prep_save(field.pre_save(obj, False), connection)
+              for field in fields]
+    params.append(obj._meta.pk.get_db_prep_value(obj.pk, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def param(field: models.Field, value: object, using: str = DEFAULT_DB_ALIAS) -> object:
+    """`value` as the database takes it in a comparison with `field`'s column (a UUID is
+    text on SQLite)."""
+    return field.get_db_prep_value(value, connections[using])
+
+
+def fetch_one(sql: str, params: Sequence = (), using: str = DEFAULT_DB_ALIAS) -> tuple | None:
+    """The first row of a hand-written SELECT, or None."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def fetch(sql: str, params: Sequence = (), using: str = DEFAULT_DB_ALIAS) -> list[tuple]:
+    """Every row of a hand-written SELECT."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
