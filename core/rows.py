@@ -151,6 +151,20 @@ def param(field: models.Field, value: object, using: str = DEFAULT_DB_ALIAS) -> 
     return field.get_db_prep_value(value, connections[using])
 
 
+def iexact(field: models.Field, alias: str, using: str = DEFAULT_DB_ALIAS) -> str:
+    """The condition `<field>__iexact=%s` compiles to on this database (the same
+    expression, so the same index serves it); its value goes through `iexact_value`."""
+    connection = connections[using]
+    column = f"{alias}.{connection.ops.quote_name(field.column)}"
+    lhs = connection.ops.lookup_cast("iexact", field.get_internal_type()) % column
+    return f"{lhs} {connection.operators['iexact'] % '%s'}"
+
+
+def iexact_value(value: str, using: str = DEFAULT_DB_ALIAS) -> str:
+    """`value` as an `iexact` condition takes it (SQLite's LIKE: `%` and `_` escaped)."""
+    return connections[using].ops.prep_for_iexact_query(value)
+
+
 def fetch_one(sql: str, params: Sequence = (), using: str = DEFAULT_DB_ALIAS) -> tuple | None:
     """The first row of a hand-written SELECT, or None."""
     with connections[using].cursor() as cursor:
