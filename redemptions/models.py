@@ -113,7 +113,10 @@ class Offer(TimeStamped):
 
     def items_in_order(self) -> list[CatalogItem]:
         """`items`, by title then id: what applying the offer grants, read on every
-        redemption, so its SQL is written once (`_items_sql`)."""
+        redemption, so its SQL is written once (`_items_sql`); an offer loaded with its code
+        for a redemption (`CodeManager.lock_for_redemption`) has them already."""
+        if hasattr(self, "_items_in_order"):
+            return list(self._items_in_order)
         using = self._state.db or DEFAULT_DB_ALIAS
         found = rows.fetch(_items_sql(using), [rows.param(Offer._meta.pk, self.pk, using)],
                            using=using)
@@ -303,19 +306,28 @@ class CodeQuerySet(models.QuerySet):
 
 class CodeManager(models.Manager.from_queryset(CodeQuerySet)):
     def lock_for_redemption(self, canonical: str) -> tuple[Code, bool] | tuple[None, None]:
-        """The code `canonical` locked (FOR UPDATE of its row alone), its group and offer
-        loaded with it, and whether the offer names any license: one statement, its SQL
-        written once (`_locking_sql`), where the ORM compiled a three-table query per
-        redemption. (None, None) when there is no such code."""
-        row = rows.fetch_one(_locking_sql(self.db), [canonical], using=self.db)
-        if row is None:
+        """The code `canonical` locked (FOR UPDATE of its row alone), loaded with its group,
+        its offer and the offer's items (`Offer.items_in_order` answers from them), and
+        whether the offer names any license: one statement, its SQL written once
+        (`_locking_sql`). (None, None) when there is no such code.
+
+        The items are read as the statement began (a redemption waiting for the lock sees
+        the offer's items as they were when it asked): redeeming never locked the offer, so
+        an offer edited meanwhile could always land on either side of it."""
+        found = rows.fetch(_locking_sql(self.db), [canonical], using=self.db)
+        if not found:
             return None, None
-        code = rows.load(Code, row, using=self.db)
-        group = rows.load(CodeGroup, row, rows.width(Code), using=self.db)
-        offer = rows.load(Offer, row, rows.width(Code) + rows.width(CodeGroup), using=self.db)
+        first = found[0]
+        code = rows.load(Code, first, using=self.db)
+        group = rows.load(CodeGroup, first, rows.width(Code), using=self.db)
+        at = rows.width(Code) + rows.width(CodeGroup)
+        offer = rows.load(Offer, first, at, using=self.db)
+        at += rows.width(Offer)
+        items = [rows.load(CatalogItem, row, at + 1, using=self.db) for row in found]
+        offer._items_in_order = [item for item in items if item is not None]
         Code.group.field.set_cached_value(code, group)
         Code.offer.field.set_cached_value(code, offer)
-        return code, bool(row[-1])
+        return code, bool(first[at])
 
     def generate(self, *, group: CodeGroup, count: int, active: bool = True,
                  progress: Callable[[int, int], None] | None = None) -> int:
@@ -617,21 +629,28 @@ class Redemption(TimeStamped):
 
 @rows.cached
 def _locking_sql(using: str) -> str:
-    """`CodeManager.lock_for_redemption`'s statement for the database `using`."""
+    """`CodeManager.lock_for_redemption`'s statement for the database `using`: a row per
+    item of the offer (one with no item when it has none), in `items_in_order`'s order."""
     quote = rows.quoter(using)
-    code, group, offer = Code._meta, CodeGroup._meta, Offer._meta
-    licenses = Offer.licenses.through._meta
+    code, group, offer, item = Code._meta, CodeGroup._meta, Offer._meta, CatalogItem._meta
+    licenses, items = Offer.licenses.through._meta, Offer.items.through._meta
     column = {name: quote(code.get_field(name).column) for name in ("code", "group", "offer")}
     sql = (f"SELECT {rows.select_columns(Code, 'c', using)}, "
            f"{rows.select_columns(CodeGroup, 'g', using)}, "
            f"{rows.select_columns(Offer, 'o', using)}, "
-           f"EXISTS (SELECT 1 FROM {quote(licenses.db_table)} l "
-           f"WHERE l.{quote(licenses.get_field('offer').column)} = c.{column['offer']}) "
+           f"EXISTS (SELECT 1 FROM {quote(licenses.db_table)} ol "
+           f"WHERE ol.{quote(licenses.get_field('offer').column)} = c.{column['offer']}), "
+           f"{rows.select_columns(CatalogItem, 'i', using)} "
            f"FROM {quote(code.db_table)} c "
            f"LEFT JOIN {quote(group.db_table)} g "
            f"ON g.{quote(group.pk.column)} = c.{column['group']} "
            f"JOIN {quote(offer.db_table)} o ON o.{quote(offer.pk.column)} = c.{column['offer']} "
-           f"WHERE c.{column['code']} = %s")
+           f"LEFT JOIN {quote(items.db_table)} oi "
+           f"ON oi.{quote(items.get_field('offer').column)} = c.{column['offer']} "
+           f"LEFT JOIN {quote(item.db_table)} i "
+           f"ON i.{quote(item.pk.column)} = oi.{quote(items.get_field('catalogitem').column)} "
+           f"WHERE c.{column['code']} = %s "
+           f"ORDER BY i.{quote(item.get_field('title').column)}, i.{quote(item.pk.column)}")
     if rows.can_lock_rows(using):
         sql += " FOR UPDATE OF c"
     return sql

@@ -111,3 +111,21 @@ def test_lock_for_redemption_of_an_unknown_code_is_none():
 def test_no_model_written_through_rows_has_save_signal_receivers(model):
     """rows.insert and rows.update send no signals: none of these may need them."""
     assert not pre_save.has_listeners(model) and not post_save.has_listeners(model)
+
+
+def test_lock_for_redemption_loads_the_offers_items_in_title_order_with_no_query_more(
+        django_assert_num_queries):
+    items = [CatalogItemFactory(title=title) for title in ("Beta", "Alpha", "Gamma")]
+    code = CodeFactory(offer=OfferFactory(items=items))
+    with django_assert_num_queries(1):
+        locked, _ = Code.objects.lock_for_redemption(code.code)
+        titles = [item.title for item in locked.offer.items_in_order()]
+    assert titles == ["Alpha", "Beta", "Gamma"]
+    assert [i.pk for i in locked.offer.items_in_order()] == \
+        [i.pk for i in code.offer.items.order_by("title", "id")]
+
+
+def test_lock_for_redemption_of_an_offer_without_items_has_none():
+    code = CodeFactory(offer=OfferFactory(items=[], user_tags=["tagged"]))
+    locked, _ = Code.objects.lock_for_redemption(code.code)
+    assert locked.offer.items_in_order() == []
