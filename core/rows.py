@@ -11,8 +11,10 @@ The rules stay with the models and services that call these: this module only mo
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models.fields import AutoFieldMixin
@@ -85,40 +87,99 @@ def _attnames(model: type[models.Model]) -> list[str]:
 
 
 @_cache
-def _insert_sql(model: type[models.Model], rows: int, using: str
-                ) -> tuple[str, tuple[models.Field, ...], models.Field | None]:
-    connection = connections[using]
-    quote = connection.ops.quote_name
+def _insert_sql(model: type[models.Model], rows: int, using: str, with_key: bool,
+                returning: bool) -> tuple[str, tuple[models.Field, ...]]:
+    """The INSERT of `rows` rows: the generated key among the columns (`with_key`: its values
+    drawn beforehand, `next_key_sql`) or read back (`returning`), or neither."""
+    quote = connections[using].ops.quote_name
     meta = model._meta
-    fields = tuple(f for f in meta.concrete_fields if not _is_generated(f))
-    generated = next((f for f in meta.concrete_fields if _is_generated(f)), None)
+    fields = tuple(f for f in meta.concrete_fields if with_key or not _is_generated(f))
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
            f"VALUES {', '.join([row] * rows)}")
-    if generated is not None:
-        sql += f" RETURNING {quote(generated.column)}"
-    return sql, fields, generated
+    if returning:
+        sql += f" RETURNING {quote(meta.pk.column)}"
+    return sql, fields
 
 
-def insert(objs: list[models.Model], using: str = DEFAULT_DB_ALIAS) -> None:
+def insert(objs: list[models.Model], using: str = DEFAULT_DB_ALIAS, *,
+           keys: bool = True) -> None:
     """INSERT `objs` (all of one model) in one statement, as `bulk_create` would: `auto_now`
-    fields filled in, an auto-increment key read back onto each. No signals are sent (none
-    of the models written this way has receivers: tests/core/test_rows.py checks)."""
+    fields filled in; an auto-increment key is written when every object has one already
+    (`next_key_sql`), else read back onto each, unless `keys` is False (nobody needs them:
+    the statement then waits in a pipeline, `together`, like an UPDATE). No signals are
+    sent (none of the models written this way has receivers: tests/core/test_rows.py)."""
     if not objs:
         return
     model = type(objs[0])
     connection = connections[using]
-    sql, fields, generated = _insert_sql(model, len(objs), using)
+    generated = model._meta.pk if _is_generated(model._meta.pk) else None
+    with_key = generated is not None and all(obj.pk is not None for obj in objs)
+    returning = generated is not None and not with_key and keys
+    sql, fields = _insert_sql(model, len(objs), using, with_key, returning)
     params = [field.get_db_prep_save(field.pre_save(obj, True), connection)
               for obj in objs for field in fields]
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, _queued():
         cursor.execute(sql, params)
-        keys = cursor.fetchall() if generated is not None else ()
+        found = cursor.fetchall() if returning else ()
     for index, obj in enumerate(objs):
-        if generated is not None:
-            setattr(obj, generated.attname, keys[index][0])
+        if returning:
+            setattr(obj, generated.attname, found[index][0])
         obj._state.adding = False
         obj._state.db = using
+
+
+def next_key_sql(model: type[models.Model], using: str = DEFAULT_DB_ALIAS) -> str | None:
+    """An expression drawing the next value of `model`'s auto-increment key from its
+    sequence (PostgreSQL), for a SELECT that is sent anyway to carry, so that the INSERT
+    needs no RETURNING and can wait in a pipeline; None where keys come only from the
+    INSERT (SQLite)."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return None
+    meta = model._meta
+    return (f"nextval(pg_get_serial_sequence('{connection.ops.quote_name(meta.db_table)}', "
+            f"'{meta.pk.column}'))")
+
+
+# Set while this module runs one of its own statements (`_queued`): the statements it knows
+# need no answer before the next one goes out.
+_ours: contextvars.ContextVar[bool] = contextvars.ContextVar("rows_ours", default=False)
+
+
+@contextlib.contextmanager
+def _queued() -> Iterator[None]:
+    token = _ours.set(True)
+    try:
+        yield
+    finally:
+        _ours.reset(token)
+
+
+@contextlib.contextmanager
+def together(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """Send this module's writes in this block to the server together (psycopg's pipeline
+    mode): an `update`, or an `insert` reading no key back, goes out without waiting for its
+    answer; the next read (a SELECT's rows, a RETURNING) or the block's end waits for all of
+    them at once. Order and transaction are unchanged; an error surfaces at that wait, as
+    the database error Django raises. Any other statement in the block (the ORM's) waits for
+    its own answer as it would outside it, so its row counts hold. Elsewhere (SQLite) the
+    block runs as it is."""
+    connection = connections[using]
+    if connection.vendor != "postgresql" or connection.connection is None:
+        yield
+        return
+
+    def answered_unless_ours(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if not _ours.get():
+            with connection.wrap_database_errors:  # a queued write's error, as Django's
+                pipeline.sync()
+        return result
+
+    with connection.wrap_database_errors, connection.connection.pipeline() as pipeline, \
+            connection.execute_wrapper(answered_unless_ours):
+        yield
 
 
 @_cache
@@ -134,13 +195,14 @@ def _update_sql(model: type[models.Model], names: tuple[str, ...], using: str
 
 def update(obj: models.Model, names: Iterable[str], using: str = DEFAULT_DB_ALIAS) -> int:
     """UPDATE `names` of `obj`'s row (`save(update_fields=…)` without the ORM's work per
-    call; `auto_now` fields among them are set to now). Returns the rows changed."""
+    call; `auto_now` fields among them are set to now). Returns the rows changed (-1 inside
+    `together`, where the answer comes later)."""
     connection = connections[using]
     sql, fields = _update_sql(type(obj), tuple(names), using)
     params = [field.get_db_prep_save(field.pre_save(obj, False), connection)
               for field in fields]
     params.append(obj._meta.pk.get_db_prep_value(obj.pk, connection))
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, _queued():
         cursor.execute(sql, params)
         return cursor.rowcount
 
@@ -170,6 +232,24 @@ def fetch_one(sql: str, params: Sequence = (), using: str = DEFAULT_DB_ALIAS) ->
     with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()
+
+
+def fetch_together(statements: Sequence[tuple[str, Sequence]],
+                   using: str = DEFAULT_DB_ALIAS) -> list[list[tuple]]:
+    """Every row of each SELECT, the statements sent one after the other without waiting
+    (inside `together`: one round trip), each run once the one before has finished."""
+    connection = connections[using]
+    cursors = []
+    try:
+        with _queued():
+            for sql, params in statements:
+                cursor = connection.cursor()
+                cursors.append(cursor)
+                cursor.execute(sql, params)
+        return [cursor.fetchall() for cursor in cursors]
+    finally:
+        for cursor in cursors:
+            cursor.close()
 
 
 def fetch(sql: str, params: Sequence = (), using: str = DEFAULT_DB_ALIAS) -> list[tuple]:

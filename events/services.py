@@ -93,10 +93,15 @@ def batched_events():
 
 
 def _write_events(events: list[Event]) -> None:
-    rows.insert(events)
-    endpoints = active_endpoints()  # once for every event written here
+    # the endpoints first (once for every event written here): the events' ids are read
+    # back only when a delivery needs them, so with none the INSERT waits in a pipeline
+    # (`rows.together`) for the transaction's next round trip
+    endpoints = active_endpoints()
+    wanted = [(event, endpoint) for event in events for endpoint in endpoints
+              if endpoint.wants(event.kind)]
+    rows.insert(events, keys=bool(wanted))
     deliveries = [Delivery(endpoint=endpoint, event=event, next_attempt_at=event.occurred_at)
-                  for event in events for endpoint in endpoints if endpoint.wants(event.kind)]
+                  for event, endpoint in wanted]
     if deliveries:
         rows.insert(deliveries)
         ids = [delivery.pk for delivery in deliveries]

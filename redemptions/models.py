@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, models, transaction
@@ -304,30 +305,42 @@ class CodeQuerySet(models.QuerySet):
                            | Q(expiration_date__isnull=True, group__expiration_date__lte=at))
 
 
-class CodeManager(models.Manager.from_queryset(CodeQuerySet)):
-    def lock_for_redemption(self, canonical: str) -> tuple[Code, bool] | tuple[None, None]:
-        """The code `canonical` locked (FOR UPDATE of its row alone), loaded with its group,
-        its offer and the offer's items (`Offer.items_in_order` answers from them), and
-        whether the offer names any license: one statement, its SQL written once
-        (`_locking_sql`). (None, None) when there is no such code.
+class LockedCode(NamedTuple):
+    """`CodeManager.lock_for_redemption`'s answer."""
 
-        The items are read as the statement began (a redemption waiting for the lock sees
-        the offer's items as they were when it asked): redeeming never locked the offer, so
-        an offer edited meanwhile could always land on either side of it."""
-        found = rows.fetch(_locking_sql(self.db), [canonical], using=self.db)
+    code: Code
+    names_licenses: bool
+    redemption_id: int | None  # drawn from the sequence; None: the INSERT will say
+
+
+class CodeManager(models.Manager.from_queryset(CodeQuerySet)):
+    def lock_for_redemption(self, canonical: str) -> LockedCode | None:
+        """The code `canonical` locked (FOR UPDATE of its row alone), loaded with its group,
+        its offer and the offer's items (`Offer.items_in_order` answers from them), whether
+        the offer names any license, and (PostgreSQL) the id its redemption will take. None
+        when there is no such code.
+
+        Two statements, their SQL written once, sent together (`rows.fetch_together`): the
+        lock (`_locking_sql`), then the items of the code's offer (`_locked_items_sql`). The
+        second runs once the lock is held, so it reads the items of the offer the code has
+        then (a retarget that held the row first has committed), not of the one it had when
+        the lock was asked for."""
+        found, item_rows = rows.fetch_together(
+            [(_locking_sql(self.db), [canonical]), (_locked_items_sql(self.db), [canonical])],
+            using=self.db)
         if not found:
-            return None, None
-        first = found[0]
-        code = rows.load(Code, first, using=self.db)
-        group = rows.load(CodeGroup, first, rows.width(Code), using=self.db)
-        at = rows.width(Code) + rows.width(CodeGroup)
-        offer = rows.load(Offer, first, at, using=self.db)
-        at += rows.width(Offer)
-        items = [rows.load(CatalogItem, row, at + 1, using=self.db) for row in found]
-        offer._items_in_order = [item for item in items if item is not None]
+            return None
+        row = found[0]
+        code = rows.load(Code, row, using=self.db)
+        group = rows.load(CodeGroup, row, rows.width(Code), using=self.db)
+        offer = rows.load(Offer, row, rows.width(Code) + rows.width(CodeGroup), using=self.db)
+        offer._items_in_order = [rows.load(CatalogItem, item, using=self.db)
+                                 for item in item_rows]
         Code.group.field.set_cached_value(code, group)
         Code.offer.field.set_cached_value(code, offer)
-        return code, bool(first[at])
+        names_licenses = row[rows.width(Code) + rows.width(CodeGroup) + rows.width(Offer)]
+        redemption_id = row[-1] if rows.next_key_sql(Redemption, self.db) else None
+        return LockedCode(code, bool(names_licenses), redemption_id)
 
     def generate(self, *, group: CodeGroup, count: int, active: bool = True,
                  progress: Callable[[int, int], None] | None = None) -> int:
@@ -629,31 +642,44 @@ class Redemption(TimeStamped):
 
 @rows.cached
 def _locking_sql(using: str) -> str:
-    """`CodeManager.lock_for_redemption`'s statement for the database `using`: a row per
-    item of the offer (one with no item when it has none), in `items_in_order`'s order."""
+    """`CodeManager.lock_for_redemption`'s lock for the database `using`."""
     quote = rows.quoter(using)
-    code, group, offer, item = Code._meta, CodeGroup._meta, Offer._meta, CatalogItem._meta
-    licenses, items = Offer.licenses.through._meta, Offer.items.through._meta
+    code, group, offer = Code._meta, CodeGroup._meta, Offer._meta
+    licenses = Offer.licenses.through._meta
     column = {name: quote(code.get_field(name).column) for name in ("code", "group", "offer")}
+    # the redemption's id, where there are sequences: its INSERT then waits in the writes'
+    # pipeline with no RETURNING
+    next_key = rows.next_key_sql(Redemption, using)
     sql = (f"SELECT {rows.select_columns(Code, 'c', using)}, "
            f"{rows.select_columns(CodeGroup, 'g', using)}, "
            f"{rows.select_columns(Offer, 'o', using)}, "
            f"EXISTS (SELECT 1 FROM {quote(licenses.db_table)} ol "
-           f"WHERE ol.{quote(licenses.get_field('offer').column)} = c.{column['offer']}), "
-           f"{rows.select_columns(CatalogItem, 'i', using)} "
+           f"WHERE ol.{quote(licenses.get_field('offer').column)} = c.{column['offer']})"
+           f"{', ' + next_key if next_key else ''} "
            f"FROM {quote(code.db_table)} c "
            f"LEFT JOIN {quote(group.db_table)} g "
            f"ON g.{quote(group.pk.column)} = c.{column['group']} "
            f"JOIN {quote(offer.db_table)} o ON o.{quote(offer.pk.column)} = c.{column['offer']} "
-           f"LEFT JOIN {quote(items.db_table)} oi "
-           f"ON oi.{quote(items.get_field('offer').column)} = c.{column['offer']} "
-           f"LEFT JOIN {quote(item.db_table)} i "
-           f"ON i.{quote(item.pk.column)} = oi.{quote(items.get_field('catalogitem').column)} "
-           f"WHERE c.{column['code']} = %s "
-           f"ORDER BY i.{quote(item.get_field('title').column)}, i.{quote(item.pk.column)}")
+           f"WHERE c.{column['code']} = %s")
     if rows.can_lock_rows(using):
         sql += " FOR UPDATE OF c"
     return sql
+
+
+@rows.cached
+def _locked_items_sql(using: str) -> str:
+    """`CodeManager.lock_for_redemption`'s read of the code's offer's items, in
+    `Offer.items_in_order`'s order."""
+    quote = rows.quoter(using)
+    code, item, link = Code._meta, CatalogItem._meta, Offer.items.through._meta
+    return (f"SELECT {rows.select_columns(CatalogItem, 'i', using)} "
+            f"FROM {quote(item.db_table)} i JOIN {quote(link.db_table)} oi "
+            f"ON oi.{quote(link.get_field('catalogitem').column)} = i.{quote(item.pk.column)} "
+            f"JOIN {quote(code.db_table)} c "
+            f"ON c.{quote(code.get_field('offer').column)} = "
+            f"oi.{quote(link.get_field('offer').column)} "
+            f"WHERE c.{quote(code.get_field('code').column)} = %s "
+            f"ORDER BY i.{quote(item.get_field('title').column)}, i.{quote(item.pk.column)}")
 
 
 @rows.cached

@@ -1127,14 +1127,19 @@ def redeem(code_text: str, user: User, *, ip: str | None = None, transaction_id:
     if not is_canonical(canonical):  # nothing stored looks like this: no query, no lock
         raise _not_found()
     try:
-        with transaction.atomic(), batched_events():
-            code, names_licenses = Code.objects.lock_for_redemption(canonical)
-            if code is None:
+        # `together`: the statements go out without waiting for each other, so the code's
+        # row is held for three round trips (the lock, the writes with the endpoints' read,
+        # the events) as the bare lock-update-insert ceiling holds it for its own three
+        with transaction.atomic(), rows.together(), batched_events():
+            locked = Code.objects.lock_for_redemption(canonical)
+            if locked is None:
                 raise _not_found()
+            code = locked.code
             at = at or timezone.now()
             _refuse(code, user, at)
-            grant = _grant_for(code.offer, at, names_licenses=names_licenses)
-            redemption = Redemption(code=code, user=user, redeemed_at=at, ip=ip or None,
+            grant = _grant_for(code.offer, at, names_licenses=locked.names_licenses)
+            redemption = Redemption(id=locked.redemption_id, code=code, user=user,
+                                    redeemed_at=at, ip=ip or None,
                                     transaction_id=transaction_id[:100])
             rows.insert([redemption])
             code.redemptions_count += 1
