@@ -12,6 +12,7 @@ from django.utils import timezone
 from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 
 from accounts.roles import ROLE_CHOICES
+from core import rows
 from core.models import TimeStamped
 
 
@@ -44,11 +45,21 @@ class UserManager(BaseUserManager):
         if "\x00" in text:  # no such user; and PostgreSQL refuses NUL in a query parameter
             raise self.model.DoesNotExist(f"No user {text!r}.")
         if "@" in text:
-            return self.get(email__iexact=text)
+            return self._one(_by_email_sql(self.db), rows.iexact_value(text, self.db), text)
         try:
-            return self.get(pk=uuid.UUID(text))
+            key = uuid.UUID(text)
         except ValueError:
             raise self.model.DoesNotExist(f"No user {text!r}.") from None
+        return self._one(_by_id_sql(self.db), rows.param(User._meta.pk, key, self.db), text)
+
+    def _one(self, sql: str, value: object, text: str) -> User:
+        """The one user the statement finds (every request on a learner's behalf names one,
+        so the statement is written once), or DoesNotExist as `get` would raise it."""
+        found = rows.fetch(sql, [value], using=self.db)
+        if len(found) != 1:
+            error = self.model.DoesNotExist if not found else self.model.MultipleObjectsReturned
+            raise error(f"No one user {text!r}.")
+        return rows.load(User, found[0], using=self.db)
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -202,3 +213,21 @@ class StaffScopeGrant(TimeStamped):
 
     def __str__(self) -> str:
         return f"staff scope for {self.application}"
+
+
+@rows.cached
+def _by_email_sql(using: str) -> str:
+    """`UserManager.by_id_or_email`'s statement for an email (any case, as `email__iexact`)."""
+    meta = User._meta
+    return (f"SELECT {rows.select_columns(User, 'u', using)} FROM "
+            f"{rows.quoter(using)(meta.db_table)} u "
+            f"WHERE {rows.iexact(meta.get_field('email'), 'u', using)} LIMIT 2")
+
+
+@rows.cached
+def _by_id_sql(using: str) -> str:
+    """`UserManager.by_id_or_email`'s statement for an id."""
+    quote, meta = rows.quoter(using), User._meta
+    return (f"SELECT {rows.select_columns(User, 'u', using)} FROM {quote(meta.db_table)} u "
+            f"WHERE u.{quote(meta.pk.column)} = %s")
+

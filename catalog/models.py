@@ -161,9 +161,12 @@ class Entitlement(TimeStamped):
     """One grant of access to one item for one learner."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # no index of their own: `entitlement_user_item` and `entitlement_item_created` lead
+    # with them (one index fewer to write per grant)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                             related_name="entitlements")
-    item = models.ForeignKey(CatalogItem, on_delete=models.PROTECT, related_name="entitlements")
+                             related_name="entitlements", db_index=False)
+    item = models.ForeignKey(CatalogItem, on_delete=models.PROTECT, related_name="entitlements",
+                             db_index=False)
     starts_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: no end.")
     source = models.CharField(max_length=20, choices=EntitlementSource.choices,

@@ -19,6 +19,7 @@ from catalog.errors import (
 )
 from catalog.models import CatalogItem, Client, Entitlement, EntitlementSource, ItemKind
 from catalog.selectors import item_uses
+from core import rows
 from core.relations import in_words
 from events.models import EventKind
 from events.services import batched_events, record_event
@@ -191,10 +192,7 @@ def grant_entitlements(
               for item in items]
     # the grants and their events commit together
     with transaction.atomic(savepoint=False), batched_events():
-        if len(grants) == 1:
-            grants[0].save(force_insert=True)
-        else:
-            Entitlement.objects.bulk_create(grants)
+        rows.insert(grants)
         for entitlement in grants:
             record_event(EventKind.ENTITLEMENT_GRANTED, entitlement, user=user,
                          data=payloads.entitlement(entitlement))

@@ -42,7 +42,8 @@ class Event(models.Model):
     kind = models.CharField(max_length=40, choices=EventKind.choices)
     occurred_at = models.DateTimeField()
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                             on_delete=models.PROTECT, related_name="+")
+                             on_delete=models.PROTECT, related_name="+",
+                             db_index=False)  # `event_user_id` leads with it
     object_type = models.CharField(max_length=40)
     object_id = models.CharField(max_length=64)
     group_id = models.UUIDField(null=True, blank=True)

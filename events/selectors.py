@@ -3,8 +3,10 @@ body), the feeds' querysets, an endpoint's deliveries."""
 
 from __future__ import annotations
 
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import QuerySet
 
+from core import rows
 from events.models import Delivery, Event, WebhookEndpoint
 
 
@@ -30,8 +32,18 @@ def deliveries(endpoint: WebhookEndpoint) -> QuerySet[Delivery]:
             .prefetch_related("attempt_log").order_by("-id"))
 
 
-def active_endpoints() -> QuerySet[WebhookEndpoint]:
-    """The active endpoints, with what `wants` reads (a short list: read for every event
-    written, or for each `batched_events` block)."""
-    return WebhookEndpoint.objects.filter(is_active=True).only("id", "kinds")
+def active_endpoints(using: str = DEFAULT_DB_ALIAS) -> list[WebhookEndpoint]:
+    """The active endpoints (a short list), read for each state change's events, so the
+    statement is written once (`_active_sql`)."""
+    return [rows.load(WebhookEndpoint, row, using=using)
+            for row in rows.fetch(_active_sql(using), using=using)]
+
+
+@rows.cached
+def _active_sql(using: str) -> str:
+    quote = rows.quoter(using)
+    meta = WebhookEndpoint._meta
+    return (f"SELECT {rows.select_columns(WebhookEndpoint, 'e', using)} "
+            f"FROM {quote(meta.db_table)} e WHERE e.{quote(meta.get_field('is_active').column)} "
+            f"ORDER BY e.{quote(meta.get_field('created_at').column)}, e.{quote(meta.pk.column)}")
 

@@ -12,13 +12,15 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 from django.conf import settings
-from django.db import IntegrityError, connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from catalog.models import CatalogItem, Client, Entitlement, EntitlementSource
+from core import rows
 from core.models import TimeStamped
 from licensing.models import License, Seat
 from redemptions.codes import (
@@ -109,6 +111,17 @@ class Offer(TimeStamped):
     def access_control_id(self):
         """The offer a Tizra client named: the one this was derived from, else this one."""
         return self.based_on_id or self.pk
+
+    def items_in_order(self) -> list[CatalogItem]:
+        """`items`, by title then id: what applying the offer grants, read on every
+        redemption, so its SQL is written once (`_items_sql`); an offer loaded with its code
+        for a redemption (`CodeManager.lock_for_redemption`) has them already."""
+        if hasattr(self, "_items_in_order"):
+            return list(self._items_in_order)
+        using = self._state.db or DEFAULT_DB_ALIAS
+        found = rows.fetch(_items_sql(using), [rows.param(Offer._meta.pk, self.pk, using)],
+                           using=using)
+        return [rows.load(CatalogItem, row, using=using) for row in found]
 
     def access_expires_at(self, redeemed_at: dt.datetime) -> dt.datetime | None:
         """When access granted at `redeemed_at` ends (None: no end)."""
@@ -292,7 +305,43 @@ class CodeQuerySet(models.QuerySet):
                            | Q(expiration_date__isnull=True, group__expiration_date__lte=at))
 
 
+class LockedCode(NamedTuple):
+    """`CodeManager.lock_for_redemption`'s answer."""
+
+    code: Code
+    names_licenses: bool
+    redemption_id: int | None  # drawn from the sequence; None: the INSERT will say
+
+
 class CodeManager(models.Manager.from_queryset(CodeQuerySet)):
+    def lock_for_redemption(self, canonical: str) -> LockedCode | None:
+        """The code `canonical` locked (FOR UPDATE of its row alone), loaded with its group,
+        its offer and the offer's items (`Offer.items_in_order` answers from them), whether
+        the offer names any license, and (PostgreSQL) the id its redemption will take. None
+        when there is no such code.
+
+        Two statements, their SQL written once, sent together (`rows.fetch_together`): the
+        lock (`_locking_sql`), then the items of the code's offer (`_locked_items_sql`). The
+        second runs once the lock is held, so it reads the items of the offer the code has
+        then (a retarget that held the row first has committed), not of the one it had when
+        the lock was asked for."""
+        found, item_rows = rows.fetch_together(
+            [(_locking_sql(self.db), [canonical]), (_locked_items_sql(self.db), [canonical])],
+            using=self.db)
+        if not found:
+            return None
+        row = found[0]
+        code = rows.load(Code, row, using=self.db)
+        group = rows.load(CodeGroup, row, rows.width(Code), using=self.db)
+        offer = rows.load(Offer, row, rows.width(Code) + rows.width(CodeGroup), using=self.db)
+        offer._items_in_order = [rows.load(CatalogItem, item, using=self.db)
+                                 for item in item_rows]
+        Code.group.field.set_cached_value(code, group)
+        Code.offer.field.set_cached_value(code, offer)
+        names_licenses = row[rows.width(Code) + rows.width(CodeGroup) + rows.width(Offer)]
+        redemption_id = row[-1] if rows.next_key_sql(Redemption, self.db) else None
+        return LockedCode(code, bool(names_licenses), redemption_id)
+
     def generate(self, *, group: CodeGroup, count: int, active: bool = True,
                  progress: Callable[[int, int], None] | None = None) -> int:
         """Insert `count` new random codes into `group` (`active=False`: switched off, as a
@@ -535,6 +584,13 @@ class RedemptionQuerySet(models.QuerySet):
         """Redemptions not rolled back."""
         return self.filter(rolled_back_at__isnull=True)
 
+    def held(self, code: Code, user) -> bool:
+        """Whether `user` holds a standing redemption of `code` (`active()` of theirs
+        exists): on a redemption's path, under the code's lock, so its SQL is written once
+        (`_held_sql`)."""
+        params = [code.pk, rows.param(Redemption._meta.get_field("user"), user.pk, self.db)]
+        return rows.fetch_one(_held_sql(self.db), params, using=self.db) is not None
+
 
 class Redemption(TimeStamped):
     """One use of a code by one learner. Never deleted: a rollback marks it."""
@@ -582,3 +638,69 @@ class Redemption(TimeStamped):
     def granted_seats(self) -> models.QuerySet[Seat]:
         return Seat.objects.filter(source=EntitlementSource.REDEMPTION, source_ref=str(self.pk))\
             .select_related("license").order_by("assigned_at", "id")
+
+
+@rows.cached
+def _locking_sql(using: str) -> str:
+    """`CodeManager.lock_for_redemption`'s lock for the database `using`."""
+    quote = rows.quoter(using)
+    code, group, offer = Code._meta, CodeGroup._meta, Offer._meta
+    licenses = Offer.licenses.through._meta
+    column = {name: quote(code.get_field(name).column) for name in ("code", "group", "offer")}
+    # the redemption's id, where there are sequences: its INSERT then waits in the writes'
+    # pipeline with no RETURNING
+    next_key = rows.next_key_sql(Redemption, using)
+    sql = (f"SELECT {rows.select_columns(Code, 'c', using)}, "
+           f"{rows.select_columns(CodeGroup, 'g', using)}, "
+           f"{rows.select_columns(Offer, 'o', using)}, "
+           f"EXISTS (SELECT 1 FROM {quote(licenses.db_table)} ol "
+           f"WHERE ol.{quote(licenses.get_field('offer').column)} = c.{column['offer']})"
+           f"{', ' + next_key if next_key else ''} "
+           f"FROM {quote(code.db_table)} c "
+           f"LEFT JOIN {quote(group.db_table)} g "
+           f"ON g.{quote(group.pk.column)} = c.{column['group']} "
+           f"JOIN {quote(offer.db_table)} o ON o.{quote(offer.pk.column)} = c.{column['offer']} "
+           f"WHERE c.{column['code']} = %s")
+    if rows.can_lock_rows(using):
+        sql += " FOR UPDATE OF c"
+    return sql
+
+
+@rows.cached
+def _locked_items_sql(using: str) -> str:
+    """`CodeManager.lock_for_redemption`'s read of the code's offer's items, in
+    `Offer.items_in_order`'s order."""
+    quote = rows.quoter(using)
+    code, item, link = Code._meta, CatalogItem._meta, Offer.items.through._meta
+    return (f"SELECT {rows.select_columns(CatalogItem, 'i', using)} "
+            f"FROM {quote(item.db_table)} i JOIN {quote(link.db_table)} oi "
+            f"ON oi.{quote(link.get_field('catalogitem').column)} = i.{quote(item.pk.column)} "
+            f"JOIN {quote(code.db_table)} c "
+            f"ON c.{quote(code.get_field('offer').column)} = "
+            f"oi.{quote(link.get_field('offer').column)} "
+            f"WHERE c.{quote(code.get_field('code').column)} = %s "
+            f"ORDER BY i.{quote(item.get_field('title').column)}, i.{quote(item.pk.column)}")
+
+
+@rows.cached
+def _held_sql(using: str) -> str:
+    """`RedemptionQuerySet.held`'s statement for the database `using`."""
+    quote = rows.quoter(using)
+    meta = Redemption._meta
+    column = {name: quote(meta.get_field(name).column)
+              for name in ("code", "user", "rolled_back_at")}
+    return (f"SELECT 1 AS a FROM {quote(meta.db_table)} WHERE {column['code']} = %s "
+            f"AND {column['user']} = %s AND {column['rolled_back_at']} IS NULL LIMIT 1")
+
+
+@rows.cached
+def _items_sql(using: str) -> str:
+    """`Offer.items_in_order`'s statement for the database `using`."""
+    quote = rows.quoter(using)
+    item, link = CatalogItem._meta, Offer.items.through._meta
+    return (f"SELECT {rows.select_columns(CatalogItem, 'i', using)} "
+            f"FROM {quote(item.db_table)} i JOIN {quote(link.db_table)} l "
+            f"ON l.{quote(link.get_field('catalogitem').column)} = i.{quote(item.pk.column)} "
+            f"WHERE l.{quote(link.get_field('offer').column)} = %s "
+            f"ORDER BY i.{quote(item.get_field('title').column)}, i.{quote(item.pk.column)}")
+

@@ -24,7 +24,7 @@ from typing import Any
 
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, Max, OuterRef, QuerySet
+from django.db.models import F, Max, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -33,6 +33,7 @@ from accounts.services import add_tags
 from catalog.models import CatalogItem, EntitlementSource
 from catalog.selectors import holdings
 from catalog.services import grant_entitlements, revoke_from_source
+from core import rows
 from core.errors import DomainError
 from core.filters import is_uuid
 from core.metrics import REDEMPTION_REFUSALS, counts_refusals
@@ -932,20 +933,15 @@ def _not_found() -> RedemptionError:
     return CodeNotFound()
 
 
-def _offer_names_licenses(code_offer: str = "offer_id") -> Exists:
-    """Whether the offer (the `code_offer` column of the outer query) names any license: asked
-    with the code's own query, so an offer naming none (most) costs no query for them."""
-    return Exists(Offer.licenses.through.objects.filter(offer_id=OuterRef(code_offer)))
-
-
 def _grant_for(offer: Offer, at: dt.datetime, *, names_licenses: bool = True) -> Grant:
     """What `offer` grants at `at`, or the refusal when it would grant nothing usable.
-    `names_licenses` False (read with the code, `_offer_names_licenses`) skips asking."""
+    `names_licenses` False (read with the code, `Code.objects.lock_for_redemption`) skips
+    asking."""
     action = offer.action_type
     if action == ActionType.SESSION_LICENSE_MATCH:
         items = list(items_matching(offer.match_specification or {}))
     elif action == ActionType.APPLY_OFFER:
-        items = list(offer.items.order_by("title", "id"))
+        items = offer.items_in_order()
     else:
         items = []
     licenses = list(offer.licenses.order_by("name", "id")) \
@@ -964,8 +960,7 @@ def _refuse(code: Code, user: User, at: dt.datetime) -> None:
 
     `redemptions_count` is the number of standing redemptions (it moves with them under the
     code's lock), so a code nobody holds needs no look-up for "already redeemed by you"."""
-    if code.redemptions_count and Redemption.objects.active().filter(code=code,
-                                                                     user=user).exists():
+    if code.redemptions_count and Redemption.objects.held(code, user):
         raise AlreadyRedeemed()
     refusal = code.refusal(at)
     if refusal is not None:
@@ -1132,24 +1127,26 @@ def redeem(code_text: str, user: User, *, ip: str | None = None, transaction_id:
     if not is_canonical(canonical):  # nothing stored looks like this: no query, no lock
         raise _not_found()
     try:
-        with transaction.atomic(), batched_events():
-            code = (Code.objects.select_for_update(of=("self",))
-                    .select_related("group", "offer")
-                    .annotate(names_licenses=_offer_names_licenses())
-                    .filter(code=canonical).first())
-            if code is None:
+        # `together`: the statements go out without waiting for each other, so the code's
+        # row is held for three round trips (the lock, the writes with the endpoints' read,
+        # the events) as the bare lock-update-insert ceiling holds it for its own three
+        with transaction.atomic(), rows.together(), batched_events():
+            locked = Code.objects.lock_for_redemption(canonical)
+            if locked is None:
                 raise _not_found()
+            code = locked.code
             at = at or timezone.now()
             _refuse(code, user, at)
-            grant = _grant_for(code.offer, at, names_licenses=code.names_licenses)
-            redemption = Redemption.objects.create(
-                code=code, user=user, redeemed_at=at, ip=ip or None,
-                transaction_id=transaction_id[:100])
+            grant = _grant_for(code.offer, at, names_licenses=locked.names_licenses)
+            redemption = Redemption(id=locked.redemption_id, code=code, user=user,
+                                    redeemed_at=at, ip=ip or None,
+                                    transaction_id=transaction_id[:100])
+            rows.insert([redemption])
             code.redemptions_count += 1
             code.first_redeemed_at = code.first_redeemed_at or at
             code.last_redeemed_at = at
-            code.save(update_fields=["redemptions_count", "first_redeemed_at",
-                                     "last_redeemed_at", "updated_at"])
+            rows.update(code, ["redemptions_count", "first_redeemed_at", "last_redeemed_at",
+                               "updated_at"])
             redemption.entitlements = grant_entitlements(
                 user=user, items=grant.items, starts_at=at, expires_at=grant.expires_at,
                 source=SOURCE, source_ref=redemption.pk)

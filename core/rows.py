@@ -1,0 +1,259 @@
+"""Rows in and out of the hot paths (a redemption, an access check) without the ORM's work
+per call.
+
+Django builds, compiles and quotes a statement's SQL on every call: on a redemption that was
+more CPU than PostgreSQL spent on it (bench/README.md). The statements here are written once
+per model (and database vendor), their columns taken from the model's own fields, and run
+through Django's cursor (its transaction, its query log, the same connection); what comes back
+becomes model instances as the ORM would make them (`Model.from_db`, the same converters).
+The rules stay with the models and services that call these: this module only moves rows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import functools
+from collections.abc import Iterable, Iterator, Sequence
+
+from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.models.fields import AutoFieldMixin
+
+# Statement text per (model, …, database alias): a few dozen at most, built on first use.
+# `cached` is for the callers' own statement builders alike.
+cached = _cache = functools.lru_cache(maxsize=512)
+
+
+def quoter(using: str = DEFAULT_DB_ALIAS):
+    """The database's quoting of a table or column name."""
+    return connections[using].ops.quote_name
+
+
+def can_lock_rows(using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Whether `FOR UPDATE OF <alias>` may follow a SELECT (not on SQLite, where a write
+    transaction holds the whole database and `select_for_update` is a no-op alike)."""
+    return connections[using].features.has_select_for_update_of
+
+
+def _is_generated(field: models.Field) -> bool:
+    """A column the database fills in (an auto-increment key)."""
+    return isinstance(field, AutoFieldMixin)
+
+
+@_cache
+def select_columns(model: type[models.Model], alias: str, using: str = DEFAULT_DB_ALIAS) -> str:
+    """The model's concrete columns, qualified by `alias`, in field order (what a
+    hand-written SELECT lists, and `load` reads back in that order)."""
+    quote = connections[using].ops.quote_name
+    return ", ".join(f"{alias}.{quote(field.column)}" for field in model._meta.concrete_fields)
+
+
+def width(model: type[models.Model]) -> int:
+    """How many columns `select_columns` lists (where the next model's columns start in a row)."""
+    return len(model._meta.concrete_fields)
+
+
+@_cache
+def _converters(model: type[models.Model], using: str) -> tuple:
+    """(index, column, converters) for each concrete field whose value the ORM converts."""
+    connection = connections[using]
+    found = []
+    for index, field in enumerate(model._meta.concrete_fields):
+        col = field.get_col(model._meta.db_table)
+        converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+        if converters:
+            found.append((index, col, tuple(converters)))
+    return tuple(found)
+
+
+def load(model: type[models.Model], row: Sequence, start: int = 0,
+         using: str = DEFAULT_DB_ALIAS) -> models.Model | None:
+    """The instance in `row[start:start + width(model)]` (as `select_columns` listed them),
+    or None when its key is NULL (a LEFT JOIN that found nothing)."""
+    meta = model._meta
+    values = list(row[start:start + width(model)])
+    if values[meta.concrete_fields.index(meta.pk)] is None:
+        return None
+    connection = connections[using]
+    for index, col, converters in _converters(model, using):
+        for convert in converters:
+            values[index] = convert(values[index], col, connection)
+    return model.from_db(using, _attnames(model), values)
+
+
+@_cache
+def _attnames(model: type[models.Model]) -> list[str]:
+    return [field.attname for field in model._meta.concrete_fields]
+
+
+@_cache
+def _insert_sql(model: type[models.Model], rows: int, using: str, with_key: bool,
+                returning: bool) -> tuple[str, tuple[models.Field, ...]]:
+    """The INSERT of `rows` rows: the generated key among the columns (`with_key`: its values
+    drawn beforehand, `next_key_sql`) or read back (`returning`), or neither."""
+    quote = connections[using].ops.quote_name
+    meta = model._meta
+    fields = tuple(f for f in meta.concrete_fields if with_key or not _is_generated(f))
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+           f"VALUES {', '.join([row] * rows)}")
+    if returning:
+        sql += f" RETURNING {quote(meta.pk.column)}"
+    return sql, fields
+
+
+def insert(objs: list[models.Model], using: str = DEFAULT_DB_ALIAS, *,
+           keys: bool = True) -> None:
+    """INSERT `objs` (all of one model) in one statement, as `bulk_create` would: `auto_now`
+    fields filled in; an auto-increment key is written when every object has one already
+    (`next_key_sql`), else read back onto each, unless `keys` is False (nobody needs them:
+    the statement then waits in a pipeline, `together`, like an UPDATE). No signals are
+    sent (none of the models written this way has receivers: tests/core/test_rows.py)."""
+    if not objs:
+        return
+    model = type(objs[0])
+    connection = connections[using]
+    generated = model._meta.pk if _is_generated(model._meta.pk) else None
+    with_key = generated is not None and all(obj.pk is not None for obj in objs)
+    returning = generated is not None and not with_key and keys
+    sql, fields = _insert_sql(model, len(objs), using, with_key, returning)
+    params = [field.get_db_prep_save(field.pre_save(obj, True), connection)
+              for obj in objs for field in fields]
+    with connection.cursor() as cursor, _queued():
+        cursor.execute(sql, params)
+        found = cursor.fetchall() if returning else ()
+    for index, obj in enumerate(objs):
+        if returning:
+            setattr(obj, generated.attname, found[index][0])
+        obj._state.adding = False
+        obj._state.db = using
+
+
+def next_key_sql(model: type[models.Model], using: str = DEFAULT_DB_ALIAS) -> str | None:
+    """An expression drawing the next value of `model`'s auto-increment key from its
+    sequence (PostgreSQL), for a SELECT that is sent anyway to carry, so that the INSERT
+    needs no RETURNING and can wait in a pipeline; None where keys come only from the
+    INSERT (SQLite)."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return None
+    meta = model._meta
+    return (f"nextval(pg_get_serial_sequence('{connection.ops.quote_name(meta.db_table)}', "
+            f"'{meta.pk.column}'))")
+
+
+# Set while this module runs one of its own statements (`_queued`): the statements it knows
+# need no answer before the next one goes out.
+_ours: contextvars.ContextVar[bool] = contextvars.ContextVar("rows_ours", default=False)
+
+
+@contextlib.contextmanager
+def _queued() -> Iterator[None]:
+    token = _ours.set(True)
+    try:
+        yield
+    finally:
+        _ours.reset(token)
+
+
+@contextlib.contextmanager
+def together(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """Send this module's writes in this block to the server together (psycopg's pipeline
+    mode): an `update`, or an `insert` reading no key back, goes out without waiting for its
+    answer; the next read (a SELECT's rows, a RETURNING) or the block's end waits for all of
+    them at once. Order and transaction are unchanged; an error surfaces at that wait, as
+    the database error Django raises. Any other statement in the block (the ORM's) waits for
+    its own answer as it would outside it, so its row counts hold. Elsewhere (SQLite) the
+    block runs as it is."""
+    connection = connections[using]
+    if connection.vendor != "postgresql" or connection.connection is None:
+        yield
+        return
+
+    def answered_unless_ours(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if not _ours.get():
+            with connection.wrap_database_errors:  # a queued write's error, as Django's
+                pipeline.sync()
+        return result
+
+    with connection.wrap_database_errors, connection.connection.pipeline() as pipeline, \
+            connection.execute_wrapper(answered_unless_ours):
+        yield
+
+
+@_cache
+def _update_sql(model: type[models.Model], names: tuple[str, ...], using: str
+                ) -> tuple[str, tuple[models.Field, ...]]:
+    quote = connections[using].ops.quote_name
+    meta = model._meta
+    fields = tuple(meta.get_field(name) for name in names)
+    sets = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    return (f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(meta.pk.column)} = %s",
+            fields)
+
+
+def update(obj: models.Model, names: Iterable[str], using: str = DEFAULT_DB_ALIAS) -> int:
+    """UPDATE `names` of `obj`'s row (`save(update_fields=…)` without the ORM's work per
+    call; `auto_now` fields among them are set to now). Returns the rows changed (-1 inside
+    `together`, where the answer comes later)."""
+    connection = connections[using]
+    sql, fields = _update_sql(type(obj), tuple(names), using)
+    params = [field.get_db_prep_save(field.pre_save(obj, False), connection)
+              for field in fields]
+    params.append(obj._meta.pk.get_db_prep_value(obj.pk, connection))
+    with connection.cursor() as cursor, _queued():
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def param(field: models.Field, value: object, using: str = DEFAULT_DB_ALIAS) -> object:
+    """`value` as the database takes it in a comparison with `field`'s column (a UUID is
+    text on SQLite)."""
+    return field.get_db_prep_value(value, connections[using])
+
+
+def iexact(field: models.Field, alias: str, using: str = DEFAULT_DB_ALIAS) -> str:
+    """The condition `<field>__iexact=%s` compiles to on this database (the same
+    expression, so the same index serves it); its value goes through `iexact_value`."""
+    connection = connections[using]
+    column = f"{alias}.{connection.ops.quote_name(field.column)}"
+    lhs = connection.ops.lookup_cast("iexact", field.get_internal_type()) % column
+    return f"{lhs} {connection.operators['iexact'] % '%s'}"
+
+
+def iexact_value(value: str, using: str = DEFAULT_DB_ALIAS) -> str:
+    """`value` as an `iexact` condition takes it (SQLite's LIKE: `%` and `_` escaped)."""
+    return connections[using].ops.prep_for_iexact_query(value)
+
+
+def fetch_one(sql: str, params: Sequence = (), using: str = DEFAULT_DB_ALIAS) -> tuple | None:
+    """The first row of a hand-written SELECT, or None."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def fetch_together(statements: Sequence[tuple[str, Sequence]],
+                   using: str = DEFAULT_DB_ALIAS) -> list[list[tuple]]:
+    """Every row of each SELECT, the statements sent one after the other without waiting
+    (inside `together`: one round trip), each run once the one before has finished."""
+    connection = connections[using]
+    cursors = []
+    try:
+        with _queued():
+            for sql, params in statements:
+                cursor = connection.cursor()
+                cursors.append(cursor)
+                cursor.execute(sql, params)
+        return [cursor.fetchall() for cursor in cursors]
+    finally:
+        for cursor in cursors:
+            cursor.close()
+
+
+def fetch(sql: str, params: Sequence = (), using: str = DEFAULT_DB_ALIAS) -> list[tuple]:
+    """Every row of a hand-written SELECT."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()

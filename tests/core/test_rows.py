@@ -1,0 +1,167 @@
+"""`core.rows`: statements written once give back what the ORM would, and write what it
+would."""
+
+import datetime as dt
+import uuid
+
+import pytest
+from django.db import connection  # noqa: F401  (skipif strings read it)
+from django.db.models.signals import post_save, pre_save
+from django.forms.models import model_to_dict
+from django.utils import timezone
+
+from catalog.models import CatalogItem, Entitlement
+from core import rows
+from events.models import Delivery, Event, WebhookEndpoint
+from redemptions.models import Code, CodeGroup, Redemption
+from tests.factories import CatalogItemFactory, UserFactory
+from tests.redemptions.factories import CodeFactory, CodeGroupFactory, OfferFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def fields_of(obj) -> dict:
+    return {field.attname: getattr(obj, field.attname) for field in obj._meta.concrete_fields}
+
+
+def test_a_loaded_row_equals_the_orms_instance_field_for_field():
+    item = CatalogItemFactory(title="Loaded", price_cents=1200, excluded_from_site_coupons=True)
+    row = rows.fetch_one(f"SELECT {rows.select_columns(CatalogItem, 'i')} "
+                         "FROM catalog_catalogitem i WHERE i.id = %s",
+                         [rows.param(CatalogItem._meta.pk, item.pk)])
+    loaded = rows.load(CatalogItem, row)
+    assert fields_of(loaded) == fields_of(CatalogItem.objects.get(pk=item.pk))
+    assert not loaded._state.adding and loaded._state.db == "default"
+
+
+def test_json_columns_come_back_parsed_as_the_orm_parses_them():
+    offer = OfferFactory(user_tags=["gold", "2026"], match_specification={"kind": "course"})
+    code = CodeFactory(offer=offer)
+    locked = Code.objects.lock_for_redemption(code.code).code
+    assert locked.offer.user_tags == ["gold", "2026"]
+    assert locked.offer.match_specification == {"kind": "course"}
+
+
+def test_a_null_key_from_an_outer_join_loads_as_none():
+    assert rows.load(CodeGroup, [None] * rows.width(CodeGroup)) is None
+
+
+def test_insert_fills_auto_now_fields_and_reads_back_the_generated_key():
+    code, user = CodeFactory(), UserFactory()
+    redemption = Redemption(code=code, user=user, redeemed_at=timezone.now())
+    rows.insert([redemption])
+    stored = Redemption.objects.get(pk=redemption.pk)
+    assert redemption.pk is not None and not redemption._state.adding
+    assert stored.created_at == redemption.created_at is not None
+    assert fields_of(stored) == fields_of(redemption)
+
+
+def test_insert_of_several_rows_is_one_statement_with_a_key_for_each(django_assert_num_queries):
+    user = UserFactory()
+    events = [Event(kind="code.redeemed", occurred_at=timezone.now(), user=user,
+                    object_type="code", object_id=str(n), data={"n": n}) for n in range(3)]
+    with django_assert_num_queries(1):
+        rows.insert(events)
+    assert [e.pk for e in events] == sorted(e.pk for e in events)
+    assert [Event.objects.get(pk=e.pk).data for e in events] == [{"n": 0}, {"n": 1}, {"n": 2}]
+
+
+def test_insert_keeps_a_key_made_in_python():
+    grant = Entitlement(user=UserFactory(), item=CatalogItemFactory(), id=uuid.uuid4())
+    rows.insert([grant])
+    assert Entitlement.objects.filter(pk=grant.pk).exists()
+
+
+def test_update_writes_only_the_fields_named_and_moves_auto_now():
+    code = CodeFactory(transaction_id="kept")
+    before = Code.objects.get(pk=code.pk).updated_at
+    code.redemptions_count = 1
+    code.transaction_id = "not written"
+    assert rows.update(code, ["redemptions_count", "updated_at"]) == 1
+    stored = Code.objects.get(pk=code.pk)
+    assert stored.redemptions_count == 1 and stored.transaction_id == "kept"
+    assert stored.updated_at > before
+
+
+def test_lock_for_redemption_loads_the_code_with_its_group_and_offer(
+        django_assert_num_queries):
+    group = CodeGroupFactory()
+    code = CodeFactory(group=group, offer=group.offer,
+                       expiration_date=timezone.now() + dt.timedelta(days=3))
+    with django_assert_num_queries(2):  # the lock, the offer's items
+        locked, names_licenses, _ = Code.objects.lock_for_redemption(code.code)
+        assert locked.group.label == group.label and locked.offer.name == group.offer.name
+    assert model_to_dict(locked) == model_to_dict(Code.objects.get(pk=code.pk))
+    assert names_licenses is False
+
+
+def test_lock_for_redemption_of_a_code_without_a_group_needs_no_query_for_it(
+        django_assert_num_queries):
+    code = CodeFactory(group=None)
+    with django_assert_num_queries(2):
+        locked = Code.objects.lock_for_redemption(code.code).code
+        assert locked.group is None
+
+
+def test_lock_for_redemption_of_an_unknown_code_is_none():
+    assert Code.objects.lock_for_redemption("NOSUCHCODE1") is None
+
+
+@pytest.mark.parametrize("model", [Redemption, Entitlement, Event, Delivery, Code,
+                                   WebhookEndpoint])
+def test_no_model_written_through_rows_has_save_signal_receivers(model):
+    """rows.insert and rows.update send no signals: none of these may need them."""
+    assert not pre_save.has_listeners(model) and not post_save.has_listeners(model)
+
+
+def test_lock_for_redemption_loads_the_offers_items_in_title_order(
+        django_assert_num_queries):
+    items = [CatalogItemFactory(title=title) for title in ("Beta", "Alpha", "Gamma")]
+    code = CodeFactory(offer=OfferFactory(items=items))
+    with django_assert_num_queries(2):
+        locked = Code.objects.lock_for_redemption(code.code).code
+        titles = [item.title for item in locked.offer.items_in_order()]
+    assert titles == ["Alpha", "Beta", "Gamma"]
+    assert [i.pk for i in locked.offer.items_in_order()] == \
+        [i.pk for i in code.offer.items.order_by("title", "id")]
+
+
+def test_lock_for_redemption_of_an_offer_without_items_has_none():
+    code = CodeFactory(offer=OfferFactory(items=[], user_tags=["tagged"]))
+    locked = Code.objects.lock_for_redemption(code.code).code
+    assert locked.offer.items_in_order() == []
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_lock_for_redemption_draws_one_redemption_id_however_many_items_the_offer_has():
+    code = CodeFactory(offer=OfferFactory(items=[CatalogItemFactory() for _ in range(3)]))
+    first = Code.objects.lock_for_redemption(code.code).redemption_id
+    second = Code.objects.lock_for_redemption(code.code).redemption_id
+    assert second == first + 1
+
+
+def test_a_redemption_inserted_with_its_drawn_id_keeps_it():
+    code, user = CodeFactory(), UserFactory()
+    drawn = Code.objects.lock_for_redemption(code.code).redemption_id or 10**9
+    redemption = Redemption(id=drawn, code=code, user=user, redeemed_at=timezone.now())
+    rows.insert([redemption])
+    assert Redemption.objects.get(pk=drawn).user == user
+
+
+def test_statements_sent_together_raise_the_databases_error_as_django_does():
+    from django.db import IntegrityError, transaction
+
+    code, user = CodeFactory(), UserFactory()
+    Redemption.objects.create(code=code, user=user, redeemed_at=timezone.now())
+    with pytest.raises(IntegrityError), transaction.atomic(), rows.together():
+        rows.insert([Redemption(code=code, user=user, redeemed_at=timezone.now())], keys=False)
+        rows.fetch("SELECT 1")
+
+
+def test_events_need_no_ids_read_back_when_no_endpoint_wants_them(django_assert_num_queries):
+    from events.services import batched_events, record_event
+
+    user = UserFactory()
+    with django_assert_num_queries(2), batched_events():  # the endpoints, the INSERT
+        record_event("code.redeemed", user, data={}, user=user)
+    assert Event.objects.filter(object_id=str(user.pk)).count() == 1
