@@ -22,6 +22,7 @@ import pstats
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 from bench.run import prepare_ceiling
 from bench.stack import database_name, manage, run_json, scratch_database, server_env
@@ -47,13 +48,31 @@ def prepare(args) -> tuple[str, dict]:
     return db.url, seed
 
 
-def measure(call, args, *, profile: bool, times: int) -> tuple[float, float]:
-    """(CPU ms, wall ms) per call: the least of `args.rounds` rounds of `times` calls (the
-    neighbours' noise least), with the top functions by CPU time printed when `profile`."""
+def backend_cpu() -> float | None:
+    """CPU seconds PostgreSQL's backend process for this connection has used (a server on
+    this machine: /proc), or None."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(call, args, *, profile: bool, times: int) -> tuple[float, float, float | None]:
+    """(CPU ms, wall ms, PostgreSQL backend CPU ms) per call: the least of `args.rounds`
+    rounds of `times` calls (the neighbours' noise least), with the top functions by CPU
+    time printed when `profile`."""
     # CPU time, not wall: what the neighbours do is not counted
     profiler = cProfile.Profile(time.process_time) if profile else None
     rounds = []
     for _ in range(args.rounds):
+        backend = backend_cpu()
         cpu, wall = time.process_time(), time.perf_counter()
         if profiler:
             profiler.enable()
@@ -61,13 +80,17 @@ def measure(call, args, *, profile: bool, times: int) -> tuple[float, float]:
             call()
         if profiler:
             profiler.disable()
-        rounds.append(((time.process_time() - cpu) / times * 1000,
-                       (time.perf_counter() - wall) / times * 1000))
+        used = time.process_time() - cpu, time.perf_counter() - wall
+        after = backend_cpu() if backend is not None else None
+        rounds.append((used[0] / times * 1000, used[1] / times * 1000,
+                       None if after is None else (after - backend) / times * 1000))
     if profiler:
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(45)
         print(out.getvalue())
-    return min(r[0] for r in rounds), min(r[1] for r in rounds)
+    backends = [r[2] for r in rounds if r[2] is not None]
+    return (min(r[0] for r in rounds), min(r[1] for r in rounds),
+            min(backends) if backends else None)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -153,15 +176,16 @@ def main(argv: list[str] | None = None) -> int:
         if args.queries:
             for query in queries.captured_queries:
                 print(f"  {name}: {query['sql'][:150]}")
-        cpu, wall = measure(call, args, profile=name in args.cprofile, times=args.n)
+        cpu, wall, backend = measure(call, args, profile=name in args.cprofile, times=args.n)
         results[name] = (cpu, wall, per_request)
-        print(f"{name:9} CPU {cpu:8.2f} ms  wall {wall:8.2f} ms  queries {per_request}",
-              flush=True)
+        server = "" if backend is None else f"  PostgreSQL CPU {backend:6.2f} ms"
+        print(f"{name:9} CPU {cpu:8.2f} ms  wall {wall:8.2f} ms  queries {per_request}"
+              f"{server}", flush=True)
     for name, call in bulk.items():  # one warm call, then the least of --rounds
         if name not in args.only:
             continue
         call()
-        cpu, wall = measure(call, args, profile=name in args.cprofile, times=1)
+        cpu, wall, _ = measure(call, args, profile=name in args.cprofile, times=1)
         results[name] = (cpu, wall)
         print(f"{name:9} CPU {cpu:8.1f} ms  wall {wall:8.1f} ms  (10,000 codes)", flush=True)
     if "ti_create" in results and "zype_bulk" in results:
