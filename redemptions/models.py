@@ -311,22 +311,25 @@ class LockedCode(NamedTuple):
     code: Code
     names_licenses: bool
     redemption_id: int | None  # drawn from the sequence; None: the INSERT will say
+    held: bool  # the learner holds a standing redemption of it already
 
 
 class CodeManager(models.Manager.from_queryset(CodeQuerySet)):
-    def lock_for_redemption(self, canonical: str) -> LockedCode | None:
+    def lock_for_redemption(self, canonical: str, user) -> LockedCode | None:
         """The code `canonical` locked (FOR UPDATE of its row alone), loaded with its group,
         its offer and the offer's items (`Offer.items_in_order` answers from them), whether
-        the offer names any license, and (PostgreSQL) the id its redemption will take. None
-        when there is no such code.
+        the offer names any license, whether `user` holds a standing redemption of it, and
+        (PostgreSQL) the id its redemption will take. None when there is no such code.
 
-        Two statements, their SQL written once, sent together (`rows.fetch_together`): the
-        lock (`_locking_sql`), then the items of the code's offer (`_locked_items_sql`). The
-        second runs once the lock is held, so it reads the items of the offer the code has
-        then (a retarget that held the row first has committed), not of the one it had when
-        the lock was asked for."""
-        found, item_rows = rows.fetch_together(
-            [(_locking_sql(self.db), [canonical]), (_locked_items_sql(self.db), [canonical])],
+        Three statements, their SQL written once, sent together (`rows.fetch_together`): the
+        lock (`_locking_sql`), then the items of the code's offer (`_locked_items_sql`) and
+        the learner's standing redemption of it (`_locked_held_sql`). Those run once the lock
+        is held, so they read what the holder before committed (a retarget, the same learner
+        redeeming in a second tab), not what was there when the lock was asked for."""
+        user_id = rows.param(Redemption._meta.get_field("user"), user.pk, self.db)
+        found, item_rows, held = rows.fetch_together(
+            [(_locking_sql(self.db), [canonical]), (_locked_items_sql(self.db), [canonical]),
+             (_locked_held_sql(self.db), [canonical, user_id])],
             using=self.db)
         if not found:
             return None
@@ -340,7 +343,7 @@ class CodeManager(models.Manager.from_queryset(CodeQuerySet)):
         Code.offer.field.set_cached_value(code, offer)
         names_licenses = row[rows.width(Code) + rows.width(CodeGroup) + rows.width(Offer)]
         redemption_id = row[-1] if rows.next_key_sql(Redemption, self.db) else None
-        return LockedCode(code, bool(names_licenses), redemption_id)
+        return LockedCode(code, bool(names_licenses), redemption_id, bool(held))
 
     def generate(self, *, group: CodeGroup, count: int, active: bool = True,
                  progress: Callable[[int, int], None] | None = None) -> int:
@@ -680,6 +683,19 @@ def _locked_items_sql(using: str) -> str:
             f"oi.{quote(link.get_field('offer').column)} "
             f"WHERE c.{quote(code.get_field('code').column)} = %s "
             f"ORDER BY i.{quote(item.get_field('title').column)}, i.{quote(item.pk.column)}")
+
+
+@rows.cached
+def _locked_held_sql(using: str) -> str:
+    """`CodeManager.lock_for_redemption`'s read of the learner's standing redemption."""
+    quote = rows.quoter(using)
+    code, redemption = Code._meta, Redemption._meta
+    column = {name: quote(redemption.get_field(name).column)
+              for name in ("code", "user", "rolled_back_at")}
+    return (f"SELECT 1 AS a FROM {quote(redemption.db_table)} r JOIN {quote(code.db_table)} c "
+            f"ON c.{quote(code.pk.column)} = r.{column['code']} "
+            f"WHERE c.{quote(code.get_field('code').column)} = %s AND r.{column['user']} = %s "
+            f"AND r.{column['rolled_back_at']} IS NULL LIMIT 1")
 
 
 @rows.cached

@@ -955,12 +955,15 @@ def _grant_for(offer: Offer, at: dt.datetime, *, names_licenses: bool = True) ->
     return Grant(items=items, licenses=licenses, user_tags=tags, expires_at=expires_at)
 
 
-def _refuse(code: Code, user: User, at: dt.datetime) -> None:
-    """Raise the reason `user` may not redeem `code` at `at`, if there is one.
+def _refuse(code: Code, user: User, at: dt.datetime, *, held: bool | None = None) -> None:
+    """Raise the reason `user` may not redeem `code` at `at`, if there is one. `held`:
+    whether they hold a standing redemption of it, when read already (with the lock).
 
     `redemptions_count` is the number of standing redemptions (it moves with them under the
     code's lock), so a code nobody holds needs no look-up for "already redeemed by you"."""
-    if code.redemptions_count and Redemption.objects.held(code, user):
+    if held is None:
+        held = bool(code.redemptions_count) and Redemption.objects.held(code, user)
+    if held:
         raise AlreadyRedeemed()
     refusal = code.refusal(at)
     if refusal is not None:
@@ -1128,15 +1131,16 @@ def redeem(code_text: str, user: User, *, ip: str | None = None, transaction_id:
         raise _not_found()
     try:
         # `together`: the statements go out without waiting for each other, so the code's
-        # row is held for three round trips (the lock, the writes with the endpoints' read,
-        # the events) as the bare lock-update-insert ceiling holds it for its own three
+        # row is held for three round trips (the lock with the items and the holder check,
+        # the writes with the endpoints' read, the events), as the bare lock-update-insert
+        # ceiling holds it for its own three
         with transaction.atomic(), rows.together(), batched_events():
-            locked = Code.objects.lock_for_redemption(canonical)
+            locked = Code.objects.lock_for_redemption(canonical, user)
             if locked is None:
                 raise _not_found()
             code = locked.code
             at = at or timezone.now()
-            _refuse(code, user, at)
+            _refuse(code, user, at, held=locked.held)
             grant = _grant_for(code.offer, at, names_licenses=locked.names_licenses)
             redemption = Redemption(id=locked.redemption_id, code=code, user=user,
                                     redeemed_at=at, ip=ip or None,

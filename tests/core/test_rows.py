@@ -37,7 +37,7 @@ def test_a_loaded_row_equals_the_orms_instance_field_for_field():
 def test_json_columns_come_back_parsed_as_the_orm_parses_them():
     offer = OfferFactory(user_tags=["gold", "2026"], match_specification={"kind": "course"})
     code = CodeFactory(offer=offer)
-    locked = Code.objects.lock_for_redemption(code.code).code
+    locked = Code.objects.lock_for_redemption(code.code, UserFactory()).code
     assert locked.offer.user_tags == ["gold", "2026"]
     assert locked.offer.match_specification == {"kind": "course"}
 
@@ -88,8 +88,9 @@ def test_lock_for_redemption_loads_the_code_with_its_group_and_offer(
     group = CodeGroupFactory()
     code = CodeFactory(group=group, offer=group.offer,
                        expiration_date=timezone.now() + dt.timedelta(days=3))
-    with django_assert_num_queries(2):  # the lock, the offer's items
-        locked, names_licenses, _ = Code.objects.lock_for_redemption(code.code)
+    learner = UserFactory()
+    with django_assert_num_queries(3):  # the lock, the offer's items, the holder check
+        locked, names_licenses, _, _ = Code.objects.lock_for_redemption(code.code, learner)
         assert locked.group.label == group.label and locked.offer.name == group.offer.name
     assert model_to_dict(locked) == model_to_dict(Code.objects.get(pk=code.pk))
     assert names_licenses is False
@@ -97,14 +98,14 @@ def test_lock_for_redemption_loads_the_code_with_its_group_and_offer(
 
 def test_lock_for_redemption_of_a_code_without_a_group_needs_no_query_for_it(
         django_assert_num_queries):
-    code = CodeFactory(group=None)
-    with django_assert_num_queries(2):
-        locked = Code.objects.lock_for_redemption(code.code).code
+    code, learner = CodeFactory(group=None), UserFactory()
+    with django_assert_num_queries(3):
+        locked = Code.objects.lock_for_redemption(code.code, learner).code
         assert locked.group is None
 
 
 def test_lock_for_redemption_of_an_unknown_code_is_none():
-    assert Code.objects.lock_for_redemption("NOSUCHCODE1") is None
+    assert Code.objects.lock_for_redemption("NOSUCHCODE1", UserFactory()) is None
 
 
 @pytest.mark.parametrize("model", [Redemption, Entitlement, Event, Delivery, Code,
@@ -117,9 +118,9 @@ def test_no_model_written_through_rows_has_save_signal_receivers(model):
 def test_lock_for_redemption_loads_the_offers_items_in_title_order(
         django_assert_num_queries):
     items = [CatalogItemFactory(title=title) for title in ("Beta", "Alpha", "Gamma")]
-    code = CodeFactory(offer=OfferFactory(items=items))
-    with django_assert_num_queries(2):
-        locked = Code.objects.lock_for_redemption(code.code).code
+    code, learner = CodeFactory(offer=OfferFactory(items=items)), UserFactory()
+    with django_assert_num_queries(3):
+        locked = Code.objects.lock_for_redemption(code.code, learner).code
         titles = [item.title for item in locked.offer.items_in_order()]
     assert titles == ["Alpha", "Beta", "Gamma"]
     assert [i.pk for i in locked.offer.items_in_order()] == \
@@ -128,21 +129,21 @@ def test_lock_for_redemption_loads_the_offers_items_in_title_order(
 
 def test_lock_for_redemption_of_an_offer_without_items_has_none():
     code = CodeFactory(offer=OfferFactory(items=[], user_tags=["tagged"]))
-    locked = Code.objects.lock_for_redemption(code.code).code
+    locked = Code.objects.lock_for_redemption(code.code, UserFactory()).code
     assert locked.offer.items_in_order() == []
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
 def test_lock_for_redemption_draws_one_redemption_id_however_many_items_the_offer_has():
     code = CodeFactory(offer=OfferFactory(items=[CatalogItemFactory() for _ in range(3)]))
-    first = Code.objects.lock_for_redemption(code.code).redemption_id
-    second = Code.objects.lock_for_redemption(code.code).redemption_id
+    first = Code.objects.lock_for_redemption(code.code, UserFactory()).redemption_id
+    second = Code.objects.lock_for_redemption(code.code, UserFactory()).redemption_id
     assert second == first + 1
 
 
 def test_a_redemption_inserted_with_its_drawn_id_keeps_it():
     code, user = CodeFactory(), UserFactory()
-    drawn = Code.objects.lock_for_redemption(code.code).redemption_id or 10**9
+    drawn = Code.objects.lock_for_redemption(code.code, UserFactory()).redemption_id or 10**9
     redemption = Redemption(id=drawn, code=code, user=user, redeemed_at=timezone.now())
     rows.insert([redemption])
     assert Redemption.objects.get(pk=drawn).user == user
@@ -165,3 +166,11 @@ def test_events_need_no_ids_read_back_when_no_endpoint_wants_them(django_assert_
     with django_assert_num_queries(2), batched_events():  # the endpoints, the INSERT
         record_event("code.redeemed", user, data={}, user=user)
     assert Event.objects.filter(object_id=str(user.pk)).count() == 1
+
+
+def test_lock_for_redemption_says_whether_the_learner_holds_the_code():
+    code, learner = CodeFactory(max_redemptions=2), UserFactory()
+    assert Code.objects.lock_for_redemption(code.code, learner).held is False
+    Redemption.objects.create(code=code, user=learner, redeemed_at=timezone.now())
+    assert Code.objects.lock_for_redemption(code.code, learner).held is True
+    assert Code.objects.lock_for_redemption(code.code, UserFactory()).held is False

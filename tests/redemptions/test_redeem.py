@@ -429,12 +429,23 @@ def test_a_code_counts_as_used_up_only_by_standing_redemptions(learner):
     assert Code.objects.get(pk=code.pk).redemptions_count == 1
 
 
-def test_redeeming_a_code_nobody_holds_skips_the_already_redeemed_look_up(learner):
+def test_the_already_redeemed_look_up_is_sent_with_the_lock_once_per_redemption(learner):
+    """The look-up rides with the lock (sent together: no round trip of its own), after it
+    (it sees a redemption committed while this one waited), and is not asked again."""
     code = CodeFactory(max_redemptions=3, offer=OfferFactory(items=[CatalogItemFactory()]))
-    with CaptureQueriesContext(connection) as first:
-        services.redeem(code.code, learner)
+    services.redeem(code.code, UserFactory())
     with CaptureQueriesContext(connection) as second:
-        services.redeem(code.code, UserFactory())
-    looked_up = [q["sql"] for q in second if q["sql"].startswith("SELECT 1 AS")]
-    assert not [q["sql"] for q in first if q["sql"].startswith("SELECT 1 AS")]
-    assert len(looked_up) == 1 and "redemptions_redemption" in looked_up[0]
+        services.redeem(code.code, learner)
+    statements = [q["sql"] for q in second]
+    looked_up = [i for i, sql in enumerate(statements) if sql.startswith("SELECT 1 AS")]
+    locking = [i for i, sql in enumerate(statements) if "FOR UPDATE" in sql
+               or (connection.vendor != "postgresql" and 'FROM "redemptions_code" c' in sql
+                   and "LEFT JOIN" in sql)]
+    assert len(looked_up) == 1 and "redemptions_redemption" in statements[looked_up[0]]
+    assert len(locking) == 1 and looked_up[0] == locking[0] + 2  # the lock, the items, it
+
+
+def test_a_learner_redeeming_twice_is_refused_by_the_look_up_sent_with_the_lock(learner):
+    code = CodeFactory(max_redemptions=3)
+    services.redeem(code.code, learner)
+    assert refusal(code.code, learner).code == "already_redeemed"
