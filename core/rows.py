@@ -1,5 +1,5 @@
-"""Rows in and out of the hot paths (a redemption, an access check) without the ORM's work
-per call.
+"""Rows in and out of the hot paths (a redemption, the learner a request names) without the
+ORM's work per call.
 
 Django builds, compiles and quotes a statement's SQL on every call: on a redemption that was
 more CPU than PostgreSQL spent on it (bench/README.md). The statements here are written once
@@ -19,9 +19,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models.fields import AutoFieldMixin
 
-# Statement text per (model, …, database alias): a few dozen at most, built on first use.
-# `cached` is for the callers' own statement builders alike.
-cached = _cache = functools.lru_cache(maxsize=512)
+# Statement text per (model, …, database alias): a few dozen at most, built on first use;
+# the callers' own statement builders are kept alike.
+cached = functools.lru_cache(maxsize=512)
 
 
 def quoter(using: str = DEFAULT_DB_ALIAS):
@@ -40,7 +40,7 @@ def _is_generated(field: models.Field) -> bool:
     return isinstance(field, AutoFieldMixin)
 
 
-@_cache
+@cached
 def select_columns(model: type[models.Model], alias: str, using: str = DEFAULT_DB_ALIAS) -> str:
     """The model's concrete columns, qualified by `alias`, in field order (what a
     hand-written SELECT lists, and `load` reads back in that order)."""
@@ -53,7 +53,7 @@ def width(model: type[models.Model]) -> int:
     return len(model._meta.concrete_fields)
 
 
-@_cache
+@cached
 def _converters(model: type[models.Model], using: str) -> tuple:
     """(index, column, converters) for each concrete field whose value the ORM converts."""
     connection = connections[using]
@@ -81,12 +81,12 @@ def load(model: type[models.Model], row: Sequence, start: int = 0,
     return model.from_db(using, _attnames(model), values)
 
 
-@_cache
+@cached
 def _attnames(model: type[models.Model]) -> list[str]:
     return [field.attname for field in model._meta.concrete_fields]
 
 
-@_cache
+@cached
 def _insert_sql(model: type[models.Model], rows: int, using: str, with_key: bool,
                 returning: bool) -> tuple[str, tuple[models.Field, ...]]:
     """The INSERT of `rows` rows: the generated key among the columns (`with_key`: its values
@@ -182,7 +182,7 @@ def together(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
         yield
 
 
-@_cache
+@cached
 def _update_sql(model: type[models.Model], names: tuple[str, ...], using: str
                 ) -> tuple[str, tuple[models.Field, ...]]:
     quote = connections[using].ops.quote_name
