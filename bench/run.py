@@ -47,7 +47,7 @@ from bench.floors import (
 )
 from bench.stack import ROOT, Gunicorn, manage, run_json, scratch_database, server_env
 from bench.timing import Timing, format_seconds, median_of
-from bench.webhooks import CeleryWorker, Receiver
+from bench.webhooks import CeleryWorker, CountingReceiver
 from bench.wrk import Load, ensure_wrk, run_wrk
 
 DEFAULT_URL = "postgres://root@127.0.0.1:5432/entitle"
@@ -512,8 +512,9 @@ def redemptions_with_webhooks(b: Bench) -> Row:
     """The same redemptions with no webhook endpoint, then with 2 subscribed to every kind
     (a real worker draining the outbox to a receiver on loopback while wrk runs): the outbox
     writes its rows in the redemption's transaction, and sending stays out of the request.
-    Beside the rates: the CPU the server and the worker used (load-independent), and the
-    time from each event to its delivery."""
+    Beside the rates: the CPU the server, the worker and the receiver (a process of its own,
+    `bench.receiver`) used (load-independent), the time from each event to its delivery, and
+    how long after the load stopped the last delivery was made."""
     def run(offset: str, connections: int = 32, seconds: float = WEBHOOK_SECONDS
             ) -> tuple[Load, float]:
         before = cpu_seconds(b.server.process.pid)
@@ -521,14 +522,16 @@ def redemptions_with_webhooks(b: Bench) -> Row:
             "BENCH_OFFSET": str(OFFSETS[offset]), "BENCH_AUTH": f"Bearer {b.seed['api_key']}"})
         return load, cpu_seconds(b.server.process.pid) - before
 
-    def wait_until_delivered(seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline and b.sql(
+    def wait_until_delivered(seconds: float) -> float:
+        """Seconds until no delivery is pending (polled every 0.1 s)."""
+        started = time.monotonic()
+        while time.monotonic() - started < seconds and b.sql(
                 "SELECT count(*) FROM events_delivery WHERE status = 'pending'")[0][0]:
-            time.sleep(0.2)
+            time.sleep(0.1)
+        return time.monotonic() - started
 
     none, server_none = run("no webhooks")
-    receiver = Receiver().start()
+    receiver = CountingReceiver().start()
     workdir = Path(tempfile.mkdtemp(prefix="bench-worker-"))
     worker = CeleryWorker(b.env, workdir).start()
     endpoints = []
@@ -541,14 +544,14 @@ def redemptions_with_webhooks(b: Bench) -> Row:
             endpoints.append(made["id"])
         run("webhooks warm-up", connections=8, seconds=2)  # as the other path had: untimed
         wait_until_delivered(30)
-        worker_before, received_before = cpu_seconds(worker.process.pid), len(receiver.requests)
-        receiver_before = time.process_time()  # this process: the receiver's threads, mostly
+        worker_before, received_before = cpu_seconds(worker.process.pid), receiver.posts()
+        receiver_before = cpu_seconds(receiver.process.pid)
         hooked, server_hooked = run("2 webhooks")
-        sent = len(receiver.requests) - received_before
-        wait_until_delivered(60)
+        sent = receiver.posts() - received_before
+        lag = wait_until_delivered(60)
         worker_cpu = cpu_seconds(worker.process.pid) - worker_before
-        receiver_cpu = time.process_time() - receiver_before
-        delivered_in_run = len(receiver.requests) - received_before
+        receiver_cpu = cpu_seconds(receiver.process.pid) - receiver_before
+        delivered_in_run = receiver.posts() - received_before
     finally:
         for endpoint in endpoints:  # the rows after this one run without webhooks
             b.api_json("PATCH", f"/api/v1/webhook-endpoints/{endpoint}", {"is_active": False})
@@ -570,10 +573,10 @@ def redemptions_with_webhooks(b: Bench) -> Row:
                "(a Celery worker delivering meanwhile), 32 connections",
                hooked.brief() + f"; server CPU {per_k(server_hooked, hooked.requests):.2f} s "
                f"per 1,000 requests; {sent:,} deliveries received during the run, "
-               f"{delivered:,} of {made:,} in the end, event to delivery p50 "
-               f"{p50 or 0:.2f} s, p99 {p99 or 0:.2f} s; worker CPU "
-               f"{per_k(worker_cpu, delivered_in_run):.2f} s per 1,000 deliveries (the "
-               f"receiver's: {per_k(receiver_cpu, delivered_in_run):.2f} s)"
+               f"{delivered:,} of {made:,} in the end, the last {lag:.1f} s after the load "
+               f"stopped; event to delivery p50 {p50 or 0:.2f} s, p99 {p99 or 0:.2f} s; "
+               f"worker CPU {per_k(worker_cpu, delivered_in_run):.2f} s per 1,000 deliveries "
+               f"(the receiver's: {per_k(receiver_cpu, delivered_in_run):.2f} s)"
                + (f"; {wrong:,} not 201" if wrong else ""),
                f"the same with no webhook endpoint: {none.brief()}; server CPU "
                f"{per_k(server_none, none.requests):.2f} s per 1,000 requests",
@@ -582,9 +585,10 @@ def redemptions_with_webhooks(b: Bench) -> Row:
                data={"figure": asdict(hooked), "without": asdict(none),
                      "deliveries_received": sent, "deliveries_made": made,
                      "deliveries_delivered": delivered, "event_to_delivery_p50_s": p50,
-                     "event_to_delivery_p99_s": p99, "server_cpu_s": server_hooked,
-                     "server_cpu_s_without": server_none, "worker_cpu_s": worker_cpu,
-                     "receiver_cpu_s": receiver_cpu})
+                     "event_to_delivery_p99_s": p99, "delivered_after_load_s": lag,
+                     "server_cpu_s": server_hooked, "server_cpu_s_without": server_none,
+                     "worker_cpu_s": worker_cpu, "receiver_cpu_s": receiver_cpu,
+                     "deliveries_after_load_start": delivered_in_run})
 
 
 def process_tree(pid: int) -> list[Path]:
