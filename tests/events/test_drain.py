@@ -41,6 +41,19 @@ def test_a_drain_sends_every_due_delivery_in_batches_over_one_connection(receive
         Webhook(endpoint.secret).verify(request["body"], request["headers"])
 
 
+@override_settings(WEBHOOK_DRAIN_BATCH=3)
+def test_a_drain_ends_once_a_claim_finds_less_than_a_batch_due(receiver, monkeypatch):
+    # Under load a drain takes what a nudge interval brought in one batch, rather than
+    # chasing each commit with a claim of a few rows; later commits nudge drains of their own.
+    subscribe(receiver().url)
+    redeem(4)
+    claims, claim = [], services._claim_due
+    monkeypatch.setattr(services, "_claim_due",
+                        lambda *args: claims.append(claim(*args)) or claims[-1])
+    assert services.send_due() == 4
+    assert [len(claimed) for claimed in claims] == [3, 1]
+
+
 def test_an_unreachable_receiver_is_tried_once_per_drain_and_holds_up_no_other(receiver):
     hook = receiver()
     up = subscribe(hook.url)
