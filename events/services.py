@@ -20,9 +20,11 @@ reason. Lock order: an endpoint, then its deliveries.
 from __future__ import annotations
 
 import base64
+import collections
 import contextlib
 import contextvars
 import datetime as dt
+import functools
 import json
 import logging
 import random
@@ -422,10 +424,8 @@ def _record(endpoint: WebhookEndpoint, sent: list[tuple[Delivery, Answer]],
     its next try (or failed), and the endpoint's failing streak moved."""
     endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
     now = timezone.now()
-    DeliveryAttempt.objects.bulk_create([
-        DeliveryAttempt(delivery_id=delivery.pk, attempted_at=at, succeeded=answer.ok,
-                        response_code=answer.code, latency_ms=answer.latency_ms,
-                        excerpt=answer.excerpt) for delivery, answer in sent])
+    _insert_attempts(sent, at)
+    counts: collections.Counter[str] = collections.Counter()
     succeeded: dict[int, list[int]] = {}
     failed: list[Delivery] = []
     retry_in: list[float] = []
@@ -435,7 +435,7 @@ def _record(endpoint: WebhookEndpoint, sent: list[tuple[Delivery, Answer]],
         if answer.ok:
             succeeded.setdefault(answer.code, []).append(delivery.pk)
             endpoint.failing_since = None
-            _count(delivery, answer, "succeeded")
+            _count(delivery, answer, "succeeded", counts)
             continue
         delivery.last_response_code, delivery.last_error = answer.code, answer.excerpt
         delivery.leased_until, delivery.updated_at = None, now
@@ -448,7 +448,7 @@ def _record(endpoint: WebhookEndpoint, sent: list[tuple[Delivery, Answer]],
             delivery.next_attempt_at = now + dt.timedelta(seconds=delay)
             retry_in.append(delay)
         failed.append(delivery)
-        _count(delivery, answer, "failed" if delay is not None else "gave_up")
+        _count(delivery, answer, "failed" if delay is not None else "gave_up", counts)
     for code, ids in succeeded.items():
         Delivery.objects.filter(pk__in=ids).update(
             status=DeliveryStatus.SUCCEEDED, delivered_at=now, last_error="",
@@ -458,6 +458,8 @@ def _record(endpoint: WebhookEndpoint, sent: list[tuple[Delivery, Answer]],
         Delivery.objects.bulk_update(failed, ["attempts", "last_response_code", "last_error",
                                               "leased_until", "status", "next_attempt_at",
                                               "updated_at"])
+    for result, times in counts.items():  # the metric: one increment per result and batch
+        transaction.on_commit(functools.partial(WEBHOOK_DELIVERIES.labels(result).inc, times))
     if was_active and not endpoint.is_active:
         _deactivate(endpoint)
     elif endpoint.failing_since != streak_was:
@@ -467,8 +469,32 @@ def _record(endpoint: WebhookEndpoint, sent: list[tuple[Delivery, Answer]],
         transaction.on_commit(lambda: _send_later(ids, countdown=min(retry_in)))
 
 
-def _count(delivery: Delivery, answer: Answer, result: str) -> None:
-    count_on_commit(WEBHOOK_DELIVERIES.labels(result))
+_INSERT_ATTEMPTS = """
+INSERT INTO events_deliveryattempt (attempted_at, delivery_id, succeeded, response_code,
+                                    latency_ms, excerpt)
+SELECT %s, * FROM unnest(%s::bigint[], %s::boolean[], %s::integer[], %s::integer[], %s::text[])
+"""
+
+
+def _insert_attempts(sent: list[tuple[Delivery, Answer]], at: dt.datetime) -> None:
+    """Log every attempt made, in one statement (PostgreSQL: arrays, not a row of
+    placeholders per attempt)."""
+    if connection.vendor != "postgresql":
+        DeliveryAttempt.objects.bulk_create([
+            DeliveryAttempt(delivery_id=delivery.pk, attempted_at=at, succeeded=answer.ok,
+                            response_code=answer.code, latency_ms=answer.latency_ms,
+                            excerpt=answer.excerpt) for delivery, answer in sent])
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_ATTEMPTS, [
+            at, [delivery.pk for delivery, _ in sent], [answer.ok for _, answer in sent],
+            [answer.code for _, answer in sent], [answer.latency_ms for _, answer in sent],
+            [answer.excerpt for _, answer in sent]])
+
+
+def _count(delivery: Delivery, answer: Answer, result: str,
+           counts: collections.Counter[str]) -> None:
+    counts[result] += 1
     logger.info("Webhook delivery %s (attempt %s): %s", delivery.webhook_id, delivery.attempts,
                 result, extra={"delivery": delivery.pk, "response_code": answer.code})
 

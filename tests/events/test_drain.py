@@ -54,6 +54,23 @@ def test_a_drain_ends_once_a_claim_finds_less_than_a_batch_due(receiver, monkeyp
     assert [len(claimed) for claimed in claims] == [3, 1]
 
 
+def test_a_batch_records_every_attempt_with_its_own_answer(receiver):
+    hook = receiver([200, 500, 200])
+    subscribe(hook.url)
+    redeem(3)
+    assert services.send_due() == 3
+    attempts = DeliveryAttempt.objects.order_by("delivery_id")
+    assert [(a.succeeded, a.response_code, a.excerpt) for a in attempts] == [
+        (True, 200, '{"status": 200}'), (False, 500, '{"status": 500}'),
+        (True, 200, '{"status": 200}')]
+    assert all(a.attempted_at is not None and a.latency_ms >= 0 for a in attempts)
+    deliveries = Delivery.objects.order_by("id")
+    assert [(d.status, d.attempts, d.last_response_code) for d in deliveries] == [
+        (DeliveryStatus.SUCCEEDED, 1, 200), (DeliveryStatus.PENDING, 1, 500),
+        (DeliveryStatus.SUCCEEDED, 1, 200)]
+    assert deliveries[1].next_attempt_at > timezone.now()
+
+
 def test_an_unreachable_receiver_is_tried_once_per_drain_and_holds_up_no_other(receiver):
     hook = receiver()
     up = subscribe(hook.url)
