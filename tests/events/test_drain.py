@@ -112,3 +112,18 @@ def test_a_commit_an_interval_after_the_last_drain_asks_for_one_at_once(monkeypa
     monkeypatch.setattr(services._Nudges, "starts_at", time.monotonic() - 61)
     services.nudge()
     assert asked == [0]
+
+
+def test_a_claim_leases_the_oldest_due_first_with_their_endpoints_and_events(receiver):
+    hook = receiver()
+    first, skipped = subscribe(hook.url), subscribe(hook.url)
+    redeem(3)
+    now = timezone.now()
+    claimed = services._claim_due(now, 2, {skipped.pk})
+    expected = list(Delivery.objects.filter(endpoint=first).order_by("next_attempt_at", "id"))
+    assert [d.pk for d in claimed] == [d.pk for d in expected[:2]]
+    assert all(d.endpoint == first and d.event.kind == "code.redeemed" for d in claimed)
+    leased = Delivery.objects.filter(leased_until__gt=now)
+    assert sorted(leased.values_list("pk", flat=True)) == sorted(d.pk for d in claimed)
+    rest = services._claim_due(now, 10, set())  # the leased ones are not claimed again
+    assert len(rest) == 4 and not {d.pk for d in rest} & {d.pk for d in claimed}
