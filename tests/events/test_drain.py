@@ -2,6 +2,7 @@
 posted over one kept-alive connection per receiver, an unreachable receiver tried once per
 drain without holding up the others, and the request path asking for few drains."""
 
+import json
 import time
 
 import pytest
@@ -11,7 +12,8 @@ from standardwebhooks.webhooks import Webhook
 
 from bench.webhooks import free_port
 from events import services
-from events.models import Delivery, DeliveryAttempt, DeliveryStatus
+from events.models import Delivery, DeliveryAttempt, DeliveryStatus, Event
+from events.selectors import event_body
 from redemptions import services as redemptions
 from tests.events.factories import WebhookEndpointFactory
 from tests.factories import UserFactory
@@ -127,3 +129,15 @@ def test_a_claim_leases_the_oldest_due_first_with_their_endpoints_and_events(rec
     assert sorted(leased.values_list("pk", flat=True)) == sorted(d.pk for d in claimed)
     rest = services._claim_due(now, 10, set())  # the leased ones are not claimed again
     assert len(rest) == 4 and not {d.pk for d in rest} & {d.pk for d in claimed}
+
+
+def test_a_drained_body_is_the_event_as_the_feed_lists_it(receiver):
+    hook = receiver()
+    subscribe(hook.url)
+    learner = UserFactory()
+    redemptions.redeem(CodeFactory().code, learner)
+    assert services.send_due() == 1
+    event = Event.objects.select_related("user").get(kind="code.redeemed")
+    assert json.loads(hook.requests[0]["body"]) == json.loads(json.dumps(event_body(event)))
+    assert json.loads(hook.requests[0]["body"])["user"] == {"id": str(learner.pk),
+                                                            "email": learner.email}
