@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.profile                 # seed a scratch database, then measure
     .venv/bin/python -m bench.profile --keep          # keep it; --reuse next time skips the seed
     .venv/bin/python -m bench.profile --cprofile redeem   # and the top functions of one path
+    .venv/bin/python -m bench.profile --reuse --webhooks 2 --only redeem   # with 2 endpoints
 
 On a shared machine wrk's figures move with the neighbours; CPU time per request in one
 process does not much, and on two cores CPU per request is throughput. Each path runs
@@ -107,14 +108,27 @@ def main(argv: list[str] | None = None) -> int:
                         "ti_create and zype_bulk run only when named")
     parser.add_argument("--offset", type=int, default=0,
                         help="first code/learner number to redeem (a --reuse run: move on)")
+    parser.add_argument("--webhooks", type=int, default=0,
+                        help="active webhook endpoints subscribed to every kind (default none:"
+                        " any left by an earlier run are switched off); the deliveries are"
+                        " made and the workers nudged through BENCH_REDIS_URL, as the server"
+                        " does, but no worker drains them")
     args = parser.parse_args(argv)
     url, seed = prepare(args)
-    for key, value in server_env(url, settings="bench.settings").items():
+    broker = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+    for key, value in server_env(url, settings="bench.settings", CELERY_BROKER_URL=broker,
+                                 WEBHOOKS_ALLOW_PRIVATE="1").items():
         if key not in ("PYTHONPATH",):
             os.environ[key] = value
     import django
 
     django.setup()
+    from events.models import WebhookEndpoint
+    from events.services import create_endpoint
+
+    WebhookEndpoint.objects.filter(is_active=True).update(is_active=False)
+    for _ in range(args.webhooks):  # a port nothing listens on: nothing is sent anyway
+        create_endpoint(url="http://127.0.0.1:9/hook", kinds=[])
     from django.db import connection, reset_queries
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -195,6 +209,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"redeem / ceiling CPU: {results['redeem'][0] / results['ceiling'][0]:.2f}×")
     if "hello" in results and "access" in results:
         print(f"access / hello wall: {results['access'][1] / results['hello'][1]:.1f}×")
+    if args.webhooks:
+        import redis
+
+        redis.Redis.from_url(broker).flushdb()  # the nudges no worker took
+        WebhookEndpoint.objects.filter(is_active=True).update(is_active=False)
     return 0
 
 

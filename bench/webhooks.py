@@ -1,10 +1,11 @@
-"""A webhook receiver on loopback and a Celery worker process, shared by the webhook bench row
-and the delivery tests (`tests/events/`).
+"""Webhook receivers on loopback and a Celery worker process, for the webhook bench row and
+the delivery tests (`tests/events/`).
 
-`Receiver` answers each POST with the next status of its plan (`"hold"`: wait until
-`release()`, then 200) over kept-alive HTTP/1.1 connections and keeps every request (with
-the peer's address); `CeleryWorker` runs `celery -A config worker -B` (the embedded beat runs
-the sweep) in its own process group, so `kill()` is a crash.
+`CountingReceiver` (the bench row's) runs `bench.receiver` in a process of its own and only
+counts; `Receiver` (the tests') answers each POST with the next status of its plan (`"hold"`:
+wait until `release()`, then 200) over kept-alive HTTP/1.1 connections and keeps every request
+(with the peer's address); `CeleryWorker` runs `celery -A config worker -B` (the embedded beat
+runs the sweep) in its own process group, so `kill()` is a crash.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -92,6 +94,36 @@ class Receiver:
             self.server.shutdown()
             self.server.server_close()
             self.server = None
+
+
+class CountingReceiver:
+    """`bench.receiver` in a process of its own: answers every POST 200 and counts them (the
+    webhook bench row's receiver: cheap, and its CPU time its own, outside the bench's)."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    def start(self) -> CountingReceiver:
+        self.process = subprocess.Popen([sys.executable, "-m", "bench.receiver", str(self.port)],
+                                        cwd=ROOT, stdout=subprocess.PIPE)
+        if self.process.stdout.readline().strip() != b"ready":
+            raise RuntimeError("The bench receiver did not start")
+        return self
+
+    def posts(self) -> int:
+        """How many POSTs it has answered."""
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/", timeout=10) as answer:
+            return json.loads(answer.read())["posts"]
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
 
 
 class CeleryWorker:

@@ -13,7 +13,7 @@ from prometheus_client import REGISTRY
 from bench.webhooks import Receiver, free_port
 from core.metrics import exposition
 from events.models import Delivery, EventKind
-from events.services import attempt_delivery, record_event
+from events.services import attempt_delivery, record_event, send_due
 from jobs.models import JobStatus
 from jobs.services import finish
 from licensing.services import assign_seat
@@ -190,3 +190,18 @@ def test_no_queue_depth_when_the_broker_does_not_answer(settings):
     text = exposition()
     assert b"# TYPE entitle_celery_queue_length gauge" in text
     assert b"entitle_celery_queue_length{" not in text
+
+
+@pytest.mark.django_db
+def test_a_drain_counts_each_delivery_of_a_batch(django_capture_on_commit_callbacks):
+    receiver = Receiver().start()
+    try:
+        endpoint = WebhookEndpointFactory(url=receiver.url, kinds=[EventKind.CODE_REDEEMED])
+        for _ in range(3):
+            record_event(EventKind.CODE_REDEEMED, endpoint, data={})
+        succeeded = sample("entitle_webhook_deliveries_total", result="succeeded")
+        with django_capture_on_commit_callbacks(execute=True):
+            assert send_due() == 3
+    finally:
+        receiver.stop()
+    assert sample("entitle_webhook_deliveries_total", result="succeeded") == succeeded + 3

@@ -2,13 +2,14 @@
 exists exactly when the change committed, with a delivery for each subscribed endpoint."""
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from catalog.models import ItemKind
 from catalog.services import grant_entitlement, revoke_entitlement
 from coupons import services as coupons
 from events import services as events_services
-from events.models import Delivery, Event, EventKind
+from events.models import Delivery, DeliveryStatus, Event, EventKind
 from licensing import services as licensing
 from redemptions import services as redemptions
 from redemptions.codes import Alphabet
@@ -78,6 +79,40 @@ def test_each_active_endpoint_that_wants_the_kind_gets_one_delivery(learner):
     assert {d.endpoint for d in redeemed.deliveries.all()} == {every, redeemed_only}
     granted = Event.objects.get(kind=EventKind.ENTITLEMENT_GRANTED)
     assert {d.endpoint for d in granted.deliveries.all()} == {every}
+
+
+def test_a_delivery_starts_pending_and_due_when_its_event_occurred(learner):
+    WebhookEndpointFactory(kinds=[EventKind.CODE_REDEEMED])
+    redemptions.redeem(CodeFactory().code, learner)
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.leased_until, delivery.last_error) == (
+        DeliveryStatus.PENDING, 0, None, "")
+    assert delivery.next_attempt_at == delivery.event.occurred_at
+    assert delivery.created_at is not None and delivery.updated_at is not None
+
+
+def test_an_events_deliveries_follow_the_endpoints_in_the_order_they_were_made(learner):
+    first, second = WebhookEndpointFactory(), WebhookEndpointFactory()
+    redemptions.redeem(CodeFactory().code, learner)
+    made = Delivery.objects.filter(event__kind=EventKind.CODE_REDEEMED).order_by("id")
+    assert [d.endpoint for d in made] == sorted([first, second],
+                                                key=lambda e: (e.created_at, e.pk))
+
+
+def test_subscribers_cost_a_redemption_only_the_deliveries_insert(learner):
+    # The endpoints are read with or without subscribers (sent with the redemption's writes);
+    # with them, the events' ids come back and the deliveries are one INSERT more.
+    codes, other = [CodeFactory().code for _ in range(3)], UserFactory()
+    redemptions.redeem(codes[0], other)  # warm
+    with CaptureQueriesContext(connection) as without:
+        redemptions.redeem(codes[1], other)
+    WebhookEndpointFactory(), WebhookEndpointFactory()
+    with CaptureQueriesContext(connection) as hooked:
+        redemptions.redeem(codes[2], learner)
+    assert Delivery.objects.count() == 2 * 2  # code.redeemed and entitlement.granted, each
+    assert len(hooked) == len(without) + 1
+    assert any(q["sql"].startswith('INSERT INTO "events_delivery"') for q in hooked)
+    assert not any("events_delivery" in q["sql"] for q in without)
 
 
 def test_deliveries_are_queued_only_once_the_change_commits(learner, monkeypatch,
