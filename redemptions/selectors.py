@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 from django.conf import settings
-from django.db.models import Count, F, Lookup, Prefetch, Q, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import Count, F, Lookup, Prefetch, Q, QuerySet, TextField
+from django.db.models.functions import Cast, TruncDate
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from catalog.models import CatalogItem, EntitlementSource
@@ -120,11 +120,17 @@ def is_safe_success_url(url: str) -> bool:
 def redemption_url(code: Code, *, success_url: str | None = None) -> str:
     """`<SITE_URL>/redeem/<site>?redemptionCode=<code>[&successUrl=<quoted>]`: the learner page
     that redeems `code` after login or registration, then goes on to `success_url`."""
-    url = (f"{settings.SITE_URL}/redeem/{quote(settings.SITE_SLUG, safe='')}"
-           f"?redemptionCode={quote(code.display_code(), safe='')}")
+    url = redemption_url_prefix() + quote(code.display_code(), safe="")
     if success_url:
         url += f"&successUrl={quote(success_url, safe='')}"
     return url
+
+
+def redemption_url_prefix() -> str:
+    """`redemption_url` without the code (and the success URL): the site's part."""
+    return f"{settings.SITE_URL}/redeem/{quote(settings.SITE_SLUG, safe='')}?redemptionCode="
+
+
 def standing_redemption(code_text: str, user) -> Redemption | None:
     """The learner's own standing redemption of the code typed (any case, separators), if
     any: what the redeem page shows when they try it again."""
@@ -139,6 +145,24 @@ def seats_taken(redemption: Redemption) -> QuerySet[Seat]:
     return (Seat.objects.filter(source=EntitlementSource.REDEMPTION,
                                 source_ref=str(redemption.pk))
             .select_related("license").order_by("assigned_at", "id"))
+
+
+# What a Zype code object shows of a code besides its id and text (with its group and target):
+# codes alike in these are written alike (`group_code_rows`).
+CODE_OBJECT_FIELDS = ("group_id", "target_item_id", "is_active", "redemptions_count",
+                      "max_redemptions", "transaction_id")
+CODE_OBJECT_TIMES = ("created_at", "updated_at", "starts_at", "expiration_date",
+                     "last_redeemed_at")
+
+
+def group_code_rows(group: CodeGroup) -> list[tuple]:
+    """A group's codes in id order as (id, code, the rest of what its code object shows):
+    the times as text (a key, not parsed: a datetime costs ~20 µs to load) — codes made
+    together share the rest, so one of them read whole stands for all."""
+    times = {f"{name}_text": Cast(name, TextField()) for name in CODE_OBJECT_TIMES}
+    rows = (Code.objects.filter(group=group).order_by("id").annotate(**times)
+            .values_list("id", "code", *CODE_OBJECT_FIELDS, *times))
+    return [(row[0], row[1], row[2:]) for row in rows]
 
 
 def codes_with_targets(queryset: QuerySet[Code] | None = None) -> QuerySet[Code]:
