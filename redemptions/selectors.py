@@ -7,8 +7,17 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 from django.conf import settings
-from django.db.models import Count, F, Lookup, Prefetch, Q, QuerySet, TextField
-from django.db.models.functions import Cast, TruncDate
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    F,
+    Lookup,
+    Prefetch,
+    Q,
+    QuerySet,
+)
+from django.db.models.functions import TruncDate
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from catalog.models import CatalogItem, EntitlementSource
@@ -147,22 +156,25 @@ def seats_taken(redemption: Redemption) -> QuerySet[Seat]:
             .select_related("license").order_by("assigned_at", "id"))
 
 
-# What a Zype code object shows of a code besides its id and text (with its group and target):
-# codes alike in these are written alike (`group_code_rows`).
+# What a Zype code object shows of a code besides its id and text (with its group and target).
 CODE_OBJECT_FIELDS = ("group_id", "target_item_id", "is_active", "redemptions_count",
-                      "max_redemptions", "transaction_id")
-CODE_OBJECT_TIMES = ("created_at", "updated_at", "starts_at", "expiration_date",
-                     "last_redeemed_at")
+                      "max_redemptions", "transaction_id", "created_at", "updated_at",
+                      "starts_at", "expiration_date", "last_redeemed_at")
 
 
-def group_code_rows(group: CodeGroup) -> list[tuple]:
-    """A group's codes in id order as (id, code, the rest of what its code object shows):
-    the times as text (a key, not parsed: a datetime costs ~20 µs to load) — codes made
-    together share the rest, so one of them read whole stands for all."""
-    times = {f"{name}_text": Cast(name, TextField()) for name in CODE_OBJECT_TIMES}
-    rows = (Code.objects.filter(group=group).order_by("id").annotate(**times)
-            .values_list("id", "code", *CODE_OBJECT_FIELDS, *times))
-    return [(row[0], row[1], row[2:]) for row in rows]
+def group_code_rows(group: CodeGroup) -> tuple[Code | None, list[tuple[int, str, bool]]]:
+    """A group's first code (with its group and target) and every code in id order as (id,
+    code, alike): whether it shows what the first one shows, but for its id and text
+    (`CODE_OBJECT_FIELDS`). Codes made together are alike; each row compares in SQL (a
+    datetime costs ~20 µs to load)."""
+    first = codes_with_targets().filter(group=group).order_by("id").first()
+    if first is None:
+        return None, []
+    same = Q(**{name: getattr(first, name) for name in CODE_OBJECT_FIELDS})
+    rows = (Code.objects.filter(group=group).order_by("id")
+            .annotate(alike=ExpressionWrapper(same, output_field=BooleanField()))
+            .values_list("id", "code", "alike"))
+    return first, list(rows)
 
 
 def codes_with_targets(queryset: QuerySet[Code] | None = None) -> QuerySet[Code]:

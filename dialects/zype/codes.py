@@ -242,23 +242,26 @@ def _drawn(texts: list[str]) -> dict[str, tuple[Frame, bytes]]:
 def zype_code_list_json(group: CodeGroup, now, drawings: BulkDrawings | None = None) -> bytes:
     """`{"response": [...]}` with `zype_code_object` of each of the group's codes in id
     order, byte for byte as DRF's JSONRenderer writes it (tests compare), for the 10,000 of
-    a bulk create (~50 MB): each object written from pieces of one rendered object per kind
-    of code (`group_code_rows`: codes made together are alike but for their id and text)
-    and its QR drawings, all drawn together (`qr_paths`; `drawings`: already drawn while
-    the codes were inserted)."""
-    rows = selectors.group_code_rows(group)
+    a bulk create (~50 MB): each object written between the pieces of the first code's
+    object, rendered once (`group_code_rows`: codes made together are alike but for their
+    id and text; any other is rendered alone), and its QR drawings, all drawn together
+    (`qr_paths`; `drawings`: already drawn while the codes were inserted)."""
+    first, rows = selectors.group_code_rows(group)
     texts = [display_text(code, group.alphabet) for _, code, _ in rows]
     plain = written_json.PLAIN.fullmatch("".join(texts)) is not None
     paths = drawings.of(texts) if drawings is not None else list(_drawn(texts).values())
-    templates: dict[tuple, list[bytes] | None] = {}
+    unlike = selectors.codes_with_targets().in_bulk(
+        [pk for pk, _, alike in rows if not alike or not plain])
+    templates: dict[Frame, list[bytes] | None] = {}
     opening, separator, closing = written_json.list_envelope("response")
     body = [opening]
-    for (pk, _, alike), text, (frame, path) in zip(rows, texts, paths, strict=True):
-        pieces = templates.get((alike, frame))
-        if pieces is None:
-            pieces = templates[alike, frame] = _object_template(pk, frame, now)
-        if pieces is None or not plain:  # not writable from pieces: rendered alone
-            body += (written_json.render(zype_code_object(_code(pk), now)), separator)
+    for (pk, _, _), text, (frame, path) in zip(rows, texts, paths, strict=True):
+        pieces = templates.get(frame)
+        if pieces is None and frame not in templates:
+            pieces = templates[frame] = _object_template(first, frame, now)
+        if pieces is None or pk in unlike:  # not writable from the pieces: rendered alone
+            code = unlike.get(pk) or selectors.codes_with_targets().get(pk=pk)
+            body += (written_json.render(zype_code_object(code, now)), separator)
             continue
         body += (pieces[0], str(pk).encode(), pieces[1], text.encode(), pieces[2],
                  nice_code(text).encode(), pieces[3], path, pieces[4], path, pieces[5],
@@ -269,18 +272,14 @@ def zype_code_list_json(group: CodeGroup, now, drawings: BulkDrawings | None = N
     return b"".join(body)
 
 
-def _code(pk: int) -> Code:
-    return selectors.codes_with_targets().get(pk=pk)
-
-
-def _object_template(pk: int, frame: Frame, now) -> list[bytes] | None:
-    """Code `pk`'s object rendered with a marker for each of `_OWN` (in its QR drawings, for
+def _object_template(code: Code, frame: Frame, now) -> list[bytes] | None:
+    """`code`'s object rendered with a marker for each of `_OWN` (in its QR drawings, for
     the path's text), cut there: the pieces every code alike writes its own values
     between."""
     marks = {name: written_json.mark(name) for name in _OWN}
     large = svg_pair(frame.side, frame.head + marks["large"] + frame.tail)[0]
     small = svg_pair(frame.side, frame.head + marks["small"] + frame.tail)[1]
-    marked = {**zype_code_object(_code(pk), now), "_id": marks["_id"], "code": marks["code"],
+    marked = {**zype_code_object(code, now), "_id": marks["_id"], "code": marks["code"],
               "nice_code": marks["nice_code"], "as_qr_code_html_l": large,
               "as_qr_code_html_b": small}
     return written_json.template(marked, _OWN)

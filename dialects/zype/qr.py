@@ -167,6 +167,9 @@ class _Table:
                 raise ValueError("a symbol without a dark top-left module")
             key[opening] = tokens.opening
             key += lengths
+            longer = np.flatnonzero(tokens.longer[key])  # their last bytes: a second key
+            if longer.size:
+                key = np.insert(key, longer + 1, key[longer] + tokens.rest)
             text = tokens.table[key].view(np.uint8)
             text = text[text != 0]
             marks = np.flatnonzero(text == ord("M")).tolist()  # each symbol's first token
@@ -190,12 +193,14 @@ class _Table:
 
 
 _CHUNK = 1024  # symbols drawn together by `_Table.paths`
-_TOKEN_WIDTH = 16  # bytes per token in `_tokens`' table, zero-padded
+_TOKEN_WIDTH = 8  # bytes per key in `_tokens`' table, zero-padded: one uint64
 
 
 class _Tokens(NamedTuple):
-    table: np.ndarray  # one token per key, _TOKEN_WIDTH bytes each ("V16")
+    table: np.ndarray  # each key's token, its first _TOKEN_WIDTH bytes (uint64)
     opening: int  # the key of a symbol's first run of length 0 (add the length)
+    rest: int  # key + rest: the rest of a longer token (a few, "m-12 1h10")
+    longer: np.ndarray  # by key: its token is longer than _TOKEN_WIDTH
 
 
 @functools.lru_cache(maxsize=4)
@@ -206,18 +211,28 @@ def _tokens(side: int, border: int) -> _Tokens:
     `M<border> <border + .5>h<length>` (it starts at the top-left corner)."""
     width = side + 1
     opening = (2 * side + 1) * side * width
-    table = bytearray(_TOKEN_WIDTH * (opening + width))
+    rest = opening + width
+    table = bytearray(_TOKEN_WIDTH * 2 * rest)
+    longer = np.zeros(rest, bool)
+
+    def put(key: int, token: bytes) -> None:
+        head, tail = token[:_TOKEN_WIDTH], token[_TOKEN_WIDTH:]
+        table[key * _TOKEN_WIDTH:key * _TOKEN_WIDTH + len(head)] = head
+        if tail:
+            if len(tail) > _TOKEN_WIDTH:
+                raise ValueError(f"a token longer than two keys: {token!r}")
+            longer[key] = True
+            start = (rest + key) * _TOKEN_WIDTH
+            table[start:start + len(tail)] = tail
+
     for dx in range(-side, side + 1):
         for dy in range(side):
             for length in range(1, width):
-                key = (dx + side) * side * width + dy * width + length
-                token = f"m{dx} {dy}h{length}".encode()
-                table[key * _TOKEN_WIDTH:key * _TOKEN_WIDTH + len(token)] = token
+                put((dx + side) * side * width + dy * width + length,
+                    f"m{dx} {dy}h{length}".encode())
     for length in range(1, width):
-        token = f"M{border} {border + 0.5}h{length}".encode()
-        start = (opening + length) * _TOKEN_WIDTH
-        table[start:start + len(token)] = token
-    return _Tokens(np.frombuffer(bytes(table), dtype="V16"), opening)
+        put(opening + length, f"M{border} {border + 0.5}h{length}".encode())
+    return _Tokens(np.frombuffer(bytes(table), np.uint64), opening, rest, longer)
 
 
 @functools.lru_cache(maxsize=16)
