@@ -252,37 +252,41 @@ def zype_code_list_json(group: CodeGroup, now, drawings: BulkDrawings | None = N
     paths = drawings.of(texts) if drawings is not None else list(_drawn(texts).values())
     unlike = selectors.codes_with_targets().in_bulk(
         [pk for pk, _, alike in rows if not alike or not plain])
-    templates: dict[Frame, list[bytes] | None] = {}
     opening, separator, closing = written_json.list_envelope("response")
+    templates: dict[Frame, tuple | None] = {}
     body = [opening]
     for (pk, _, _), text, (frame, path) in zip(rows, texts, paths, strict=True):
         pieces = templates.get(frame)
         if pieces is None and frame not in templates:
-            pieces = templates[frame] = _object_template(first, frame, now)
+            pieces = templates[frame] = _object_template(first, frame, now, separator)
         if pieces is None or pk in unlike:  # not writable from the pieces: rendered alone
             code = unlike.get(pk) or selectors.codes_with_targets().get(pk=pk)
             body += (written_json.render(zype_code_object(code, now)), separator)
             continue
-        body += (pieces[0], str(pk).encode(), pieces[1], text.encode(), pieces[2],
-                 nice_code(text).encode(), pieces[3], path, pieces[4], path, pieces[5],
-                 separator)
+        before_id, before_code, before_nice, before_large, before_small, after = pieces
+        body += (f"{before_id}{pk}{before_code}{text}{before_nice}{nice_code(text)}"
+                 f"{before_large}".encode(), path, before_small, path, after)
     if len(body) > 1:
-        body.pop()
+        body[-1] = body[-1][:-len(separator)]  # the last object's
     body.append(closing)
     return b"".join(body)
 
 
-def _object_template(code: Code, frame: Frame, now) -> list[bytes] | None:
+def _object_template(code: Code, frame: Frame, now, separator: bytes) -> tuple | None:
     """`code`'s object rendered with a marker for each of `_OWN` (in its QR drawings, for
     the path's text), cut there: the pieces every code alike writes its own values
-    between."""
+    between — the first four as text, to be written with the code's id and text in one go;
+    the last followed by the list's separator."""
     marks = {name: written_json.mark(name) for name in _OWN}
     large = svg_pair(frame.side, frame.head + marks["large"] + frame.tail)[0]
     small = svg_pair(frame.side, frame.head + marks["small"] + frame.tail)[1]
     marked = {**zype_code_object(code, now), "_id": marks["_id"], "code": marks["code"],
               "nice_code": marks["nice_code"], "as_qr_code_html_l": large,
               "as_qr_code_html_b": small}
-    return written_json.template(marked, _OWN)
+    pieces = written_json.template(marked, _OWN)
+    if pieces is None:
+        return None
+    return (*(piece.decode() for piece in pieces[:4]), pieces[4], pieces[5] + separator)
 
 
 class ZypeCodeResponseSerializer(serializers.Serializer):
