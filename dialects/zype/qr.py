@@ -274,13 +274,13 @@ def qr_paths(prefix: str, codes: Sequence[str], *, mask: int) -> list[tuple[Fram
     hold for is drawn by segno alone."""
     drawn: list[tuple[Frame, bytes] | None] = [None] * len(codes)
     by_length: dict[int, list[int]] = {}
+    # as qr_drawing decides, the prefix's part once: the URL's last "=" ends the prefix
+    tables = prefix.endswith("=") and prefix.isascii() and _forces_byte_mode(prefix[:-1])
     for index, code in enumerate(codes):
-        url = prefix + code
-        head, equals, tail = url.rpartition("=")
-        if equals and tail == code and code and url.isascii() and _forces_byte_mode(head):
+        if tables and code and code.isascii() and "=" not in code:
             by_length.setdefault(len(code), []).append(index)
             continue
-        side, body = qr_drawing(url, mask=mask)
+        side, body = qr_drawing(prefix + code, mask=mask)
         start, end = body.index(' d="') + 4, body.rindex('"')
         drawn[index] = Frame(side, body[:start], body[end:]), body[start:end].encode()
     for length, indexes in by_length.items():
