@@ -56,11 +56,37 @@ def list_envelope(key: str) -> tuple[bytes, bytes, bytes]:
     return opening, separator, closing
 
 
-def written_json_response(request, body: bytes, status: int) -> HttpResponse | Response:
-    """`body` (what `JSONRenderer().render(data)` writes) as the answer DRF would give for
-    `data`: as it is when the request negotiated plain JSON, else rendered again."""
+class PiecesResponse(HttpResponse):
+    """An answer whose body is `pieces` joined, joined a group at a time as the server sends
+    it (50 MB need not be joined before the first byte goes out), its Content-Length
+    counted from them; `content` joins them all (the test client, a middleware)."""
+
+    GROUP = 1_000  # pieces joined into one write
+
+    def __init__(self, pieces: list[bytes], **kwargs):
+        super().__init__(**kwargs)
+        self.pieces = pieces
+        self.headers["Content-Length"] = str(sum(map(len, pieces)))
+
+    @property
+    def content(self) -> bytes:
+        return b"".join(self.pieces)
+
+    @content.setter
+    def content(self, value) -> None:
+        self.pieces = [self.make_bytes(value)]
+
+    def __iter__(self):
+        for start in range(0, len(self.pieces), self.GROUP):
+            yield b"".join(self.pieces[start:start + self.GROUP])
+
+
+def written_json_response(request, pieces: list[bytes], status: int) -> HttpResponse | Response:
+    """`pieces` joined (what `JSONRenderer().render(data)` writes) as the answer DRF would
+    give for `data`: as they are when the request negotiated plain JSON, else rendered
+    again."""
     renderer = getattr(request, "accepted_renderer", None)
     media_type = getattr(request, "accepted_media_type", None)
     if type(renderer) is JSONRenderer and renderer.get_indent(media_type, {}) is None:
-        return HttpResponse(body, status=status, content_type=renderer.media_type)
-    return Response(json.loads(body), status=status)
+        return PiecesResponse(pieces, status=status, content_type=renderer.media_type)
+    return Response(json.loads(b"".join(pieces)), status=status)

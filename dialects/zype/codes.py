@@ -239,13 +239,15 @@ def _drawn(texts: list[str]) -> dict[str, tuple[Frame, bytes]]:
     return dict(zip(texts, drawings, strict=True))
 
 
-def zype_code_list_json(group: CodeGroup, now, drawings: BulkDrawings | None = None) -> bytes:
+def zype_code_list_json(group: CodeGroup, now,
+                        drawings: BulkDrawings | None = None) -> list[bytes]:
     """`{"response": [...]}` with `zype_code_object` of each of the group's codes in id
-    order, byte for byte as DRF's JSONRenderer writes it (tests compare), for the 10,000 of
-    a bulk create (~50 MB): each object written between the pieces of the first code's
-    object, rendered once (`group_code_rows`: codes made together are alike but for their
-    id and text; any other is rendered alone), and its QR drawings, all drawn together
-    (`qr_paths`; `drawings`: already drawn while the codes were inserted)."""
+    order, as pieces that joined are byte for byte what DRF's JSONRenderer writes (tests
+    compare), for the 10,000 of a bulk create (~50 MB): each object written between the
+    pieces of the first code's object, rendered once (`group_code_rows`: codes made
+    together are alike but for their id and text; any other is rendered alone), and its QR
+    drawings, all drawn together (`qr_paths`; `drawings`: already drawn while the codes
+    were inserted)."""
     first, rows = selectors.group_code_rows(group)
     texts = [display_text(code, group.alphabet) for _, code, _ in rows]
     plain = written_json.PLAIN.fullmatch("".join(texts)) is not None
@@ -269,7 +271,7 @@ def zype_code_list_json(group: CodeGroup, now, drawings: BulkDrawings | None = N
     if len(body) > 1:
         body[-1] = body[-1][:-len(separator)]  # the last object's
     body.append(closing)
-    return b"".join(body)
+    return body
 
 
 def _object_template(code: Code, frame: Frame, now, separator: bytes) -> tuple | None:

@@ -24,3 +24,13 @@ def test_a_list_envelope_is_the_renderers():
     opening, separator, closing = written_json.list_envelope("response")
     assert opening + b"1" + separator + b"2" + closing == \
         JSONRenderer().render({"response": [1, 2]})
+
+
+def test_an_answer_of_pieces_sends_them_joined_and_counts_their_length():
+    pieces = [f'{{"n":{n}}}'.encode() for n in range(2_500)]
+    response = written_json.PiecesResponse(pieces, status=201, content_type="application/json")
+    sent = list(response)
+    assert len(sent) == 3  # a group of pieces at a time
+    assert b"".join(sent) == response.content == b"".join(pieces)
+    assert response["Content-Length"] == str(len(response.content))
+    assert (response.status_code, response["Content-Type"]) == (201, "application/json")
