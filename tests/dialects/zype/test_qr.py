@@ -97,3 +97,23 @@ def test_light_rows_are_moved_over_as_segno_moves_over_them(monkeypatch):
     expected = re.search(r"<path [^>]*/>", symbol.svg_inline(scale=1)).group(0)
     assert drawn_together(SITE, [code]) == [(side, expected)]
     assert " 3h" in expected  # three rows down, over the two light ones
+
+
+def test_every_token_in_the_table_is_the_move_segno_writes():
+    side, border = 25, 4
+    tokens = qr._tokens(side, border)
+    table = tokens.table.view(np.uint8).reshape(2, -1, 8)
+
+    def token(key: int) -> bytes:
+        text = table[0, key].tobytes() + (table[1, key].tobytes() if tokens.longer[key]
+                                           else b"")
+        return text.rstrip(b"\0")
+
+    width = side + 1
+    for dx in range(-side, side + 1):
+        for dy in range(side):
+            for length in range(1, width):
+                key = (dx + side) * side * width + dy * width + length
+                assert token(key) == f"m{dx} {dy}h{length}".encode()
+    for length in range(1, width):
+        assert token(tokens.opening + length) == f"M{border} {border + 0.5}h{length}".encode()
