@@ -183,11 +183,14 @@ class CodeGroupManager(models.Manager.from_queryset(CodeGroupQuerySet)):
 
     @transaction.atomic
     def create_with_codes(self, *, progress: Callable[[int, int], None] | None = None,
+                          on_batch: Callable[[CodeGroup, list[str]], None] | None = None,
                           **fields) -> CodeGroup:
         """A group (`create_empty`'s arguments) and its `count` new unique codes, in one
-        transaction. `progress(done, total)` is called after each batch of GENERATOR_BATCH."""
+        transaction. `progress(done, total)` is called after each batch of GENERATOR_BATCH;
+        `on_batch` as `Code.objects.generate` says."""
         group = self.create_empty(**fields)
-        Code.objects.generate(group=group, count=group.total_codes_count, progress=progress)
+        Code.objects.generate(group=group, count=group.total_codes_count, progress=progress,
+                              on_batch=on_batch)
         return group
 
     def check_addition(self, group: CodeGroup, count: int, max_count: int | None = None) -> None:
@@ -346,10 +349,14 @@ class CodeManager(models.Manager.from_queryset(CodeQuerySet)):
         return LockedCode(code, bool(names_licenses), redemption_id, bool(held))
 
     def generate(self, *, group: CodeGroup, count: int, active: bool = True,
-                 progress: Callable[[int, int], None] | None = None) -> int:
+                 progress: Callable[[int, int], None] | None = None,
+                 on_batch: Callable[[CodeGroup, list[str]], None] | None = None) -> int:
         """Insert `count` new random codes into `group` (`active=False`: switched off, as a
         job adding codes to a group makes them until it succeeded); joins the caller's
-        transaction.
+        transaction. `on_batch(group, codes)` is told each batch's codes before they are sent
+        (a batch retried after a collision: again, partly new): what the caller works out
+        from them meanwhile overlaps PostgreSQL's insert — only codes it then finds in the
+        group were made.
 
         The unique index is the collision check: each batch is inserted as drawn, in a
         savepoint, and only a batch that hits an existing code (rare unless the code space is
@@ -366,6 +373,8 @@ class CodeManager(models.Manager.from_queryset(CodeQuerySet)):
                 if attempt or len(codes) != size:
                     codes = self.fresh_codes(size, group.code_length, group.alphabet,
                                              drawn=codes)
+                if on_batch is not None:
+                    on_batch(group, codes)
                 try:
                     with transaction.atomic():  # a savepoint: a collision retries the batch
                         self._insert(group, codes, target, active=active)
@@ -573,9 +582,12 @@ class Code(models.Model):
 
     def display_code(self) -> str:
         """The code as its group's alphabet shows it (hex in lower case)."""
-        if self.group_id and self.group.alphabet == Alphabet.HEX:
-            return self.code.lower()
-        return self.code
+        return display_text(self.code, self.group.alphabet if self.group_id else None)
+
+
+def display_text(code: str, alphabet: str | None) -> str:
+    """A canonical code as an alphabet shows it (`Code.display_code`; hex in lower case)."""
+    return code.lower() if alphabet == Alphabet.HEX else code
 
 
 def _when(moment: dt.datetime | None) -> str:

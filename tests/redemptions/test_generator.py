@@ -214,3 +214,22 @@ def test_a_colliding_batch_is_looked_up_once_and_topped_up(monkeypatch):
     assert looked_up[0] == ["BBBBBBBB", "CCCCCCCC"]
     assert "CCCCCCCC" in set(group.codes.values_list("code", flat=True))
     assert group.codes.count() == 2
+
+
+@pytest.mark.django_db
+def test_each_batch_is_told_before_it_is_sent_and_a_retried_one_again(monkeypatch):
+    existing = CodeFactory(code="BBBBBBBB")
+    draws = iter([["BBBBBBBB", "CCCCCCCC"], ["DDDDDDDD"]])
+    real = codes_module.random_codes
+    monkeypatch.setattr(models_module, "random_codes",
+                        lambda count, length, alphabet: next(draws, None)
+                        or real(count, length, alphabet))
+    told = []
+
+    def on_batch(group, codes):
+        told.append((group.label, list(codes), Code.objects.filter(code__in=codes).count()))
+
+    group = CodeGroup.objects.create_with_codes(label="Told", offer=existing.offer, count=2,
+                                                code_length=8, on_batch=on_batch)
+    assert told == [("Told", ["BBBBBBBB", "CCCCCCCC"], 1), ("Told", ["CCCCCCCC", "DDDDDDDD"], 0)]
+    assert sorted(group.codes.values_list("code", flat=True)) == ["CCCCCCCC", "DDDDDDDD"]

@@ -3,14 +3,23 @@ JSON, each target kind), bulk create, retrieve, update and delete, in Zype's env
 
 import datetime as dt
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import segno
 from django.conf import settings
 from django.utils import timezone
+from rest_framework.renderers import JSONRenderer
 
 from catalog.models import ItemKind
-from dialects.zype.codes import NO_TARGET, QR_MASK, ZypeCodeSerializer, zype_code_object
+from dialects.zype.codes import (
+    NO_TARGET,
+    QR_MASK,
+    BulkDrawings,
+    ZypeCodeSerializer,
+    zype_code_list_json,
+    zype_code_object,
+)
 from redemptions import selectors, services
 from redemptions.codes import ALPHABET_CHARACTERS, Alphabet, nice_code
 from redemptions.models import Code, CodeGroup, Offer
@@ -156,6 +165,63 @@ def test_a_bulk_create_answers_each_code_as_the_serializer_renders_it(zype, spac
     assert response.status_code == 201, response.content
     codes = selectors.codes_with_targets().order_by("id")
     assert response.json()["response"] == [ZypeCodeSerializer(code).data for code in codes]
+
+
+def rendered(codes, now=None) -> bytes:
+    """What DRF's JSONRenderer writes for the serializer's list of `codes`."""
+    return JSONRenderer().render({"response": [
+        ZypeCodeSerializer(code, context={"now": now or timezone.now()}).data
+        for code in codes]})
+
+
+def test_a_bulk_create_answers_byte_for_byte_what_the_renderer_writes(zype):
+    target = item(title='Spaceballs "2": Ünïcode \\ – the\u2028sequel <b>&</b>',
+                  external_id="570dabc8f28347ccfc02e939")
+    response = zype.post(f"{URL}/bulk_create", {
+        "amount": 30, "redemption_codes[video_id]": target.external_id,
+        "redemption_codes[expiration_date]": "2090-01-15"})
+    assert response.status_code == 201, response.content
+    assert response["Content-Type"] == "application/json"
+    assert response.content == rendered(selectors.codes_with_targets().order_by("id"))
+    assert response["Content-Length"] == str(len(response.content))
+
+
+def test_a_bulk_create_asked_for_indented_json_is_indented(zype, spaceballs):
+    response = zype.client.post(f"{URL}/bulk_create", {
+        "api_key": zype.key, "amount": 3, "redemption_codes[video_id]": spaceballs.external_id},
+        HTTP_ACCEPT="application/json; indent=2")
+    assert response.status_code == 201, response.content
+    codes = selectors.codes_with_targets().order_by("id")
+    assert response.content == JSONRenderer().render(
+        {"response": [ZypeCodeSerializer(code).data for code in codes]},
+        "application/json; indent=2")
+
+
+def test_a_groups_codes_in_every_state_are_written_as_the_renderer_writes_them(spaceballs):
+    now = timezone.now()
+    group = services.create_code_group(
+        label="Hex", offer=services.OfferTerms(name="Plan", items=[item(ItemKind.PLAN)]),
+        count=6, code_length=12, alphabet=Alphabet.HEX,
+        expiration_date=now + dt.timedelta(days=3))
+    first, second, third, *_ = group.codes.order_by("id")
+    services.redeem(first.code, UserFactory())
+    services.set_codes_active([second], False)
+    services.update_code(third, expiration_date=now - dt.timedelta(hours=1))
+    codes = selectors.codes_with_targets().filter(group=group).order_by("id")
+    assert codes[0].display_code() != codes[0].code  # hex, shown in lower case
+    assert b"".join(zype_code_list_json(group, now)) == rendered(codes, now)
+
+
+def test_codes_not_drawn_while_inserted_are_drawn_when_answered(spaceballs):
+    group = services.create_code_group(
+        label="Late", offer=services.OfferTerms(name="Video", items=[spaceballs]), count=3,
+        code_length=16)
+    codes = list(selectors.codes_with_targets().filter(group=group).order_by("id"))
+    now = timezone.now()
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        drawings = BulkDrawings(executor)
+        drawings.on_batch(group, [codes[0].code, "BCDFGHJKMNPQRSTV"])  # one of three, and
+        assert b"".join(zype_code_list_json(group, now, drawings)) == rendered(codes, now)
 
 
 # --- create -----------------------------------------------------------------------------------
