@@ -102,31 +102,41 @@ def _insert_sql(model: type[models.Model], rows: int, using: str, with_key: bool
     return sql, fields
 
 
-def insert(objs: list[models.Model], using: str = DEFAULT_DB_ALIAS, *,
-           keys: bool = True) -> None:
+def insert(objs: list[models.Model], using: str = DEFAULT_DB_ALIAS) -> None:
     """INSERT `objs` (all of one model) in one statement, as `bulk_create` would: `auto_now`
     fields filled in; an auto-increment key is written when every object has one already
-    (`next_key_sql`), else read back onto each, unless `keys` is False (nobody needs them:
-    the statement then waits in a pipeline, `together`, like an UPDATE). No signals are
-    sent (none of the models written this way has receivers: tests/core/test_rows.py)."""
-    if not objs:
-        return
+    (`next_key_sql`: the statement then waits in a pipeline, `together`, like an UPDATE),
+    else read back onto each. No signals are sent (none of the models written this way has
+    receivers: tests/core/test_rows.py)."""
+    if objs:
+        insert_and_fetch(objs, None, using=using)
+
+
+def insert_and_fetch(objs: list[models.Model], sql: str | None, params: Sequence = (),
+                     using: str = DEFAULT_DB_ALIAS) -> list[tuple]:
+    """`insert(objs)` and then the SELECT `sql`, sent one after the other without waiting
+    (inside `together`: one round trip for both, and for the writes queued before them):
+    the SELECT's rows, the keys read back onto `objs` meanwhile."""
     model = type(objs[0])
     connection = connections[using]
     generated = model._meta.pk if _is_generated(model._meta.pk) else None
     with_key = generated is not None and all(obj.pk is not None for obj in objs)
-    returning = generated is not None and not with_key and keys
-    sql, fields = _insert_sql(model, len(objs), using, with_key, returning)
-    params = [field.get_db_prep_save(field.pre_save(obj, True), connection)
+    returning = generated is not None and not with_key
+    insert_sql, fields = _insert_sql(model, len(objs), using, with_key, returning)
+    values = [field.get_db_prep_save(field.pre_save(obj, True), connection)
               for obj in objs for field in fields]
-    with connection.cursor() as cursor, _queued():
-        cursor.execute(sql, params)
-        found = cursor.fetchall() if returning else ()
+    with connection.cursor() as inserting, connection.cursor() as selecting, _queued():
+        inserting.execute(insert_sql, values)
+        if sql is not None:
+            selecting.execute(sql, params)
+        found = selecting.fetchall() if sql is not None else []
+        made = inserting.fetchall() if returning else ()
     for index, obj in enumerate(objs):
         if returning:
-            setattr(obj, generated.attname, found[index][0])
+            setattr(obj, generated.attname, made[index][0])
         obj._state.adding = False
         obj._state.db = using
+    return found
 
 
 def next_key_sql(model: type[models.Model], using: str = DEFAULT_DB_ALIAS) -> str | None:

@@ -32,15 +32,15 @@ def deliveries(endpoint: WebhookEndpoint) -> QuerySet[Delivery]:
             .prefetch_related("attempt_log").order_by("-id"))
 
 
-def active_endpoints(using: str = DEFAULT_DB_ALIAS) -> list[WebhookEndpoint]:
-    """The active endpoints (a short list), read for each state change's events, so the
-    statement is written once (`_active_sql`)."""
-    return [rows.load(WebhookEndpoint, row, using=using)
-            for row in rows.fetch(_active_sql(using), using=using)]
+def endpoints_from(found: list[tuple], using: str = DEFAULT_DB_ALIAS) -> list[WebhookEndpoint]:
+    """The endpoints in the rows of `active_endpoints_sql` (read for each state change's
+    events, so the statement is written once)."""
+    return [rows.load(WebhookEndpoint, row, using=using) for row in found]
 
 
 @rows.cached
-def _active_sql(using: str) -> str:
+def active_endpoints_sql(using: str = DEFAULT_DB_ALIAS) -> str:
+    """The active endpoints (a short list), by creation."""
     quote = rows.quoter(using)
     meta = WebhookEndpoint._meta
     return (f"SELECT {rows.select_columns(WebhookEndpoint, 'e', using)} "

@@ -42,7 +42,7 @@ from core import rows
 from core.metrics import EVENTS, WEBHOOK_DELIVERIES, count_on_commit
 from events.errors import DeliveryNotRetryable
 from events.models import Delivery, DeliveryAttempt, DeliveryStatus, Event, WebhookEndpoint
-from events.selectors import active_endpoints, event_body
+from events.selectors import active_endpoints_sql, endpoints_from, event_body
 from events.transport import Answer, Poster, kept_poster
 from events.validators import check_webhook_url, clean_kinds
 
@@ -95,13 +95,11 @@ def batched_events():
 
 
 def _write_events(events: list[Event]) -> None:
-    # the endpoints first (once for every event written here): the events' ids are read
-    # back only when a delivery needs them, so with none the INSERT waits in a pipeline
-    # (`rows.together`) for the transaction's next round trip
-    endpoints = active_endpoints()
+    # the events and then the endpoints (once for every event written here), sent together:
+    # in a redemption's pipeline (`rows.together`) one round trip with its writes
+    endpoints = endpoints_from(rows.insert_and_fetch(events, active_endpoints_sql()))
     wanted = [(event, endpoint) for event in events for endpoint in endpoints
               if endpoint.wants(event.kind)]
-    rows.insert(events, keys=bool(wanted))
     deliveries = [Delivery(endpoint=endpoint, event=event, next_attempt_at=event.occurred_at)
                   for event, endpoint in wanted]
     if deliveries:

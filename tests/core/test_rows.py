@@ -154,23 +154,26 @@ def test_statements_sent_together_raise_the_databases_error_as_django_does():
 
     code, user = CodeFactory(), UserFactory()
     Redemption.objects.create(code=code, user=user, redeemed_at=timezone.now())
+    again = Redemption(id=10**9, code=code, user=user, redeemed_at=timezone.now())
     with pytest.raises(IntegrityError), transaction.atomic(), rows.together():
-        rows.insert([Redemption(code=code, user=user, redeemed_at=timezone.now())], keys=False)
+        rows.insert([again])  # its key given: nothing to read back, it waits in the pipeline
         rows.fetch("SELECT 1")
 
 
-def test_events_need_no_ids_read_back_when_no_endpoint_wants_them(django_assert_num_queries):
+def test_a_state_changes_events_and_the_endpoints_are_one_insert_and_one_read(
+        django_assert_num_queries):
     from events.services import batched_events, record_event
 
     user = UserFactory()
-    with django_assert_num_queries(2), batched_events():  # the endpoints, the INSERT
+    with django_assert_num_queries(2), batched_events():
         record_event("code.redeemed", user, data={}, user=user)
-    assert Event.objects.filter(object_id=str(user.pk)).count() == 1
+        record_event("code.redeemed", user, data={"again": True}, user=user)
+    assert Event.objects.filter(object_id=str(user.pk)).count() == 2
 
 
-def test_lock_for_redemption_says_whether_the_learner_holds_the_code():
-    code, learner = CodeFactory(max_redemptions=2), UserFactory()
-    assert Code.objects.lock_for_redemption(code.code, learner).held is False
-    Redemption.objects.create(code=code, user=learner, redeemed_at=timezone.now())
-    assert Code.objects.lock_for_redemption(code.code, learner).held is True
-    assert Code.objects.lock_for_redemption(code.code, UserFactory()).held is False
+def test_insert_and_fetch_reads_the_keys_back_and_answers_the_select():
+    user = UserFactory()
+    events = [Event(kind="code.redeemed", occurred_at=timezone.now(), user=user,
+                    object_type="code", object_id="x", data={})]
+    found = rows.insert_and_fetch(events, "SELECT 41 + 1")
+    assert found == [(42,)] and Event.objects.get(pk=events[0].pk).object_id == "x"
