@@ -326,13 +326,13 @@ class CodeManager(models.Manager.from_queryset(CodeQuerySet)):
 
         Three statements, their SQL written once, sent together (`rows.fetch_together`): the
         lock (`_locking_sql`), then the items of the code's offer (`_locked_items_sql`) and
-        the learner's standing redemption of it (`_locked_held_sql`). Those run once the lock
+        the learner's standing redemption of it (`_held_sql`). Those run once the lock
         is held, so they read what the holder before committed (a retarget, the same learner
         redeeming in a second tab), not what was there when the lock was asked for."""
         user_id = rows.param(Redemption._meta.get_field("user"), user.pk, self.db)
         found, item_rows, held = rows.fetch_together(
             [(_locking_sql(self.db), [canonical]), (_locked_items_sql(self.db), [canonical]),
-             (_locked_held_sql(self.db), [canonical, user_id])],
+             (_held_sql(self.db), [canonical, user_id])],
             using=self.db)
         if not found:
             return None
@@ -601,9 +601,9 @@ class RedemptionQuerySet(models.QuerySet):
 
     def held(self, code: Code, user) -> bool:
         """Whether `user` holds a standing redemption of `code` (`active()` of theirs
-        exists): on a redemption's path, under the code's lock, so its SQL is written once
-        (`_held_sql`)."""
-        params = [code.pk, rows.param(Redemption._meta.get_field("user"), user.pk, self.db)]
+        exists): asked by every check of a code someone holds, so its SQL is written once
+        (`_held_sql`, which a redemption sends with its lock)."""
+        params = [code.code, rows.param(Redemption._meta.get_field("user"), user.pk, self.db)]
         return rows.fetch_one(_held_sql(self.db), params, using=self.db) is not None
 
 
@@ -698,8 +698,9 @@ def _locked_items_sql(using: str) -> str:
 
 
 @rows.cached
-def _locked_held_sql(using: str) -> str:
-    """`CodeManager.lock_for_redemption`'s read of the learner's standing redemption."""
+def _held_sql(using: str) -> str:
+    """The learner's standing redemption of a code (by its text): `RedemptionQuerySet.held`,
+    and `CodeManager.lock_for_redemption` once the lock is held."""
     quote = rows.quoter(using)
     code, redemption = Code._meta, Redemption._meta
     column = {name: quote(redemption.get_field(name).column)
@@ -708,17 +709,6 @@ def _locked_held_sql(using: str) -> str:
             f"ON c.{quote(code.pk.column)} = r.{column['code']} "
             f"WHERE c.{quote(code.get_field('code').column)} = %s AND r.{column['user']} = %s "
             f"AND r.{column['rolled_back_at']} IS NULL LIMIT 1")
-
-
-@rows.cached
-def _held_sql(using: str) -> str:
-    """`RedemptionQuerySet.held`'s statement for the database `using`."""
-    quote = rows.quoter(using)
-    meta = Redemption._meta
-    column = {name: quote(meta.get_field(name).column)
-              for name in ("code", "user", "rolled_back_at")}
-    return (f"SELECT 1 AS a FROM {quote(meta.db_table)} WHERE {column['code']} = %s "
-            f"AND {column['user']} = %s AND {column['rolled_back_at']} IS NULL LIMIT 1")
 
 
 @rows.cached
