@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.run import prepare_ceiling
+from bench.run import cpu_seconds, prepare_ceiling
 from bench.stack import database_name, manage, run_json, scratch_database, server_env
 
 DEFAULT_URL = "postgres://root@127.0.0.1:5432/entitle"
@@ -57,12 +57,7 @@ def backend_cpu() -> float | None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         pid = cursor.fetchone()[0]
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = stat.rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return cpu_seconds(pid) if Path(f"/proc/{pid}").exists() else None
 
 
 def measure(call, args, *, profile: bool, times: int) -> tuple[float, float, float | None]:
