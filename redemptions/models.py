@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -113,15 +113,11 @@ class Offer(TimeStamped):
         return self.based_on_id or self.pk
 
     def items_in_order(self) -> list[CatalogItem]:
-        """`items`, by title then id: what applying the offer grants, read on every
-        redemption, so its SQL is written once (`_items_sql`); an offer loaded with its code
-        for a redemption (`CodeManager.lock_for_redemption`) has them already."""
+        """`items`, by title then id: what applying the offer grants. An offer loaded with
+        its code for a redemption (`CodeManager.lock_for_redemption`) has them already."""
         if hasattr(self, "_items_in_order"):
             return list(self._items_in_order)
-        using = self._state.db or DEFAULT_DB_ALIAS
-        found = rows.fetch(_items_sql(using), [rows.param(Offer._meta.pk, self.pk, using)],
-                           using=using)
-        return [rows.load(CatalogItem, row, using=using) for row in found]
+        return list(self.items.order_by("title", "id"))
 
     def access_expires_at(self, redeemed_at: dt.datetime) -> dt.datetime | None:
         """When access granted at `redeemed_at` ends (None: no end)."""
@@ -709,16 +705,3 @@ def _held_sql(using: str) -> str:
             f"ON c.{quote(code.pk.column)} = r.{column['code']} "
             f"WHERE c.{quote(code.get_field('code').column)} = %s AND r.{column['user']} = %s "
             f"AND r.{column['rolled_back_at']} IS NULL LIMIT 1")
-
-
-@rows.cached
-def _items_sql(using: str) -> str:
-    """`Offer.items_in_order`'s statement for the database `using`."""
-    quote = rows.quoter(using)
-    item, link = CatalogItem._meta, Offer.items.through._meta
-    return (f"SELECT {rows.select_columns(CatalogItem, 'i', using)} "
-            f"FROM {quote(item.db_table)} i JOIN {quote(link.db_table)} l "
-            f"ON l.{quote(link.get_field('catalogitem').column)} = i.{quote(item.pk.column)} "
-            f"WHERE l.{quote(link.get_field('offer').column)} = %s "
-            f"ORDER BY i.{quote(item.get_field('title').column)}, i.{quote(item.pk.column)}")
-
