@@ -42,14 +42,11 @@ class UserManager(BaseUserManager):
     def by_id_or_email(self, value: object) -> User:
         """The user named by a primary key or an email (API.md: wherever a learner is named)."""
         text = str(value).strip()
-        if "\x00" in text:  # no such user; and PostgreSQL refuses NUL in a query parameter
+        key, email = learner_reference(text)
+        if email is not None:
+            return self._one(_by_email_sql(self.db), rows.iexact_value(email, self.db), text)
+        if key is None:
             raise self.model.DoesNotExist(f"No user {text!r}.")
-        if "@" in text:
-            return self._one(_by_email_sql(self.db), rows.iexact_value(text, self.db), text)
-        try:
-            key = uuid.UUID(text)
-        except ValueError:
-            raise self.model.DoesNotExist(f"No user {text!r}.") from None
         return self._one(_by_id_sql(self.db), rows.param(User._meta.pk, key, self.db), text)
 
     def _one(self, sql: str, value: object, text: str) -> User:
@@ -60,6 +57,20 @@ class UserManager(BaseUserManager):
             error = self.model.DoesNotExist if not found else self.model.MultipleObjectsReturned
             raise error(f"No one user {text!r}.")
         return rows.load(User, found[0], using=self.db)
+
+
+def learner_reference(text: str) -> tuple[uuid.UUID | None, str | None]:
+    """(id, email) a learner named by `text` (stripped) is looked up by: an email when it has
+    an @, else an id when it is one; (None, None) matches nobody (PostgreSQL also refuses NUL
+    in a query parameter)."""
+    if "\x00" in text:
+        return None, None
+    if "@" in text:
+        return None, text
+    try:
+        return uuid.UUID(text), None
+    except ValueError:
+        return None, None
 
 
 class User(AbstractBaseUser, PermissionsMixin):

@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass
 
 from accounts.errors import LearnerNotFound, LearnerRequired, NotPermitted, NotYourself
-from accounts.models import User
+from accounts.models import User, learner_reference
 from accounts.permissions import is_api_client, is_staff_user
 from core.errors import InvalidInput
 
@@ -35,16 +35,11 @@ class LearnerName:
 
     @property
     def email(self) -> str | None:
-        return self.text if "@" in self.text and "\x00" not in self.text else None
+        return learner_reference(self.text)[1]
 
     @property
     def pk(self) -> uuid.UUID | None:
-        if "@" in self.text or "\x00" in self.text:
-            return None
-        try:
-            return uuid.UUID(self.text)
-        except ValueError:
-            return None
+        return learner_reference(self.text)[0]
 
     def not_found(self) -> LearnerNotFound:
         return LearnerNotFound(message=f"No learner {self.text[:200]!r}.", field=self.field)
