@@ -20,7 +20,6 @@ the grants are read at the same instant.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -300,23 +299,12 @@ def _build_statement(moment: dt.datetime) -> _Statement:
                       tuple(fallback))
 
 
-def item_reference(text: str) -> tuple[uuid.UUID | None, str | None]:
-    """(id, external_id) to look an item up by, as `by_id_or_external` reads `text`: an id
-    when it is one, else only an external id; (None, None) matches nothing (a NUL in it)."""
-    text = text.strip()
-    if "\x00" in text:
-        return None, None
-    try:
-        return uuid.UUID(text), text
-    except ValueError:
-        return None, text
-
-
 def check_access(*, learner_id: object = None, learner_email: str | None = None,
                  item_id: object = None, item_external_id: str | None = None,
                  at: dt.datetime | None = None) -> AccessCheck:
     """The learner (by id, or by email case-insensitively), the item (by id or external id,
-    `item_reference`) and what grants them access at `at` (default now): ONE statement."""
+    `catalog.models.item_reference`) and what grants them access at `at` (default now): ONE
+    statement."""
     at = at or timezone.now()
     statement = _statement()
     user_pk = get_user_model()._meta.pk

@@ -43,14 +43,26 @@ class CatalogItemQuerySet(models.QuerySet):
 
     def by_id_or_external(self, kind: str | None, value: object):
         """Items whose id or external_id is `value` (Zype targets, API lookups)."""
-        text = str(value).strip()
+        key, external_id = item_reference(str(value))
         qs = self.filter(kind=kind) if kind else self
-        if "\x00" in text:  # matches nothing; PostgreSQL refuses NUL in a query parameter
+        if external_id is None:
             return qs.none()
-        try:
-            return qs.filter(Q(pk=uuid.UUID(text)) | Q(external_id=text))
-        except ValueError:
-            return qs.filter(external_id=text)
+        if key is None:
+            return qs.filter(external_id=external_id)
+        return qs.filter(Q(pk=key) | Q(external_id=external_id))
+
+
+def item_reference(text: str) -> tuple[uuid.UUID | None, str | None]:
+    """(id, external_id) an item named by `text` is looked up by: an id when it is one, and
+    its external id either way; (None, None) matches nothing (PostgreSQL also refuses NUL in
+    a query parameter)."""
+    text = text.strip()
+    if "\x00" in text:
+        return None, None
+    try:
+        return uuid.UUID(text), text
+    except ValueError:
+        return None, text
 
 
 class CatalogItem(TimeStamped):

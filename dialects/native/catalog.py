@@ -11,9 +11,9 @@ from rest_framework.response import Response
 from accounts.permissions import SCOPE_READ_OWN
 from accounts.validators import LearnerName, acting_for_name
 from catalog import services
-from catalog.access import check_access, item_reference
+from catalog.access import check_access
 from catalog.errors import ItemNotFound
-from catalog.models import CatalogItem, Client, Entitlement
+from catalog.models import CatalogItem, Client, Entitlement, item_reference
 from core.errors import Conflict, InvalidInput
 from core.filters import ZypeFilters
 from dialects.native.base import NativeAPIView, NativeView

@@ -20,10 +20,9 @@ from catalog.access import (
     check_access,
     covering_items_sql,
     grant_rows,
-    item_reference,
     providers,
 )
-from catalog.models import CatalogItem, Entitlement, ItemKind
+from catalog.models import CatalogItem, Entitlement, ItemKind, item_reference
 from licensing.models import Seat
 from tests.factories import CatalogItemFactory, EntitlementFactory, UserFactory
 from tests.licensing.factories import LicenseFactory, SeatFactory
