@@ -30,6 +30,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from catalog.models import CatalogItem, Entitlement
+from core.rows import iexact, iexact_value
 
 
 @dataclass(frozen=True)
@@ -271,15 +272,16 @@ def _build_statement(moment: dt.datetime) -> _Statement:
     compiler = rows.query.get_compiler(connection=connection)
     grants_sql, grants_params = compiler.as_sql()
     converters = compiler.get_converters([col for col, _, _ in compiler.select])
-    # The learner as `User.objects.by_id_or_email` finds them (email case-insensitively:
-    # PostgreSQL's `user_email_upper` index), the item as `by_id_or_external(...).first()`
-    # (the model's ordering, by title, then id; `<> ''` lets a generic plan use the partial
-    # unique index on external_id, which a prepared statement's plan could not otherwise:
-    # a sequential scan of the catalog), the covering set as `covering_items_sql`.
+    # The learner as `User.objects.by_id_or_email` finds them (email by the same `iexact`
+    # condition: PostgreSQL's `user_email_upper` index), the item as
+    # `by_id_or_external(...).first()` (the model's ordering, by title, then id; `<> ''`
+    # lets a generic plan use the partial unique index on external_id, which a prepared
+    # statement's plan could not otherwise: a sequential scan of the catalog), the covering
+    # set as `covering_items_sql`.
     sql = (
         f"WITH RECURSIVE access_learner(id) AS ("
         f"SELECT {user_pk} FROM {qn(user_model._meta.db_table)} "
-        f"WHERE UPPER({qn(user_model._meta.get_field('email').column)}) = UPPER(%s) "
+        f"WHERE {iexact(user_model._meta.get_field('email'), qn(user_model._meta.db_table))} "
         f"OR {user_pk} = %s), "
         f"access_item(id) AS (SELECT {item_pk} FROM {qn(CatalogItem._meta.db_table)} "
         f"WHERE {item_pk} = %s OR ({external} = %s AND {external} <> '') "
@@ -309,7 +311,7 @@ def check_access(*, learner_id: object = None, learner_email: str | None = None,
     statement = _statement()
     user_pk = get_user_model()._meta.pk
     params = list(statement.params)
-    params[0] = learner_email
+    params[0] = None if learner_email is None else iexact_value(learner_email)
     params[1] = None if learner_id is None else user_pk.get_db_prep_value(learner_id, connection)
     params[2] = None if item_id is None else _db_id(item_id)
     params[3] = item_external_id
