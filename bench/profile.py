@@ -4,12 +4,19 @@
     .venv/bin/python -m bench.profile --keep          # keep it; --reuse next time skips the seed
     .venv/bin/python -m bench.profile --cprofile redeem   # and the top functions of one path
     .venv/bin/python -m bench.profile --reuse --webhooks 2 --only redeem   # with 2 endpoints
+    .venv/bin/python -m bench.profile --reuse --instructions --only redeem  # under callgrind
 
 On a shared machine wrk's figures move with the neighbours; CPU time per request in one
 process does not much, and on two cores CPU per request is throughput. Each path runs
 through Django's test client (every middleware, DEBUG off, `bench.settings`) against a
 seeded PostgreSQL database (`bench/seed.py`), beside the bench-only ceiling and no-database
 views measured in the same process. Prints CPU ms, wall ms and queries per request.
+
+`--instructions` runs the same under valgrind's callgrind and prints the instructions this
+process executes per request instead (PostgreSQL's are not counted): the same count on every
+run of the same code, whatever the neighbours do, where CPU time on a shared machine moves by
+a third from one run to the next. It compares two versions of the Python side; it is about
+fifty times slower, so use `-n 100 --rounds 1`.
 """
 
 from __future__ import annotations
@@ -20,6 +27,8 @@ import io
 import json
 import os
 import pstats
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -60,6 +69,38 @@ def backend_cpu() -> float | None:
     return cpu_seconds(pid) if Path(f"/proc/{pid}").exists() else None
 
 
+# Set in the process `--instructions` starts under valgrind: its callgrind output file.
+CALLGRIND_OUT = "BENCH_CALLGRIND_OUT"
+
+
+def under_callgrind(argv: list[str]) -> int:
+    """Run this command again under callgrind with instrumentation off until `instructions`
+    turns it on around each path's calls."""
+    if not shutil.which("valgrind"):
+        raise SystemExit("--instructions needs valgrind (apt-get install valgrind).")
+    out = Path(tempfile.mkdtemp(prefix="bench-callgrind-")) / "callgrind.out"
+    command = ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--quiet",
+               f"--callgrind-out-file={out}", sys.executable, "-m", "bench.profile", *argv]
+    return subprocess.run(command, env={**os.environ, CALLGRIND_OUT: str(out)}).returncode
+
+
+def instructions(call, times: int) -> float:
+    """Instructions this process runs per call (it runs under callgrind: `under_callgrind`),
+    counted between `callgrind_control`'s zero and dump."""
+    pid, out = str(os.getpid()), Path(os.environ[CALLGRIND_OUT])
+    control = ["callgrind_control"]
+    subprocess.run([*control, "--zero", pid], check=True, capture_output=True)
+    subprocess.run([*control, "--instr=on", pid], check=True, capture_output=True)
+    for _ in range(times):
+        call()
+    subprocess.run([*control, "--instr=off", pid], check=True, capture_output=True)
+    subprocess.run([*control, "--dump", pid], check=True, capture_output=True)
+    dump = max(out.parent.glob(out.name + ".*"), key=lambda p: p.stat().st_mtime)
+    totals = next(line for line in dump.read_text().splitlines()
+                  if line.startswith("totals:"))
+    return int(totals.split()[1]) / times
+
+
 def measure(call, args, *, profile: bool, times: int) -> tuple[float, float, float | None]:
     """(CPU ms, wall ms, PostgreSQL backend CPU ms) per call: the least of `args.rounds`
     rounds of `times` calls (the neighbours' noise least), with the top functions by CPU
@@ -98,6 +139,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="print the top functions of this path (redeem, access, …)")
     parser.add_argument("--sort", default="cumulative", help="cProfile's order (tottime…)")
     parser.add_argument("--queries", action="store_true", help="print each path's queries")
+    parser.add_argument("--instructions", action="store_true",
+                        help="count the instructions per request under valgrind's callgrind "
+                        "(the same on every run; Python's side only)")
     parser.add_argument("--only", action="append", default=[],
                         help="measure only this path; the 10,000-code "
                         "ti_create and zype_bulk run only when named")
@@ -109,6 +153,9 @@ def main(argv: list[str] | None = None) -> int:
                         " made and the workers nudged through BENCH_REDIS_URL, as the server"
                         " does, but no worker drains them")
     args = parser.parse_args(argv)
+    if args.instructions and CALLGRIND_OUT not in os.environ:
+        prepare(args)  # seeded once, outside valgrind
+        return under_callgrind([*(sys.argv[1:] if argv is None else argv), "--reuse"])
     url, seed = prepare(args)
     broker = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
     for key, value in server_env(url, settings="bench.settings", CELERY_BROKER_URL=broker,
@@ -185,6 +232,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.queries:
             for query in queries.captured_queries:
                 print(f"  {name}: {query['sql'][:150]}")
+        if args.instructions:
+            print(f"{name:9} {instructions(call, args.n) / 1e6:8.3f} M instructions per request"
+                  f"  queries {per_request}", flush=True)
+            continue
         cpu, wall, backend = measure(call, args, profile=name in args.cprofile, times=args.n)
         results[name] = (cpu, wall, per_request)
         server = "" if backend is None else f"  PostgreSQL CPU {backend:6.2f} ms"

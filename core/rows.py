@@ -125,11 +125,14 @@ def insert_and_fetch(objs: list[models.Model], sql: str | None, params: Sequence
     insert_sql, fields = _insert_sql(model, len(objs), using, with_key, returning)
     values = [field.get_db_prep_save(field.pre_save(obj, True), connection)
               for obj in objs for field in fields]
-    with connection.cursor() as inserting, connection.cursor() as selecting, _queued():
+    with contextlib.ExitStack() as cursors, _queued():
+        inserting = cursors.enter_context(connection.cursor())
         inserting.execute(insert_sql, values)
-        if sql is not None:
+        found = []
+        if sql is not None:  # a cursor of its own: its rows are kept apart from the INSERT's
+            selecting = cursors.enter_context(connection.cursor())
             selecting.execute(sql, params)
-        found = selecting.fetchall() if sql is not None else []
+            found = selecting.fetchall()
         made = inserting.fetchall() if returning else ()
     for index, obj in enumerate(objs):
         if returning:
