@@ -25,6 +25,7 @@ from accounts.validators import acting_for
 from catalog.models import CatalogItem, Client, Entitlement
 from core.errors import InvalidInput
 from core.filters import StrictBooleanFilter, ZypeFilters
+from core.serializers import FlatSerializer
 from dialects.common.csv import CodeCsvExportMixin, CSVRenderer
 from dialects.common.filters import CodeKeywordFilter, CodeTextFilter
 from dialects.native.base import NativeAPIView, NativeView
@@ -483,7 +484,7 @@ class RedemptionViewSet(NativeView, mixins.ListModelMixin, mixins.RetrieveModelM
         return Response(RedemptionSerializer(redemption).data)
 
 
-class RedeemSerializer(serializers.Serializer):
+class RedeemSerializer(FlatSerializer):
     code = serializers.CharField(max_length=200, help_text="Any case; dashes and spaces are "
                                                           "ignored.")
     user = serializers.CharField(required=False, help_text="The learner (id or email) when an "
