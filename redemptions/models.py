@@ -320,18 +320,20 @@ class CodeManager(models.Manager.from_queryset(CodeQuerySet)):
         the offer names any license, whether `user` holds a standing redemption of it, and
         (PostgreSQL) the id its redemption will take. None when there is no such code.
 
-        Three statements, their SQL written once, sent together (`rows.fetch_together`): the
-        lock (`_locking_sql`), then the items of the code's offer (`_locked_items_sql`) and
-        the learner's standing redemption of it (`_held_sql`). Those run once the lock
-        is held, so they read what the holder before committed (a retarget, the same learner
+        Two statements, their SQL written once, sent together (`rows.fetch_together`): the
+        lock (`_locking_sql`), then the learner's standing redemption of it (`_held_sql`) with
+        the items of the code's offer (`_held_and_items_sql`). The second runs once the lock
+        is held, so it reads what the holder before committed (a retarget, the same learner
         redeeming in a second tab), not what was there when the lock was asked for."""
         user_id = rows.param(Redemption._meta.get_field("user"), user.pk, self.db)
-        found, item_rows, held = rows.fetch_together(
-            [(_locking_sql(self.db), [canonical]), (_locked_items_sql(self.db), [canonical]),
-             (_held_sql(self.db), [canonical, user_id])],
+        found, held_and_items = rows.fetch_together(
+            [(_locking_sql(self.db), [canonical]),
+             (_held_and_items_sql(self.db), [canonical, user_id, canonical])],
             using=self.db)
         if not found:
             return None
+        held = held_and_items[0][0]
+        item_rows = [item[1:] for item in held_and_items if item[1] is not None]
         row = found[0]
         code = rows.load(Code, row, using=self.db)
         group = rows.load(CodeGroup, row, rows.width(Code), using=self.db)
@@ -678,18 +680,22 @@ def _locking_sql(using: str) -> str:
 
 
 @rows.cached
-def _locked_items_sql(using: str) -> str:
-    """`CodeManager.lock_for_redemption`'s read of the code's offer's items, in
-    `Offer.items_in_order`'s order."""
+def _held_and_items_sql(using: str) -> str:
+    """`CodeManager.lock_for_redemption`'s read once the lock is held: one row per item of
+    the code's offer, in `Offer.items_in_order`'s order (or one row of NULLs when it has
+    none), each led by whether the learner holds a standing redemption of the code
+    (`_held_sql`). Parameters: the code, the learner, the code."""
     quote = rows.quoter(using)
     code, item, link = Code._meta, CatalogItem._meta, Offer.items.through._meta
-    return (f"SELECT {rows.select_columns(CatalogItem, 'i', using)} "
-            f"FROM {quote(item.db_table)} i JOIN {quote(link.db_table)} oi "
-            f"ON oi.{quote(link.get_field('catalogitem').column)} = i.{quote(item.pk.column)} "
-            f"JOIN {quote(code.db_table)} c "
-            f"ON c.{quote(code.get_field('offer').column)} = "
-            f"oi.{quote(link.get_field('offer').column)} "
-            f"WHERE c.{quote(code.get_field('code').column)} = %s "
+    items = (f"SELECT {rows.select_columns(CatalogItem, 'i', using)} "
+             f"FROM {quote(item.db_table)} i JOIN {quote(link.db_table)} oi "
+             f"ON oi.{quote(link.get_field('catalogitem').column)} = i.{quote(item.pk.column)} "
+             f"JOIN {quote(code.db_table)} c "
+             f"ON c.{quote(code.get_field('offer').column)} = "
+             f"oi.{quote(link.get_field('offer').column)} "
+             f"WHERE c.{quote(code.get_field('code').column)} = %s")
+    return (f"SELECT h.held, i.* FROM (SELECT EXISTS ({_held_sql(using)}) AS held) h "
+            f"LEFT JOIN ({items}) i ON 1 = 1 "
             f"ORDER BY i.{quote(item.get_field('title').column)}, i.{quote(item.pk.column)}")
 
 
