@@ -118,18 +118,17 @@ class FailureThrottle:
             self._count(key)
 
     def _count(self, key: str) -> int:
-        """Add one to `key`'s counter and return the new count, atomically: `add` only sets
-        a missing key (the first failure opens the window, both keys expire with it), and
-        `incr` is one Redis INCR (or one locked step in locmem) that keeps the expiry."""
-        now = time.time()
-        cache.add(f"{key}:since", now, timeout=self.window_seconds)
-        cache.add(f"{key}:count", 0, timeout=self.window_seconds)
-        try:
-            return cache.incr(f"{key}:count")
-        except ValueError:  # expired between add and incr: start a new window
-            cache.set(f"{key}:since", now, timeout=self.window_seconds)
-            cache.add(f"{key}:count", 0, timeout=self.window_seconds)
-            return cache.incr(f"{key}:count")
+        """Add one to `key`'s counter and return the new count, atomically: the window's first
+        count is an `add` of 1 (one caller alone can add it; that caller notes when the window
+        opened), any later one an `incr` (one Redis INCR, or one locked step in locmem) that
+        keeps the expiry. Both keys expire with the window."""
+        count, since = f"{key}:count", f"{key}:since"
+        while True:
+            if cache.add(count, 1, timeout=self.window_seconds):
+                cache.set(since, time.time(), timeout=self.window_seconds)
+                return 1
+            with contextlib.suppress(ValueError):  # expired since the add: open a new window
+                return cache.incr(count)
 
     def _uncount(self, keys: list[tuple[str, int]]) -> None:
         for key, _ in keys:

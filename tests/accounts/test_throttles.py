@@ -232,3 +232,22 @@ def test_clearing_a_learners_failures_unlocks_them_and_keeps_what_the_ip_counted
     check_redeem_allowed(user=learner)
     assert redeem_throttle().failures(user=learner) == 0
     assert redeem_throttle().failures(ip="203.0.113.9") == 3
+
+
+def test_a_counter_that_expires_between_its_add_and_incr_opens_a_new_window(
+        small_limits, learner, monkeypatch):
+    throttle = redeem_throttle()
+    fail(1, user=learner)  # the counter exists: the next failure increments it
+    cache = caches["default"]
+    incr = cache.incr
+
+    def expired_first(key, *args, **kwargs):  # the window closes just before the INCR lands
+        monkeypatch.setattr(cache, "incr", incr)
+        cache.delete_many([key, key.replace(":count", ":since")])
+        return incr(key, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "incr", expired_first)
+    record_redeem_failure(user=learner)
+
+    assert throttle.failures(user=learner) == 1
+    assert cache.get(f"throttle:redeem:user:{learner.pk}:since") is not None
