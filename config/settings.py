@@ -374,9 +374,10 @@ WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
 WEBHOOK_LEASE_SECONDS = float(os.environ.get("WEBHOOK_LEASE_SECONDS",
                                              str(WEBHOOK_TIMEOUT_SECONDS + 20)))
 WEBHOOK_SWEEP_SECONDS = float(os.environ.get("WEBHOOK_SWEEP_SECONDS", "30"))
-# After a commit that made deliveries, each server process asks the workers for a drain at most
-# this often (the latency from commit to delivery, under load); a drain claims this many due
-# deliveries at a time and goes on for at most WEBHOOK_DRAIN_SECONDS.
+# After a commit whose events some endpoint wants, each server process asks the workers for a
+# drain at most this often (the latency from commit to delivery, under load); a drain fans out
+# and claims this many waiting events and due deliveries at a time and goes on for at most
+# WEBHOOK_DRAIN_SECONDS.
 WEBHOOK_NUDGE_SECONDS = float(os.environ.get("WEBHOOK_NUDGE_SECONDS", "1"))
 WEBHOOK_DRAIN_BATCH = int(os.environ.get("WEBHOOK_DRAIN_BATCH", "200"))
 WEBHOOK_DRAIN_SECONDS = float(os.environ.get("WEBHOOK_DRAIN_SECONDS", "60"))

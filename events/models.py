@@ -34,9 +34,9 @@ class EventQuerySet(models.QuerySet):
 
 class Event(models.Model):
     """Something that happened, written in the transaction of the change itself: it exists
-    exactly when the change committed. Ids only grow (a bigint sequence), so `after=<id>`
-    resumes a feed; `group_id` is the code group a code's events belong to (TI's
-    `notifiableId`)."""
+    exactly when the change committed (the outbox). Ids only grow (a bigint sequence), so
+    `after=<id>` resumes a feed; `group_id` is the code group a code's events belong to (TI's
+    `notifiableId`). `awaiting_fan_out`: its deliveries are still to be made by a worker."""
 
     id = models.BigAutoField(primary_key=True)
     kind = models.CharField(max_length=40, choices=EventKind.choices)
@@ -48,6 +48,9 @@ class Event(models.Model):
     object_id = models.CharField(max_length=64)
     group_id = models.UUIDField(null=True, blank=True)
     data = models.JSONField(default=dict)
+    # True from the change's commit until a worker has made its deliveries (`fan_out`): set
+    # only when some active endpoint wanted the kind then, so with no endpoints it stays False.
+    awaiting_fan_out = models.BooleanField(default=False, editable=False)
 
     objects = EventQuerySet.as_manager()
 
@@ -58,6 +61,9 @@ class Event(models.Model):
             models.Index(fields=["user", "id"], name="event_user_id"),
             models.Index(fields=["group_id", "id"], name="event_group_id"),
             models.Index(fields=["occurred_at"], name="event_occurred_at"),
+            # only the events waiting for their deliveries: a handful, not every event
+            models.Index(fields=["id"], name="event_awaiting_fan_out",
+                         condition=models.Q(awaiting_fan_out=True)),
         ]
 
     def __str__(self) -> str:
@@ -105,7 +111,8 @@ class DeliveryQuerySet(models.QuerySet):
 
 
 class Delivery(TimeStamped):
-    """One event for one endpoint, made in the event's transaction. Its `webhook_id` stays
+    """One event for one endpoint, made by a worker's fan-out of the event (the endpoints
+    wanting its kind then; one per pair at most). Its `webhook_id` stays
     the same on every try (receivers de-duplicate by it). A worker takes a short lease
     before it sends, so two workers never send one delivery at once; a worker that dies
     mid-send leaves a lease that runs out, and the sweep sends it again."""

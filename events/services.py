@@ -1,20 +1,28 @@
 """The outbox and webhook delivery.
 
-`record_event` is called by every state change inside its own transaction: the Event row and
-one Delivery per subscribed endpoint commit with the change or not at all. The Delivery rows
-are the outbox and the truth; after commit the request only nudges the workers (`nudge`: at
-most one message per process per WEBHOOK_NUDGE_SECONDS, never one per delivery), and the
-periodic sweep drains whatever is due in any case (a lost message, a dead worker, a broker
-that was down).
+`record_event` is called by every state change inside its own transaction: the Event row
+commits with the change or not at all, so the Event rows are the outbox and the truth. An
+event that some active endpoint wants at that moment is marked `awaiting_fan_out` (one row
+of a partial index); after commit the request only nudges the workers (`nudge`: at most one
+message per process per WEBHOOK_NUDGE_SECONDS, never one per event), and the periodic sweep
+drains whatever is waiting or due in any case (a lost message, a dead worker, a broker that
+was down). The request writes no Delivery row: the workers make them.
 
-A drain (`send_due`) claims due deliveries in batches under a lease (a row lock skipping
-rows other workers hold, then `leased_until`), so a delivery is sent by one worker at a time;
-it posts them over one kept-alive connection per receiver (`events.transport`), signs each
-per Standard Webhooks (the `standardwebhooks` library), and records each batch's attempts in
-one transaction per endpoint. A failure schedules the next try on the Standard Webhooks
-schedule with jitter (`WEBHOOK_RETRY_SCHEDULE`); after the last it is failed. An endpoint
-whose attempts have all failed for `WEBHOOK_DEACTIVATE_AFTER_SECONDS` is deactivated, with the
-reason. Lock order: an endpoint, then its deliveries.
+A drain (`send_due`) first fans out (`fan_out`): it takes the marked events in id order,
+skipping those another worker holds, makes one Delivery per active endpoint that wants the
+kind (the endpoints as they are then) and clears the mark, in one transaction, so no event is
+fanned out twice and a crash mid-way loses nothing. Then it claims due deliveries in batches
+under a lease (a row lock skipping rows other workers hold, then `leased_until`), so a
+delivery is sent by one worker at a time; it posts them over one kept-alive connection per
+receiver (`events.transport`), signs each per Standard Webhooks (the `standardwebhooks`
+library), and records each batch's attempts in one transaction per endpoint. A failure
+schedules the next try on the Standard Webhooks schedule with jitter
+(`WEBHOOK_RETRY_SCHEDULE`); after the last it is failed. An endpoint whose attempts have all
+failed for `WEBHOOK_DEACTIVATE_AFTER_SECONDS` is deactivated, with the reason.
+
+Lock order: a fan-out locks its events, then (its new deliveries' foreign keys) shares the
+endpoints; a record locks an endpoint, then its deliveries. Nothing that holds an endpoint
+waits for an event, so the two never wait on each other in a circle.
 """
 
 from __future__ import annotations
@@ -58,10 +66,10 @@ _batch: contextvars.ContextVar[list[Event] | None] = contextvars.ContextVar(
 
 def record_event(kind: str, obj: models.Model, *, data: dict, user=None,
                  group_id: object = None, at: dt.datetime | None = None) -> Event:
-    """Write the event of a state change about `obj`, in the caller's transaction, with a
-    delivery for each active endpoint that wants `kind`; the workers are nudged after
-    commit. Inside `batched_events()` the row is written (and its id set) when the block
-    ends."""
+    """Write the event of a state change about `obj`, in the caller's transaction, marked
+    for fan-out when an active endpoint wants `kind` (the workers, nudged after commit, make
+    its deliveries). Inside `batched_events()` the row is written (and its id set) when the
+    block ends."""
     event = Event(
         kind=kind, occurred_at=at or timezone.now(), user=user,
         object_type=obj._meta.model_name, object_id=str(obj.pk), group_id=group_id,
@@ -77,8 +85,8 @@ def record_event(kind: str, obj: models.Model, *, data: dict, user=None,
 
 @contextlib.contextmanager
 def batched_events():
-    """Record the events of one state change together: one INSERT of every event and one of
-    their deliveries (which reads the endpoints itself) when the block ends, inside the
+    """Record the events of one state change together: one INSERT of every event (with the
+    read of the endpoints that decide their marks) when the block ends, inside the
     caller's transaction (enter it within `transaction.atomic()`). Nothing is written when
     the block raises: the transaction rolls back anyway."""
     if _batch.get() is not None:  # already batching: the outer block writes them
@@ -94,18 +102,34 @@ def batched_events():
         _write_events(pending)
 
 
+class _Endpoints:
+    """The active endpoints the last write of events in this process read: the guess the
+    next write's marks start from."""
+
+    wanted: list[WebhookEndpoint] = []
+
+
+def _wanted(kind: str, endpoints: list[WebhookEndpoint]) -> bool:
+    return any(endpoint.wants(kind) for endpoint in endpoints)
+
+
 def _write_events(events: list[Event]) -> None:
-    # the events and then the endpoints (once for every event written here), sent together:
-    # in a redemption's pipeline (`rows.together`) one round trip with its writes
+    # The events, then the active endpoints, sent together: in a redemption's pipeline
+    # (`rows.together`) one round trip with its writes. The mark goes into the INSERT as the
+    # endpoints of this process's last write would have it; the endpoints read with it decide,
+    # and the rare event they disagree on (an endpoint changed since) is corrected at once.
+    guessed = _Endpoints.wanted
+    for event in events:
+        event.awaiting_fan_out = _wanted(event.kind, guessed)
     endpoints = endpoints_from(rows.insert_and_fetch(events, active_endpoints_sql()))
-    wanted = [(event, endpoint) for event in events for endpoint in endpoints
-              if endpoint.wants(event.kind)]
-    deliveries = [Delivery(endpoint=endpoint, event=event, next_attempt_at=event.occurred_at)
-                  for event, endpoint in wanted]
-    if deliveries:
-        rows.insert(deliveries)
-        ids = [delivery.pk for delivery in deliveries]
-        transaction.on_commit(lambda: _send_later(ids))
+    _Endpoints.wanted = endpoints
+    for event in events:
+        wanted = _wanted(event.kind, endpoints)
+        if wanted != event.awaiting_fan_out:
+            event.awaiting_fan_out = wanted
+            rows.update(event, ["awaiting_fan_out"])
+    if any(event.awaiting_fan_out for event in events):
+        transaction.on_commit(nudge)
 
 
 def _send_later(ids: list[int], countdown: float = 0) -> None:
@@ -354,6 +378,30 @@ _BODY_FIELDS = ("id", "kind", "occurred_at", "object_type", "object_id", "data",
                 "user__email")
 
 
+@transaction.atomic
+def fan_out(limit: int | None = None) -> int:
+    """Make the deliveries of up to `limit` events awaiting fan-out (oldest first, skipping
+    those another worker is fanning out): one per active endpoint that wants the kind now,
+    due when the event occurred; the marks cleared in the same transaction. How many events
+    were taken (fewer than `limit`: none were left waiting but those held elsewhere)."""
+    limit = limit or settings.WEBHOOK_DRAIN_BATCH
+    waiting = Event.objects.filter(awaiting_fan_out=True).order_by("id")
+    events = list(waiting.select_for_update(skip_locked=True, no_key=True)
+                  .only("id", "kind", "occurred_at")[:limit])
+    if not events:
+        return 0
+    endpoints = endpoints_from(rows.fetch(active_endpoints_sql()))
+    # The lock and the cleared mark make each event's deliveries once; the unique
+    # (endpoint, event) constraint stays the last guard, and a conflict there must not stop
+    # the rest of the fan-out.
+    Delivery.objects.bulk_create(
+        [Delivery(endpoint=endpoint, event=event, next_attempt_at=event.occurred_at)
+         for event in events for endpoint in endpoints if endpoint.wants(event.kind)],
+        ignore_conflicts=True)
+    Event.objects.filter(pk__in=[event.pk for event in events]).update(awaiting_fan_out=False)
+    return len(events)
+
+
 def next_delay(attempts: int) -> float | None:
     """Seconds until the try after `attempts` failed ones (with jitter); None: no more."""
     schedule = settings.WEBHOOK_RETRY_SCHEDULE
@@ -380,14 +428,14 @@ def attempt_delivery(delivery_id: int) -> Delivery | None:
 
 
 def send_due(*, batch: int | None = None, seconds: float | None = None) -> int:
-    """A drain: claim due deliveries `batch` at a time and send them, until a claim finds
-    fewer than `batch` due (all that was due then is claimed; what commits later was asked
-    a drain for by its own nudge) or for at most `seconds` (then another drain goes on); how
-    many were attempted. Under a steady load a drain so takes what a nudge interval brought
-    in one batch instead of chasing each commit with a claim of a few rows (a claim and its
-    records cost about the same for 1 delivery as for 200). An endpoint that could not be
-    reached is left alone for the rest of the drain (its other deliveries wait, unattempted,
-    for the next)."""
+    """A drain: fan out waiting events and claim due deliveries `batch` at a time, and send
+    them, until the fan-out and the claim both find fewer than `batch` (all that was waiting
+    or due then is taken; what commits later was asked a drain for by its own nudge) or for
+    at most `seconds` (then another drain goes on); how many were attempted. Under a steady
+    load a drain so takes what a nudge interval brought in one batch instead of chasing each
+    commit with a claim of a few rows (a claim and its records cost about the same for 1
+    delivery as for 200). An endpoint that could not be reached is left alone for the rest
+    of the drain (its other deliveries wait, unattempted, for the next)."""
     batch = batch or settings.WEBHOOK_DRAIN_BATCH
     stop_at = time.monotonic() + (seconds or settings.WEBHOOK_DRAIN_SECONDS)
     unreachable: set = set()
@@ -398,10 +446,13 @@ def send_due(*, batch: int | None = None, seconds: float | None = None) -> int:
             if time.monotonic() > stop_at:  # long enough: another drain goes on
                 _drain_later(0)
                 break
+            fanned = fan_out(batch)
             now, deadline = timezone.now(), _send_deadline()
             claimed = _claim_due(now, batch, unreachable)
             if not claimed:
-                break
+                if fanned < batch:  # nothing waiting nor due
+                    break
+                continue
             by_endpoint: dict = {}
             for delivery in claimed:
                 by_endpoint.setdefault(delivery.endpoint_id, []).append(delivery)
@@ -418,7 +469,7 @@ def send_due(*, batch: int | None = None, seconds: float | None = None) -> int:
                 if sent:
                     _record(endpoint, sent, now)
                 attempted += len(sent)
-            if len(claimed) < batch:  # every delivery due at the claim was taken
+            if len(claimed) < batch and fanned < batch:  # all that waited or was due, taken
                 break
     except BaseException:
         poster.close()

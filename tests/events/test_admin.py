@@ -4,6 +4,7 @@ import pytest
 from django.test import override_settings
 
 from events.models import Delivery, DeliveryStatus, Event, WebhookEndpoint
+from events.services import fan_out
 from redemptions import services as redemptions
 from tests.events.factories import WebhookEndpointFactory
 from tests.factories import UserFactory
@@ -41,6 +42,7 @@ def test_the_form_refuses_a_private_address_with_the_guards_words(admin_client):
 def test_retry_action_makes_failed_deliveries_due_again(admin_client):
     endpoint = WebhookEndpointFactory()
     redemptions.redeem(CodeFactory().code, UserFactory())
+    fan_out()  # the worker's part: the deliveries
     Delivery.objects.update(status=DeliveryStatus.FAILED)
     admin_client.post("/admin/events/webhookendpoint/",
                       {"action": "retry_failed_deliveries", "_selected_action": [endpoint.pk]})
@@ -50,6 +52,7 @@ def test_retry_action_makes_failed_deliveries_due_again(admin_client):
 def test_events_and_deliveries_have_read_only_pages(admin_client):
     WebhookEndpointFactory()
     redemptions.redeem(CodeFactory().code, UserFactory())
+    fan_out()  # the worker's part: the deliveries
     event, delivery = Event.objects.first(), Delivery.objects.first()
     assert admin_client.get(f"/admin/events/event/{event.pk}/change/").status_code == 200
     assert admin_client.get(f"/admin/events/delivery/{delivery.pk}/change/").status_code == 200

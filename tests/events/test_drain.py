@@ -88,6 +88,7 @@ def test_a_drain_leaves_deliveries_another_worker_holds(receiver):
     hook = receiver()
     endpoint = subscribe(hook.url)
     redeem(2)
+    services.fan_out()  # the worker's part: the deliveries
     held = Delivery.objects.filter(endpoint=endpoint).first()
     assert services._take_lease(held.pk, timezone.now())
     assert services.send_due() == 1
@@ -120,6 +121,7 @@ def test_a_claim_leases_the_oldest_due_first_with_their_endpoints_and_events(rec
     hook = receiver()
     first, skipped = subscribe(hook.url), subscribe(hook.url)
     redeem(3)
+    services.fan_out()  # the worker's part: the deliveries
     now = timezone.now()
     claimed = services._claim_due(now, 2, {skipped.pk})
     expected = list(Delivery.objects.filter(endpoint=first).order_by("next_attempt_at", "id"))

@@ -1,5 +1,6 @@
 """The outbox: every state change writes its event in its own transaction, so an event
-exists exactly when the change committed, with a delivery for each subscribed endpoint."""
+exists exactly when the change committed; a worker's fan-out then makes a delivery for each
+subscribed endpoint."""
 
 import pytest
 from django.db import connection, transaction
@@ -75,6 +76,7 @@ def test_each_active_endpoint_that_wants_the_kind_gets_one_delivery(learner):
     WebhookEndpointFactory(kinds=[EventKind.SEAT_ASSIGNED])
     WebhookEndpointFactory(is_active=False)
     redemptions.redeem(CodeFactory().code, learner)
+    events_services.fan_out()
     redeemed = Event.objects.get(kind=EventKind.CODE_REDEEMED)
     assert {d.endpoint for d in redeemed.deliveries.all()} == {every, redeemed_only}
     granted = Event.objects.get(kind=EventKind.ENTITLEMENT_GRANTED)
@@ -84,6 +86,7 @@ def test_each_active_endpoint_that_wants_the_kind_gets_one_delivery(learner):
 def test_a_delivery_starts_pending_and_due_when_its_event_occurred(learner):
     WebhookEndpointFactory(kinds=[EventKind.CODE_REDEEMED])
     redemptions.redeem(CodeFactory().code, learner)
+    events_services.fan_out()
     delivery = Delivery.objects.get()
     assert (delivery.status, delivery.attempts, delivery.leased_until, delivery.last_error) == (
         DeliveryStatus.PENDING, 0, None, "")
@@ -94,35 +97,37 @@ def test_a_delivery_starts_pending_and_due_when_its_event_occurred(learner):
 def test_an_events_deliveries_follow_the_endpoints_in_the_order_they_were_made(learner):
     first, second = WebhookEndpointFactory(), WebhookEndpointFactory()
     redemptions.redeem(CodeFactory().code, learner)
+    events_services.fan_out()
     made = Delivery.objects.filter(event__kind=EventKind.CODE_REDEEMED).order_by("id")
     assert [d.endpoint for d in made] == sorted([first, second],
                                                 key=lambda e: (e.created_at, e.pk))
 
 
-def test_subscribers_cost_a_redemption_only_the_deliveries_insert(learner):
-    # The endpoints are read with or without subscribers (sent with the redemption's writes);
-    # with them, the events' ids come back and the deliveries are one INSERT more.
-    codes, other = [CodeFactory().code for _ in range(3)], UserFactory()
+def test_subscribers_cost_a_redemption_no_statement_and_no_delivery_row(learner):
+    # The endpoints are read with or without subscribers (sent with the redemption's writes)
+    # and the event's mark goes in its INSERT: the deliveries are the workers' to make.
+    codes, other = [CodeFactory().code for _ in range(4)], UserFactory()
     redemptions.redeem(codes[0], other)  # warm
     with CaptureQueriesContext(connection) as without:
         redemptions.redeem(codes[1], other)
     WebhookEndpointFactory(), WebhookEndpointFactory()
+    redemptions.redeem(codes[2], other)  # the first after a change of endpoints corrects marks
     with CaptureQueriesContext(connection) as hooked:
-        redemptions.redeem(codes[2], learner)
-    assert Delivery.objects.count() == 2 * 2  # code.redeemed and entitlement.granted, each
-    assert len(hooked) == len(without) + 1
-    assert any(q["sql"].startswith('INSERT INTO "events_delivery"') for q in hooked)
-    assert not any("events_delivery" in q["sql"] for q in without)
+        redemptions.redeem(codes[3], learner)
+    assert len(hooked) == len(without)
+    assert not any("events_delivery" in q["sql"] for q in [*hooked, *without])
+    assert not Delivery.objects.exists()
+    assert events_services.fan_out() == 2 * 2  # code.redeemed and entitlement.granted, twice
+    assert Delivery.objects.count() == 2 * 2 * 2  # each to both endpoints
 
 
-def test_deliveries_are_queued_only_once_the_change_commits(learner, monkeypatch,
-                                                           django_capture_on_commit_callbacks):
-    # Run the commit callbacks by hand (the metrics count on commit too): the deliveries are
-    # queued by exactly one of them, and not before.
+def test_the_workers_are_nudged_only_once_the_change_commits(learner, monkeypatch,
+                                                            django_capture_on_commit_callbacks):
+    # Run the commit callbacks by hand (the metrics count on commit too): the workers are
+    # nudged by exactly one of them, and not before.
     WebhookEndpointFactory(kinds=[EventKind.CODE_REDEEMED])
     queued = []
-    monkeypatch.setattr(events_services, "_send_later",
-                        lambda ids, countdown=0: queued.append(ids))
+    monkeypatch.setattr(events_services, "nudge", lambda: queued.append(True))
     with django_capture_on_commit_callbacks() as callbacks:
         redemptions.redeem(CodeFactory().code, learner)
     assert queued == []

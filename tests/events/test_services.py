@@ -23,6 +23,7 @@ SCHEDULE = [5, 300, 1800, 7200, 18000, 36000, 36000]
 
 def one_delivery(endpoint) -> Delivery:
     redemptions.redeem(CodeFactory().code, UserFactory())
+    services.fan_out()  # the worker's part: the deliveries
     return Delivery.objects.filter(endpoint=endpoint, event__kind="code.redeemed").latest("id")
 
 

@@ -5,6 +5,7 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 
 from events.models import Delivery, DeliveryStatus, Event, WebhookEndpoint
+from events.services import fan_out
 from redemptions import services
 from tests.events.factories import WebhookEndpointFactory
 from tests.factories import UserFactory
@@ -98,12 +99,14 @@ def test_urls_that_are_not_plain_resolvable_http_are_refused(api, url):
 def test_an_endpoint_with_deliveries_cannot_be_deleted(api):
     endpoint = WebhookEndpointFactory()
     redeem()
+    fan_out()  # the worker's part: the deliveries
     assert api.delete(f"{ENDPOINTS}/{endpoint.pk}").status_code == 409
 
 
 def test_deliveries_list_each_attempt_and_filter_by_status(api):
     endpoint = WebhookEndpointFactory()
     redeem()
+    fan_out()  # the worker's part: the deliveries
     body = api.get(f"{ENDPOINTS}/{endpoint.pk}/deliveries", {"status": "pending"}).json()
     assert {d["kind"] for d in body["results"]} == {"code.redeemed", "entitlement.granted"}
     assert all(d["webhook_id"] == f"msg_{d['event']}" for d in body["results"])
@@ -114,6 +117,7 @@ def test_deliveries_list_each_attempt_and_filter_by_status(api):
 def test_staff_retry_a_failed_delivery(api):
     endpoint = WebhookEndpointFactory()
     redeem()
+    fan_out()  # the worker's part: the deliveries
     delivery = Delivery.objects.filter(endpoint=endpoint).first()
     Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.FAILED)
     response = api.post(f"{ENDPOINTS}/{endpoint.pk}/deliveries/{delivery.pk}/retry")
@@ -124,6 +128,7 @@ def test_staff_retry_a_failed_delivery(api):
 def test_a_delivered_one_cannot_be_retried(api):
     endpoint = WebhookEndpointFactory()
     redeem()
+    fan_out()  # the worker's part: the deliveries
     delivery = Delivery.objects.filter(endpoint=endpoint).first()
     Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.SUCCEEDED)
     response = api.post(f"{ENDPOINTS}/{endpoint.pk}/deliveries/{delivery.pk}/retry")
@@ -133,6 +138,7 @@ def test_a_delivered_one_cannot_be_retried(api):
 def test_staff_retry_every_failed_delivery_of_an_endpoint(api):
     endpoint = WebhookEndpointFactory()
     redeem()
+    fan_out()  # the worker's part: the deliveries
     Delivery.objects.update(status=DeliveryStatus.FAILED)
     response = api.post(f"{ENDPOINTS}/{endpoint.pk}/deliveries/retry")
     assert response.json() == {"retried": 2}
