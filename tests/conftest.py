@@ -31,6 +31,15 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _no_endpoints_remembered(monkeypatch):
+    """Each process remembers the endpoints its last write of events read (the guess the next
+    marks start from): every test starts from none, not from another test's rolled-back ones."""
+    from events.services import _Endpoints
+
+    monkeypatch.setattr(_Endpoints, "wanted", [])
+
+
+@pytest.fixture(autouse=True)
 def _fresh_local_cache():
     """Throttle counters live in the cache: every test starts with none. Only a local-memory
     cache is cleared (a Redis named by CACHE_URL may be shared, and is never flushed)."""
