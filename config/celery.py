@@ -11,8 +11,11 @@ WORKER_NICE (default 10): beside a web server it yields the CPU to requests.
 
 import contextlib
 import os
+import socket
+from pathlib import Path
 
 from celery import Celery, signals
+from django.db.backends.signals import connection_created
 
 from core.logs import connect_celery
 
@@ -28,21 +31,54 @@ connect_celery()
 def be_nice(**_kwargs) -> None:
     """Lower this worker's priority to WORKER_NICE before its pool starts. Linux keeps a
     niceness per thread: each thread running now is set, and the pool's threads and
-    processes, started later, inherit it."""
+    processes, started later, inherit it; so are the PostgreSQL backends it opens, where it
+    may (`nice_backend`)."""
     from django.conf import settings
 
     if settings.WORKER_NICE > 0:
         set_niceness(settings.WORKER_NICE)
+        # most of a delivery's CPU is PostgreSQL's, in the backends this worker talks to
+        connection_created.connect(nice_backend, dispatch_uid="nice_backend")
 
 
 def set_niceness(niceness: int) -> None:
-    """Every thread of this process at `niceness`, unless one is already nicer."""
+    """Every thread of this process at `niceness`, unless one is already nicer; and its
+    session's scheduling group, when the worker leads a session of its own."""
     tasks = f"/proc/{os.getpid()}/task"
     threads = [int(tid) for tid in os.listdir(tasks)] if os.path.isdir(tasks) else [0]
     for tid in threads:  # 0: this process (elsewhere than Linux, one priority per process)
         with contextlib.suppress(ProcessLookupError):  # a thread that has just ended
             if os.getpriority(os.PRIO_PROCESS, tid) < niceness:
                 os.setpriority(os.PRIO_PROCESS, tid, niceness)
+    # With Linux's autogroups the CPU is shared between sessions first, and a niceness counts
+    # only within its session: a worker in a session of its own (a systemd service, a
+    # container, `setsid`) nices the whole session's group too. In a terminal's session it
+    # would nice the shell and its other jobs too, so it leaves that group alone.
+    group = Path("/proc/self/autogroup")
+    if os.getsid(0) == os.getpid() and group.exists():
+        with contextlib.suppress(OSError, ValueError):
+            if int(group.read_text().split("nice")[1]) < niceness:
+                group.write_text(str(niceness))
+
+
+def nice_backend(sender, connection, **_kwargs) -> None:
+    """The PostgreSQL backend of a connection this worker opened, at WORKER_NICE too, where
+    this process may renice it: a server on this machine reached over loopback, whose
+    process for this connection names our end of it (not a pooler's), and a user allowed to
+    (root, or PostgreSQL's own). Elsewhere only the worker's own share of the CPU yields."""
+    from django.conf import settings
+
+    if connection.vendor != "postgresql" or connection.settings_dict.get("HOST") not in (
+            "localhost", "127.0.0.1", "::1"):
+        return
+    pid = connection.connection.info.backend_pid
+    with contextlib.suppress(OSError):  # gone, not a process here, or not ours to renice
+        with socket.socket(fileno=os.dup(connection.connection.fileno())) as ours:
+            port = ours.getsockname()[1]  # the family is read from the socket itself
+        title = Path(f"/proc/{pid}/cmdline").read_bytes()
+        if title.startswith(b"postgres") and f"({port})".encode() in title \
+                and os.getpriority(os.PRIO_PROCESS, pid) < settings.WORKER_NICE:
+            os.setpriority(os.PRIO_PROCESS, pid, settings.WORKER_NICE)
 
 
 @signals.worker_init.connect
