@@ -514,7 +514,7 @@ def redemptions_with_webhooks(b: Bench) -> Row:
     """The same redemptions with no webhook endpoint, then with 2 subscribed to every kind
     (a real worker draining the outbox to a receiver on loopback while wrk runs): the
     redemption writes its events (marked for fan-out) in its transaction; the worker, at
-    WORKER_NICE (10 unless the environment says otherwise: below the server's priority on
+    WORKER_NICE (19 unless the environment says otherwise: below the server's priority on
     these shared cores), makes the deliveries and sends them, out of the request.
     Beside the rates: the CPU the server, the worker and the receiver (a process of its own,
     `bench.receiver`) used (load-independent), the time from each event to its delivery, and
@@ -594,7 +594,7 @@ def redemptions_with_webhooks(b: Bench) -> Row:
     cpu_none = per_k(server_none + pg_none, none.requests)
     cpu_hooked = per_k(server_hooked + pg_hooked + worker_cpu + receiver_cpu, hooked.requests)
 
-    nice = b.env.get("WORKER_NICE", "10")
+    nice = b.env.get("WORKER_NICE", "19")
     return Row("redemptions via POST /api/v1/redeem with 2 webhook endpoints subscribed "
                f"(a Celery worker at niceness {nice} delivering meanwhile), 32 connections",
                hooked.brief() + f"; server CPU {per_k(server_hooked, hooked.requests):.2f} s "

@@ -6,7 +6,7 @@ Settings come from Django's, under the `CELERY_` prefix (`config/settings.py`); 
 queued it (`core.logs.connect_celery`). With WORKER_METRICS_PORT set, the worker serves its
 Prometheus metrics on that port (bind it to a private network: it asks for no token); with
 PROMETHEUS_MULTIPROC_DIR set too, those of all its pool's processes. A worker runs at
-WORKER_NICE (default 10): beside a web server it yields the CPU to requests.
+WORKER_NICE (default 19): beside a web server it yields the CPU to requests.
 """
 
 import contextlib

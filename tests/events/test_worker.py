@@ -40,13 +40,13 @@ def test_a_started_worker_runs_every_thread_at_the_worker_niceness(worker, recei
     threads = [task for process in process_tree(worker.process.pid)
                for task in (process / "task").iterdir()]
     assert len(threads) > 2  # the worker's, its pool's, the embedded beat's
-    assert {niceness(task) for task in threads} == {10}
-    assert os.getpriority(os.PRIO_PROCESS, 0) < 10  # the suite itself is left as it was
+    assert {niceness(task) for task in threads} == {19}
+    assert os.getpriority(os.PRIO_PROCESS, 0) < 19  # the suite itself is left as it was
 
 
 @pytest.mark.skipif(not Path("/proc/self/autogroup").exists(), reason="Linux's autogroups")
 def test_a_worker_leading_its_own_session_nices_the_sessions_group(worker):
-    assert Path(f"/proc/{worker.process.pid}/autogroup").read_text().split()[-1] == "10"
+    assert Path(f"/proc/{worker.process.pid}/autogroup").read_text().split()[-1] == "19"
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="renicing PostgreSQL's backends takes root")
