@@ -11,11 +11,9 @@ WORKER_NICE (default 19): beside a web server it yields the CPU to requests.
 
 import contextlib
 import os
-import socket
 from pathlib import Path
 
 from celery import Celery, signals
-from django.db.backends.signals import connection_created
 
 from core.logs import connect_celery
 
@@ -31,14 +29,13 @@ connect_celery()
 def be_nice(**_kwargs) -> None:
     """Lower this worker's priority to WORKER_NICE before its pool starts. Linux keeps a
     niceness per thread: each thread running now is set, and the pool's threads and
-    processes, started later, inherit it; so are the PostgreSQL backends it opens, where it
-    may (`nice_backend`)."""
+    processes, started later, inherit it. The PostgreSQL backends it talks to are left alone:
+    a niced backend holding a lock or a buffer a request's backend waits for would slow the
+    request instead (priority inversion)."""
     from django.conf import settings
 
     if settings.WORKER_NICE > 0:
         set_niceness(settings.WORKER_NICE)
-        # most of a delivery's CPU is PostgreSQL's, in the backends this worker talks to
-        connection_created.connect(nice_backend, dispatch_uid="nice_backend")
 
 
 def set_niceness(niceness: int) -> None:
@@ -59,26 +56,6 @@ def set_niceness(niceness: int) -> None:
         with contextlib.suppress(OSError, ValueError):
             if int(group.read_text().split("nice")[1]) < niceness:
                 group.write_text(str(niceness))
-
-
-def nice_backend(sender, connection, **_kwargs) -> None:
-    """The PostgreSQL backend of a connection this worker opened, at WORKER_NICE too, where
-    this process may renice it: a server on this machine reached over loopback, whose
-    process for this connection names our end of it (not a pooler's), and a user allowed to
-    (root, or PostgreSQL's own). Elsewhere only the worker's own share of the CPU yields."""
-    from django.conf import settings
-
-    if connection.vendor != "postgresql" or connection.settings_dict.get("HOST") not in (
-            "localhost", "127.0.0.1", "::1"):
-        return
-    pid = connection.connection.info.backend_pid
-    with contextlib.suppress(OSError):  # gone, not a process here, or not ours to renice
-        with socket.socket(fileno=os.dup(connection.connection.fileno())) as ours:
-            port = ours.getsockname()[1]  # the family is read from the socket itself
-        title = Path(f"/proc/{pid}/cmdline").read_bytes()
-        if title.startswith(b"postgres") and f"({port})".encode() in title \
-                and os.getpriority(os.PRIO_PROCESS, pid) < settings.WORKER_NICE:
-            os.setpriority(os.PRIO_PROCESS, pid, settings.WORKER_NICE)
 
 
 @signals.worker_init.connect

@@ -1,17 +1,14 @@
 """A Celery worker yields the CPU to the web server it shares a machine with: it runs at
-WORKER_NICE, every thread and process of it (Linux keeps a niceness per thread), its session's
-scheduling group (it leads a session of its own here) and the PostgreSQL backends it talks to
-(the server is on this machine and the suite may renice them)."""
+WORKER_NICE, every thread and process of it (Linux keeps a niceness per thread) and its
+session's scheduling group (it leads a session of its own here)."""
 
 import os
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from bench.run import process_tree
 from bench.webhooks import wait_for
-from config.celery import nice_backend
 from events.models import Delivery, DeliveryStatus, EventKind
 from redemptions import services
 from tests.events.factories import WebhookEndpointFactory
@@ -47,20 +44,3 @@ def test_a_started_worker_runs_every_thread_at_the_worker_niceness(worker, recei
 @pytest.mark.skipif(not Path("/proc/self/autogroup").exists(), reason="Linux's autogroups")
 def test_a_worker_leading_its_own_session_nices_the_sessions_group(worker):
     assert Path(f"/proc/{worker.process.pid}/autogroup").read_text().split()[-1] == "19"
-
-
-@pytest.mark.skipif(os.geteuid() != 0, reason="renicing PostgreSQL's backends takes root")
-@pytest.mark.django_db
-def test_a_workers_postgresql_backend_on_this_machine_runs_at_the_worker_niceness(settings):
-    # what a worker does with each connection it opens (`connection_created`), here on the
-    # suite's own: its backend reniced, then set back
-    settings.WORKER_NICE = 10
-    connection.ensure_connection()
-    if connection.settings_dict["HOST"] not in ("localhost", "127.0.0.1", "::1"):
-        pytest.skip("the test database is not on this machine over loopback")
-    backend = connection.connection.info.backend_pid
-    try:
-        nice_backend(sender=None, connection=connection)
-        assert os.getpriority(os.PRIO_PROCESS, backend) == 10
-    finally:
-        os.setpriority(os.PRIO_PROCESS, backend, 0)
