@@ -132,9 +132,9 @@ def _write_events(events: list[Event]) -> None:
         transaction.on_commit(nudge)
 
 
-def _send_later(ids: list[int], countdown: float = 0) -> None:
-    """After commit: have these deliveries sent. The workers drain whatever is due, so this
-    only asks for a drain (`nudge`), or (`countdown`, a retry) for one that much later."""
+def _send_later(countdown: float = 0) -> None:
+    """After commit: have what is due sent. The workers drain whatever is due, so this only
+    asks for a drain (`nudge`), or (`countdown`, a retry) for one that much later."""
     if countdown:
         _drain_later(countdown)
     else:
@@ -240,7 +240,7 @@ def _mark_for_retry(deliveries) -> int:
     Delivery.objects.filter(pk__in=ids).update(
         status=DeliveryStatus.PENDING, next_attempt_at=now, leased_until=None, updated_at=now)
     if ids:
-        transaction.on_commit(lambda: _send_later(ids))
+        transaction.on_commit(_send_later)
     return len(ids)
 
 
@@ -563,8 +563,8 @@ def _record(endpoint: WebhookEndpoint, sent: list[tuple[Delivery, Answer]],
     elif endpoint.failing_since != streak_was:
         endpoint.save(update_fields=["failing_since", "updated_at"])
     if retry_in:
-        ids = [delivery.pk for delivery in failed]
-        transaction.on_commit(lambda: _send_later(ids, countdown=min(retry_in)))
+        countdown = min(retry_in)
+        transaction.on_commit(lambda: _send_later(countdown))
 
 
 def _locked_endpoint(pk) -> WebhookEndpoint:
