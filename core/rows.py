@@ -247,22 +247,55 @@ def fetch_one(sql: str, params: Sequence = (), using: str = DEFAULT_DB_ALIAS) ->
         return cursor.fetchone()
 
 
-def fetch_together(statements: Sequence[tuple[str, Sequence]],
-                   using: str = DEFAULT_DB_ALIAS) -> list[list[tuple]]:
-    """Every row of each SELECT, the statements sent one after the other without waiting
-    (inside `together`: one round trip), each run once the one before has finished."""
+class Sent:
+    """SELECTs sent (`send`) whose rows are read later (`rows()`): inside `together` they
+    wait in the pipeline with the writes sent after them, and their rows come back with the
+    next wait (a read, the block's end), in the same round trip."""
+
+    def __init__(self, cursors: list) -> None:
+        self._cursors = cursors
+
+    def rows(self) -> list[list[tuple]]:
+        """Every row of each SELECT (waiting for them if nothing has yet)."""
+        try:
+            return [cursor.fetchall() for cursor in self._cursors]
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        for cursor in self._cursors:
+            cursor.close()
+
+
+def send(statements: Sequence[tuple[str, Sequence]], using: str = DEFAULT_DB_ALIAS) -> Sent:
+    """Send each SELECT, one after the other without waiting (inside `together`; elsewhere
+    each runs as it is sent); their rows are read with `Sent.rows()`."""
     connection = connections[using]
-    cursors = []
+    sent = Sent([])
     try:
         with _queued():
             for sql, params in statements:
                 cursor = connection.cursor()
-                cursors.append(cursor)
+                sent._cursors.append(cursor)
                 cursor.execute(sql, params)
-        return [cursor.fetchall() for cursor in cursors]
-    finally:
-        for cursor in cursors:
-            cursor.close()
+    except BaseException:
+        sent.close()
+        raise
+    return sent
+
+
+def fetch_together(statements: Sequence[tuple[str, Sequence]],
+                   using: str = DEFAULT_DB_ALIAS) -> list[list[tuple]]:
+    """Every row of each SELECT, the statements sent one after the other without waiting
+    (inside `together`: one round trip), each run once the one before has finished."""
+    return send(statements, using).rows()
+
+
+def write(sql: str, params: Sequence = (), using: str = DEFAULT_DB_ALIAS) -> None:
+    """Run a hand-written write that returns no rows (inside `together` it waits in the
+    pipeline like `update`'s)."""
+    with connections[using].cursor() as cursor, _queued():
+        cursor.execute(sql, params)
 
 
 def fetch(sql: str, params: Sequence = (), using: str = DEFAULT_DB_ALIAS) -> list[tuple]:

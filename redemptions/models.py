@@ -305,7 +305,7 @@ class CodeQuerySet(models.QuerySet):
 
 
 class LockedCode(NamedTuple):
-    """`CodeManager.lock_for_redemption`'s answer."""
+    """`CodeManager.lock_for_redemption`'s (and `read_for_redemption`'s) answer."""
 
     code: Code
     names_licenses: bool
@@ -313,27 +313,73 @@ class LockedCode(NamedTuple):
     held: bool  # the learner holds a standing redemption of it already
 
 
+def _held_and_items(found: list[tuple]) -> tuple[bool, list[tuple]]:
+    """`_held_and_items_sql`'s rows: whether the learner holds the code, and the items."""
+    return bool(found[0][0]), [item[1:] for item in found if item[1] is not None]
+
+
+class LockBehind:
+    """A lock sent behind another transaction's (`CodeManager.lock_behind`), with what it
+    was prepared from."""
+
+    def __init__(self, sent: rows.Sent, seen: LockedCode, using: str) -> None:
+        self.sent, self.seen, self.using = sent, seen, using
+
+    def unchanged(self, at: dt.datetime) -> bool:
+        """Whether the code, now that its row is locked, is still the code the redemption was
+        prepared from: there, its own settings as they were (what redemptions change aside),
+        the same items on its offer, not held by the learner, not used up. If so,
+        `seen.code` takes the locked row's counts, as the queued `count_redemption` left
+        them."""
+        found, held_and_items = self.sent.rows()
+        held, item_rows = _held_and_items(held_and_items)
+        code = self.seen.code
+        if not found or held:
+            return False
+        locked = rows.load(Code, found[0], using=self.using)
+        items = [rows.load(CatalogItem, row, using=self.using).pk for row in item_rows]
+        if not code.same_terms(locked) or items != [
+                item.pk for item in code.offer.items_in_order()]:
+            return False
+        Code.group.field.set_cached_value(locked, code.group)
+        if locked.refusal(at) is not None:  # used up meanwhile
+            return False
+        code.redemptions_count = locked.redemptions_count + 1
+        code.first_redeemed_at = locked.first_redeemed_at or at
+        return True
+
+
 class CodeManager(models.Manager.from_queryset(CodeQuerySet)):
-    def lock_for_redemption(self, canonical: str, user) -> LockedCode | None:
+    def lock_for_redemption(self, canonical: str, user, *, wait: bool = True
+                            ) -> LockedCode | None:
         """The code `canonical` locked (FOR UPDATE of its row alone), loaded with its group,
         its offer and the offer's items (`Offer.items_in_order` answers from them), whether
         the offer names any license, whether `user` holds a standing redemption of it, and
-        (PostgreSQL) the id its redemption will take. None when there is no such code.
+        (PostgreSQL) the id its redemption will take. None when there is no such code, or
+        (`wait` False: `SKIP LOCKED`) when another transaction holds its row.
 
         Two statements, their SQL written once, sent together (`rows.fetch_together`): the
         lock (`_locking_sql`), then the learner's standing redemption of it (`_held_sql`) with
         the items of the code's offer (`_held_and_items_sql`). The second runs once the lock
         is held, so it reads what the holder before committed (a retarget, the same learner
         redeeming in a second tab), not what was there when the lock was asked for."""
+        return self._for_redemption(canonical, user, "wait" if wait else "skip")
+
+    def read_for_redemption(self, canonical: str, user) -> LockedCode | None:
+        """`lock_for_redemption`'s answer without the lock: the code as last committed, what
+        a redemption prepares behind another transaction's lock from (`lock_behind` then
+        checks it). None when there is no such code."""
+        return self._for_redemption(canonical, user, "read")
+
+    def _for_redemption(self, canonical: str, user, how: str) -> LockedCode | None:
         user_id = rows.param(Redemption._meta.get_field("user"), user.pk, self.db)
         found, held_and_items = rows.fetch_together(
-            [(_locking_sql(self.db), [canonical]),
+            [(_locking_sql(self.db, how), [canonical]),
              (_held_and_items_sql(self.db), [canonical, user_id, canonical])],
             using=self.db)
         if not found:
             return None
-        held = held_and_items[0][0]
-        item_rows = [item[1:] for item in held_and_items if item[1] is not None]
+        held, item_rows = _held_and_items(held_and_items)
         row = found[0]
         code = rows.load(Code, row, using=self.db)
         group = rows.load(CodeGroup, row, rows.width(Code), using=self.db)
@@ -344,7 +390,36 @@ class CodeManager(models.Manager.from_queryset(CodeQuerySet)):
         Code.offer.field.set_cached_value(code, offer)
         names_licenses = row[rows.width(Code) + rows.width(CodeGroup) + rows.width(Offer)]
         redemption_id = row[-1] if rows.next_key_sql(Redemption, self.db) else None
-        return LockedCode(code, bool(names_licenses), redemption_id, bool(held))
+        return LockedCode(code, bool(names_licenses), redemption_id, held)
+
+    def lock_behind(self, seen: LockedCode, user) -> LockBehind:
+        """Send the lock of the row `seen` read (`read_for_redemption`), waiting behind whoever
+        holds it, and then the learner's standing redemption with the offer's items, without
+        waiting for the answer: inside `rows.together` the writes sent next wait behind the
+        lock in the same pipeline and run the moment it is granted. `LockBehind.unchanged()`
+        reads the answer once they are sent."""
+        user_id = rows.param(Redemption._meta.get_field("user"), user.pk, self.db)
+        code = seen.code
+        sent = rows.send([(_lock_by_id_sql(self.db), [code.pk]),
+                          (_held_and_items_sql(self.db), [code.code, user_id, code.code])],
+                         using=self.db)
+        return LockBehind(sent, seen, self.db)
+
+    def count_redemption(self, code: Code, at: dt.datetime) -> None:
+        """One more redemption of `code` at `at` (its count, its first and last redemption
+        times, `updated_at`): the UPDATE adds to the row as it is when it runs, so a
+        redemption prepared behind another's lock (`lock_behind`) counts on the row that lock
+        leaves; `code` is changed alike."""
+        code.redemptions_count += 1
+        code.first_redeemed_at = code.first_redeemed_at or at
+        code.last_redeemed_at = at
+        code.updated_at = timezone.now()
+        fields = Code._meta
+        rows.write(_count_redemption_sql(self.db), [
+            rows.param(fields.get_field("first_redeemed_at"), at, self.db),
+            rows.param(fields.get_field("last_redeemed_at"), at, self.db),
+            rows.param(fields.get_field("updated_at"), code.updated_at, self.db),
+            code.pk], using=self.db)
 
     def generate(self, *, group: CodeGroup, count: int, active: bool = True,
                  progress: Callable[[int, int], None] | None = None,
@@ -578,6 +653,17 @@ class Code(models.Model):
             return CodeUsedUp()
         return None
 
+    # What a redemption changes on the code's row (`CodeManager.count_redemption`).
+    REDEMPTION_COUNTS = frozenset({"redemptions_count", "first_redeemed_at", "last_redeemed_at",
+                                   "updated_at"})
+
+    def same_terms(self, other: Code) -> bool:
+        """Whether `other` (this code's row read again) differs at most in what redemptions
+        change."""
+        return all(getattr(self, field.attname) == getattr(other, field.attname)
+                   for field in self._meta.concrete_fields
+                   if field.name not in self.REDEMPTION_COUNTS)
+
     def display_code(self) -> str:
         """The code as its group's alphabet shows it (hex in lower case)."""
         return display_text(self.code, self.group.alphabet if self.group_id else None)
@@ -654,8 +740,9 @@ class Redemption(TimeStamped):
 
 
 @rows.cached
-def _locking_sql(using: str) -> str:
-    """`CodeManager.lock_for_redemption`'s lock for the database `using`."""
+def _locking_sql(using: str, how: str = "wait") -> str:
+    """`CodeManager.lock_for_redemption`'s lock for the database `using` (`how`: "wait" for
+    the row, "skip" it when another transaction holds it, or only "read" it)."""
     quote = rows.quoter(using)
     code, group, offer = Code._meta, CodeGroup._meta, Offer._meta
     licenses = Offer.licenses.through._meta
@@ -674,9 +761,31 @@ def _locking_sql(using: str) -> str:
            f"ON g.{quote(group.pk.column)} = c.{column['group']} "
            f"JOIN {quote(offer.db_table)} o ON o.{quote(offer.pk.column)} = c.{column['offer']} "
            f"WHERE c.{column['code']} = %s")
-    if rows.can_lock_rows(using):
-        sql += " FOR UPDATE OF c"
+    if rows.can_lock_rows(using) and how != "read":
+        sql += " FOR UPDATE OF c" + (" SKIP LOCKED" if how == "skip" else "")
     return sql
+
+
+@rows.cached
+def _lock_by_id_sql(using: str) -> str:
+    """`CodeManager.lock_behind`'s lock: the code's row by its key."""
+    quote = rows.quoter(using)
+    sql = (f"SELECT {rows.select_columns(Code, 'c', using)} FROM {quote(Code._meta.db_table)} c "
+           f"WHERE c.{quote(Code._meta.pk.column)} = %s")
+    return sql + (" FOR UPDATE" if rows.can_lock_rows(using) else "")
+
+
+@rows.cached
+def _count_redemption_sql(using: str) -> str:
+    """`CodeManager.count_redemption`'s UPDATE. Parameters: the time, the time, now, the key."""
+    quote = rows.quoter(using)
+    column = {name: quote(Code._meta.get_field(name).column) for name in (
+        "redemptions_count", "first_redeemed_at", "last_redeemed_at", "updated_at")}
+    return (f"UPDATE {quote(Code._meta.db_table)} SET "
+            f"{column['redemptions_count']} = {column['redemptions_count']} + 1, "
+            f"{column['first_redeemed_at']} = COALESCE({column['first_redeemed_at']}, %s), "
+            f"{column['last_redeemed_at']} = %s, {column['updated_at']} = %s "
+            f"WHERE {quote(Code._meta.pk.column)} = %s")
 
 
 @rows.cached

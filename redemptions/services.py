@@ -89,6 +89,7 @@ from redemptions.models import (
     Code,
     CodeGroup,
     GenerationRequest,
+    LockedCode,
     Offer,
     Redemption,
     _check_count,
@@ -1129,44 +1130,99 @@ def redeem(code_text: str, user: User, *, ip: str | None = None, transaction_id:
     canonical = normalize_code(code_text)
     if not is_canonical(canonical):  # nothing stored looks like this: no query, no lock
         raise _not_found()
+    terms = {"ip": ip or None, "transaction_id": transaction_id[:100], "at": at}
     try:
-        # `together`: the statements go out without waiting for each other, so the code's
-        # row is held for three round trips (the lock with the items and the holder check,
-        # the writes with the endpoints' read, the events), as the bare lock-update-insert
-        # ceiling holds it for its own three
-        with transaction.atomic(), rows.together(), batched_events():
-            locked = Code.objects.lock_for_redemption(canonical, user)
-            if locked is None:
-                raise _not_found()
-            code = locked.code
-            at = at or timezone.now()
-            _refuse(code, user, at, held=locked.held)
-            grant = _grant_for(code.offer, at, names_licenses=locked.names_licenses)
-            redemption = Redemption(id=locked.redemption_id, code=code, user=user,
-                                    redeemed_at=at, ip=ip or None,
-                                    transaction_id=transaction_id[:100])
-            rows.insert([redemption])
-            code.redemptions_count += 1
-            code.first_redeemed_at = code.first_redeemed_at or at
-            code.last_redeemed_at = at
-            rows.update(code, ["redemptions_count", "first_redeemed_at", "last_redeemed_at",
-                               "updated_at"])
-            redemption.entitlements = grant_entitlements(
-                user=user, items=grant.items, starts_at=at, expires_at=grant.expires_at,
-                source=SOURCE, source_ref=redemption.pk)
-            redemption.seats = _take_seats(licenses=grant.licenses, user=user,
-                                           redemption=redemption, at=at,
-                                           ends_by=grant.expires_at)
-            if grant.user_tags:
-                add_tags(user, grant.user_tags)
-            record_event(EventKind.CODE_REDEEMED, redemption, user=user, group_id=code.group_id,
-                         data=payloads.redemption(redemption, code), at=at)
+        try:
+            return _redeem(canonical, user, behind=True, **terms)
+        except _ChangedMeanwhile:  # rolled back: again, deciding under the lock
+            return _redeem(canonical, user, behind=False, **terms)
     except IntegrityError as exc:
         # The lock makes this unreachable; the constraint is the last guard all the same.
         if getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None) \
                 == "one_redemption_per_code_and_user":
             raise AlreadyRedeemed() from exc
         raise
+
+
+class _ChangedMeanwhile(Exception):
+    """A redemption prepared behind another transaction's lock found the code changed once
+    the lock was its own (`LockBehind.unchanged`): rolled back, to be made again under it."""
+
+
+def _redeem(canonical: str, user: User, *, behind: bool, ip: str | None, transaction_id: str,
+            at: dt.datetime | None) -> Redemption:
+    """One attempt at `redeem`. The code's row is locked, unless (`behind`) another
+    transaction holds it: then the redemption is prepared from the code as last committed,
+    its writes sent behind its own request for the lock (`Code.objects.lock_behind`), and the
+    row checked once locked. The writes then run the moment the holder commits, and the row
+    is held for one round trip (the COMMIT's) instead of for the redemption's Python: a code
+    many redeem at once serves them at the database's pace. A code changed meanwhile
+    (`_ChangedMeanwhile`, with any error of the writes) is rolled back and decided again
+    under the lock, as is one the preparation would refuse or that names licenses or tags
+    (their locks and reads come after the code's)."""
+    queued = None
+    try:
+        # `together`: the statements go out without waiting for each other, so the code's
+        # row is held for three round trips (the lock with the items and the holder check,
+        # the writes with the endpoints' read, the COMMIT), as the bare lock-update-insert
+        # ceiling holds it for its own three; behind another's lock, for the COMMIT's alone
+        with transaction.atomic(), rows.together():
+            with batched_events():
+                locked = Code.objects.lock_for_redemption(canonical, user, wait=not behind)
+                at = at or timezone.now()
+                if locked is None and behind:  # held by another transaction, or no such code
+                    locked = Code.objects.read_for_redemption(canonical, user)
+                    if locked is not None and _prepares_behind(locked, user, at):
+                        queued = Code.objects.lock_behind(locked, user)
+                    elif locked is not None:
+                        locked = Code.objects.lock_for_redemption(canonical, user)
+                if locked is None:
+                    raise _not_found()
+                redemption = _redeem_locked(locked, user, at=at, ip=ip,
+                                            transaction_id=transaction_id)
+            if queued is not None and not queued.unchanged(at):
+                raise _ChangedMeanwhile()
+    except IntegrityError as exc:
+        if queued is not None:  # used up, or redeemed by this learner, while it waited
+            raise _ChangedMeanwhile() from exc
+        raise
+    return redemption
+
+
+def _prepares_behind(seen: LockedCode, user: User, at: dt.datetime) -> bool:
+    """Whether a redemption of the code as `seen` unlocked can be prepared behind another's
+    lock: it would be granted, and what it grants is its offer's items alone (no query is
+    needed once the lock is asked for: one would wait for it)."""
+    if seen.code.offer.action_type != ActionType.APPLY_OFFER or seen.names_licenses:
+        return False
+    try:
+        _refuse(seen.code, user, at, held=seen.held)
+        grant = _grant_for(seen.code.offer, at, names_licenses=seen.names_licenses)
+    except RedemptionError:
+        return False
+    return not (grant.licenses or grant.user_tags)
+
+
+def _redeem_locked(locked: LockedCode, user: User, *, at: dt.datetime, ip: str | None,
+                   transaction_id: str) -> Redemption:
+    """The redemption of the code `locked` (or read, for `lock_behind`): refused, or its
+    rows written."""
+    code = locked.code
+    _refuse(code, user, at, held=locked.held)
+    grant = _grant_for(code.offer, at, names_licenses=locked.names_licenses)
+    redemption = Redemption(id=locked.redemption_id, code=code, user=user, redeemed_at=at,
+                            ip=ip, transaction_id=transaction_id)
+    rows.insert([redemption])
+    Code.objects.count_redemption(code, at)
+    redemption.entitlements = grant_entitlements(
+        user=user, items=grant.items, starts_at=at, expires_at=grant.expires_at,
+        source=SOURCE, source_ref=redemption.pk)
+    redemption.seats = _take_seats(licenses=grant.licenses, user=user, redemption=redemption,
+                                   at=at, ends_by=grant.expires_at)
+    if grant.user_tags:
+        add_tags(user, grant.user_tags)
+    record_event(EventKind.CODE_REDEEMED, redemption, user=user, group_id=code.group_id,
+                 data=payloads.redemption(redemption, code), at=at)
     return redemption
 
 
