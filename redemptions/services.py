@@ -1168,10 +1168,14 @@ def _redeem(canonical: str, user: User, *, behind: bool, ip: str | None, transac
         # ceiling holds it for its own three; behind another's lock, for the COMMIT's alone
         with transaction.atomic(), rows.together():
             with batched_events():
-                locked = Code.objects.lock_for_redemption(canonical, user, wait=not behind)
+                hot = behind and _Contended.lately(canonical)
+                locked = None if hot else Code.objects.lock_for_redemption(
+                    canonical, user, wait=not behind)
                 at = at or timezone.now()
                 if locked is None and behind:  # held by another transaction, or no such code
                     locked = Code.objects.read_for_redemption(canonical, user)
+                    if locked is not None and not hot:
+                        _Contended.seen(canonical)
                     if locked is not None and _prepares_behind(locked, user, at):
                         queued = Code.objects.lock_behind(locked, user)
                     elif locked is not None:
@@ -1187,6 +1191,28 @@ def _redeem(canonical: str, user: User, *, behind: bool, ip: str | None, transac
             raise _ChangedMeanwhile() from exc
         raise
     return redemption
+
+
+class _Contended:
+    """Codes this process lately found held by another transaction: for a while their
+    redemptions go behind the lock at once, without first trying for it (a round trip that
+    on a code many redeem at once finds it held anyway). Whether the lock is free or not
+    then, the redemption is checked once it holds it, so this only saves work."""
+
+    SECONDS = 1.0
+    LIMIT = 1000  # codes remembered; forgotten all at once beyond (a code is hot for seconds)
+    since: dict[str, float] = {}
+
+    @classmethod
+    def seen(cls, canonical: str) -> None:
+        if len(cls.since) >= cls.LIMIT:
+            cls.since = {}
+        cls.since[canonical] = time.monotonic()
+
+    @classmethod
+    def lately(cls, canonical: str) -> bool:
+        seen = cls.since.get(canonical)
+        return seen is not None and time.monotonic() - seen < cls.SECONDS
 
 
 def _prepares_behind(seen: LockedCode, user: User, at: dt.datetime) -> bool:

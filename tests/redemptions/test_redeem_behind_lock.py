@@ -234,3 +234,29 @@ def test_a_learner_redeeming_behind_their_own_redemption_of_the_code_is_refused(
         redeeming.outcome()
     assert Redemption.objects.filter(code=code, user=learner).count() == 1
     assert Code.objects.get(pk=code.pk).redemptions_count == 1
+
+
+def locks_of_a_redemption_after_one_behind(code: Code) -> list[str]:
+    """The locking statements of a redemption of `code` made right after one that waited
+    behind another transaction's lock of it (the row free by then)."""
+    with holding(code):
+        first = redeem_behind(code, UserFactory())
+    first.outcome()
+    second = InThread(lambda: services.redeem(code.code, UserFactory()))
+    second.start()
+    second.outcome()
+    return [sql for sql in second.queries if "FOR UPDATE" in sql]
+
+
+def test_a_code_lately_found_held_is_redeemed_behind_its_lock_without_trying_for_it():
+    code = CodeFactory(max_redemptions=2, offer=OfferFactory(items=[CatalogItemFactory()]))
+    locks = locks_of_a_redemption_after_one_behind(code)
+    assert [sql.endswith("FOR UPDATE") for sql in locks] == [True]  # behind, no SKIP LOCKED
+    assert Code.objects.get(pk=code.pk).redemptions_count == 2
+
+
+def test_a_code_found_held_long_ago_is_tried_for_first_again(monkeypatch):
+    monkeypatch.setattr(services._Contended, "SECONDS", 0)
+    code = CodeFactory(max_redemptions=2, offer=OfferFactory(items=[CatalogItemFactory()]))
+    locks = locks_of_a_redemption_after_one_behind(code)
+    assert ["SKIP LOCKED" in sql for sql in locks] == [True]  # the row was free: locked at once
