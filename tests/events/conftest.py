@@ -10,8 +10,6 @@ takes seconds. `TEST_REDIS_URL` names the Redis database (flushed when a worker 
 from __future__ import annotations
 
 import os
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import redis
@@ -64,18 +62,3 @@ def worker(transactional_db, tmp_path):
     yield one
     one.stop()
 
-
-def at_once(call, times: int) -> list:
-    """`call()` from `times` threads released together (each closes its own database
-    connection): what each returned."""
-    barrier = threading.Barrier(times)
-
-    def run(_):
-        try:
-            barrier.wait()
-            return call()
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(times) as pool:
-        return list(pool.map(run, range(times)))
