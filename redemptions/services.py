@@ -956,6 +956,14 @@ def _grant_for(offer: Offer, at: dt.datetime, *, names_licenses: bool = True) ->
     return Grant(items=items, licenses=licenses, user_tags=tags, expires_at=expires_at)
 
 
+def _decide(code: Code, user: User, at: dt.datetime, *, held: bool | None = None,
+            names_licenses: bool = True) -> Grant:
+    """What redeeming `code` would grant `user` at `at` (`_grant_for`), or the refusal raised
+    (`_refuse`); `held` and `names_licenses` as those take them."""
+    _refuse(code, user, at, held=held)
+    return _grant_for(code.offer, at, names_licenses=names_licenses)
+
+
 def _refuse(code: Code, user: User, at: dt.datetime, *, held: bool | None = None) -> None:
     """Raise the reason `user` may not redeem `code` at `at`, if there is one. `held`:
     whether they hold a standing redemption of it, when read already (with the lock).
@@ -1033,8 +1041,7 @@ def check(code_text: str, user: User, *, at: dt.datetime | None = None) -> Redem
     if code is None:
         return RedemptionCheck(code=None, refusal=_not_found())
     try:
-        _refuse(code, user, at)
-        grant = _grant_for(code.offer, at)
+        grant = _decide(code, user, at)
         _take_seats(licenses=grant.licenses, user=user, redemption=None, at=at, dry_run=True)
     except RedemptionError as refusal:
         return RedemptionCheck(code=code, refusal=refusal)
@@ -1172,18 +1179,23 @@ def _redeem(canonical: str, user: User, *, behind: bool, ip: str | None, transac
                 locked = None if hot else Code.objects.lock_for_redemption(
                     canonical, user, wait=not behind)
                 at = at or timezone.now()
+                grant = None
                 if locked is None and behind:  # held by another transaction, or no such code
                     locked = Code.objects.read_for_redemption(canonical, user)
                     if locked is not None and not hot:
                         _Contended.seen(canonical)
-                    if locked is not None and _prepares_behind(locked, user, at):
+                    grant = _grant_behind(locked, user, at) if locked is not None else None
+                    if grant is not None:
                         queued = Code.objects.lock_behind(locked, user)
                     elif locked is not None:
                         locked = Code.objects.lock_for_redemption(canonical, user)
                 if locked is None:
                     raise _not_found()
-                redemption = _redeem_locked(locked, user, at=at, ip=ip,
-                                            transaction_id=transaction_id)
+                if grant is None:
+                    grant = _decide(locked.code, user, at, held=locked.held,
+                                    names_licenses=locked.names_licenses)
+                redemption = _write_redemption(locked, grant, user, at=at, ip=ip,
+                                               transaction_id=transaction_id)
             if queued is not None and not queued.unchanged(at):
                 raise _ChangedMeanwhile()
     except IntegrityError as exc:
@@ -1215,27 +1227,26 @@ class _Contended:
         return seen is not None and time.monotonic() - seen < cls.SECONDS
 
 
-def _prepares_behind(seen: LockedCode, user: User, at: dt.datetime) -> bool:
-    """Whether a redemption of the code as `seen` unlocked can be prepared behind another's
-    lock: it would be granted, and what it grants is its offer's items alone (no query is
-    needed once the lock is asked for: one would wait for it)."""
+def _grant_behind(seen: LockedCode, user: User, at: dt.datetime) -> Grant | None:
+    """What a redemption of the code as `seen` unlocked grants, when it can be prepared
+    behind another's lock: it would be granted, and what it grants is its offer's items alone
+    (no query is needed once the lock is asked for: one would wait for it). Else None: it
+    waits for the lock."""
     if seen.code.offer.action_type != ActionType.APPLY_OFFER or seen.names_licenses:
-        return False
+        return None
     try:
-        _refuse(seen.code, user, at, held=seen.held)
-        grant = _grant_for(seen.code.offer, at, names_licenses=seen.names_licenses)
+        grant = _decide(seen.code, user, at, held=seen.held,
+                        names_licenses=seen.names_licenses)
     except RedemptionError:
-        return False
-    return not (grant.licenses or grant.user_tags)
+        return None
+    return None if grant.licenses or grant.user_tags else grant
 
 
-def _redeem_locked(locked: LockedCode, user: User, *, at: dt.datetime, ip: str | None,
-                   transaction_id: str) -> Redemption:
-    """The redemption of the code `locked` (or read, for `lock_behind`): refused, or its
-    rows written."""
+def _write_redemption(locked: LockedCode, grant: Grant, user: User, *, at: dt.datetime,
+                      ip: str | None, transaction_id: str) -> Redemption:
+    """The rows of the redemption of the code `locked` (or read, for `lock_behind`) that
+    grants `grant` (`_decide`)."""
     code = locked.code
-    _refuse(code, user, at, held=locked.held)
-    grant = _grant_for(code.offer, at, names_licenses=locked.names_licenses)
     redemption = Redemption(id=locked.redemption_id, code=code, user=user, redeemed_at=at,
                             ip=ip, transaction_id=transaction_id)
     rows.insert([redemption])
