@@ -31,12 +31,15 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
-def _no_endpoints_remembered(monkeypatch):
+def _nothing_remembered_by_the_process(monkeypatch):
     """Each process remembers the endpoints its last write of events read (the guess the next
-    marks start from): every test starts from none, not from another test's rolled-back ones."""
+    marks start from) and the codes it lately found held by another transaction: every test
+    starts from none, not from another test's."""
     from events.services import _Endpoints
+    from redemptions.services import _Contended
 
     monkeypatch.setattr(_Endpoints, "wanted", [])
+    monkeypatch.setattr(_Contended, "since", {})
 
 
 @pytest.fixture(autouse=True)
