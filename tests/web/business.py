@@ -41,8 +41,12 @@ def make_busy_business(seed: int = 7) -> None:
         for code, learner in zip(codes, rng.sample(learners, k=redeemed), strict=True):
             redemption = redemptions.redeem(code.code, learner)
             days_ago = min(int(rng.expovariate(1 / 9)), 29)  # busier lately
-            Redemption.objects.filter(pk=redemption.pk).update(
-                redeemed_at=now - dt.timedelta(days=days_ago, hours=rng.random() * 8))
+            day = now - dt.timedelta(days=days_ago)
+            # earlier that UTC day, never the day before: the month's window starts at a
+            # midnight 29 days back, and every one of these is in it at any hour
+            at = max(day - dt.timedelta(hours=rng.random() * 8),
+                     day.replace(hour=0, minute=0, second=0, microsecond=0))
+            Redemption.objects.filter(pk=redemption.pk).update(redeemed_at=at)
     acme = ClientFactory(name="Acme Corp")
     company = licensing.create_license(client=acme, name="Acme company", seats_limit=50,
                                        expiration_date=in_days(18))
