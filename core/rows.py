@@ -15,8 +15,9 @@ import contextlib
 import contextvars
 import functools
 from collections.abc import Iterable, Iterator, Sequence
+from typing import NamedTuple
 
-from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.models.fields import AutoFieldMixin
 
 # Statement text per (model, …, database alias): a few dozen at most, built on first use;
@@ -125,6 +126,10 @@ def insert_and_fetch(objs: list[models.Model], sql: str | None, params: Sequence
     insert_sql, fields = _insert_sql(model, len(objs), using, with_key, returning)
     values = [field.get_db_prep_save(field.pre_save(obj, True), connection)
               for obj in objs for field in fields]
+    if not returning and sql is None and _hold(using, insert_sql, values):
+        _mark_saved(objs, using)
+        return []
+    insert_sql, values = _after_held(using, insert_sql, values)
     with contextlib.ExitStack() as cursors, _queued():
         inserting = cursors.enter_context(connection.cursor())
         inserting.execute(insert_sql, values)
@@ -137,9 +142,14 @@ def insert_and_fetch(objs: list[models.Model], sql: str | None, params: Sequence
     for index, obj in enumerate(objs):
         if returning:
             setattr(obj, generated.attname, made[index][0])
+    _mark_saved(objs, using)
+    return found
+
+
+def _mark_saved(objs: list[models.Model], using: str) -> None:
+    for obj in objs:
         obj._state.adding = False
         obj._state.db = using
-    return found
 
 
 def next_key_sql(model: type[models.Model], using: str = DEFAULT_DB_ALIAS) -> str | None:
@@ -195,6 +205,93 @@ def together(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
         yield
 
 
+class _Held(NamedTuple):
+    """The writes `one_statement` holds on one connection, to go out as one statement."""
+
+    using: str
+    statements: list[tuple[str, list]]
+
+
+_held: contextvars.ContextVar[_Held | None] = contextvars.ContextVar("rows_held", default=None)
+
+
+@contextlib.contextmanager
+def one_statement(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """Hold this module's writes in this block that read nothing back (`insert` with its keys
+    drawn beforehand, `update`, `write`) and send them as one statement, PostgreSQL's
+    data-modifying WITH: in front of the next INSERT this module sends (`insert_and_fetch`'s,
+    even one reading its keys back), or on their own before any other statement and at the
+    block's end. Each statement costs both sides its own parse, bind, execution and answer,
+    and the client a cursor of its own (bench/README.md: a redemption's four writes as one).
+
+    The writes then run on one snapshot, in no set order: none may read what another of
+    them writes (an UPDATE of a row another INSERTs, one row UPDATEd twice). Keys and unique,
+    check and deferred foreign-key constraints hold as they would statement by statement; an
+    error surfaces where the statement's answer is read, as Django's database error. Enter
+    it inside the transaction: a raise out of the block marks that transaction for rollback,
+    so writes held and never sent cannot be missing from a committed one. Elsewhere (SQLite)
+    each write runs as it comes."""
+    connection = connections[using]
+    if connection.vendor != "postgresql" or _held.get() is not None:
+        yield
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("rows.one_statement() needs a transaction: enter it in atomic()")
+    held = _Held(using, [])
+
+    def held_first(execute, sql, params, many, context):
+        _send_held(held)  # another statement: what is held goes first, in order
+        return execute(sql, params, many, context)
+
+    token = _held.set(held)
+    try:
+        with connection.execute_wrapper(held_first):
+            yield
+            _send_held(held)
+    except BaseException:
+        transaction.set_rollback(True, using=using)
+        raise
+    finally:
+        _held.reset(token)
+
+
+def _hold(using: str, sql: str, params: list) -> bool:
+    """Hold a write for `one_statement`'s statement, if one is holding on `using`."""
+    held = _held.get()
+    if held is None or held.using != using:
+        return False
+    held.statements.append((sql, params))
+    return True
+
+
+def _with_clause(statements: list[tuple[str, list]]) -> tuple[str, list]:
+    parts = ", ".join(f"w{index} AS ({sql})" for index, (sql, _) in enumerate(statements))
+    return f"WITH {parts} ", [value for _, params in statements for value in params]
+
+
+def _after_held(using: str, sql: str, params: list) -> tuple[str, list]:
+    """The INSERT `sql` with the writes `one_statement` holds in front of it (taken)."""
+    held = _held.get()
+    if held is None or held.using != using or not held.statements:
+        return sql, params
+    prefix, before = _with_clause(held.statements)
+    held.statements.clear()
+    return prefix + sql, [*before, *params]
+
+
+def _send_held(held: _Held) -> None:
+    """Send what `held` holds as one statement: its last write, the others in front."""
+    if not held.statements:
+        return
+    *before, (sql, params) = held.statements
+    held.statements.clear()
+    if before:
+        prefix, values = _with_clause(before)
+        sql, params = prefix + sql, [*values, *params]
+    with connections[held.using].cursor() as cursor, _queued():
+        cursor.execute(sql, params)
+
+
 @cached
 def _update_sql(model: type[models.Model], names: tuple[str, ...], using: str
                 ) -> tuple[str, tuple[models.Field, ...]]:
@@ -215,6 +312,8 @@ def update(obj: models.Model, names: Iterable[str], using: str = DEFAULT_DB_ALIA
     params = [field.get_db_prep_save(field.pre_save(obj, False), connection)
               for field in fields]
     params.append(obj._meta.pk.get_db_prep_value(obj.pk, connection))
+    if _hold(using, sql, params):
+        return -1
     with connection.cursor() as cursor, _queued():
         cursor.execute(sql, params)
         return cursor.rowcount
@@ -293,7 +392,9 @@ def fetch_together(statements: Sequence[tuple[str, Sequence]],
 
 def write(sql: str, params: Sequence = (), using: str = DEFAULT_DB_ALIAS) -> None:
     """Run a hand-written write that returns no rows (inside `together` it waits in the
-    pipeline like `update`'s)."""
+    pipeline like `update`'s; inside `one_statement` it is held)."""
+    if _hold(using, sql, list(params)):
+        return
     with connections[using].cursor() as cursor, _queued():
         cursor.execute(sql, params)
 

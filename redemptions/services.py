@@ -1174,7 +1174,9 @@ def _redeem(canonical: str, user: User, *, behind: bool, ip: str | None, transac
         # the writes with the endpoints' read, the COMMIT), as the bare lock-update-insert
         # ceiling holds it for its own three; behind another's lock, for the COMMIT's alone
         with transaction.atomic(), rows.together():
-            with batched_events():
+            # `one_statement`: the writes (none reads another's) and the events' INSERT go
+            # out as one statement
+            with rows.one_statement(), batched_events():
                 hot = behind and _Contended.lately(canonical)
                 locked = None if hot else Code.objects.lock_for_redemption(
                     canonical, user, wait=not behind)

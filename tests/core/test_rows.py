@@ -5,9 +5,10 @@ import datetime as dt
 import uuid
 
 import pytest
-from django.db import connection  # noqa: F401  (skipif strings read it)
+from django.db import IntegrityError, connection, transaction
 from django.db.models.signals import post_save, pre_save
 from django.forms.models import model_to_dict
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from catalog.models import CatalogItem, Entitlement
@@ -150,8 +151,6 @@ def test_a_redemption_inserted_with_its_drawn_id_keeps_it():
 
 
 def test_statements_sent_together_raise_the_databases_error_as_django_does():
-    from django.db import IntegrityError, transaction
-
     code, user = CodeFactory(), UserFactory()
     Redemption.objects.create(code=code, user=user, redeemed_at=timezone.now())
     again = Redemption(id=10**9, code=code, user=user, redeemed_at=timezone.now())
@@ -177,3 +176,81 @@ def test_insert_and_fetch_reads_the_keys_back_and_answers_the_select():
                     object_type="code", object_id="x", data={})]
     found = rows.insert_and_fetch(events, "SELECT 41 + 1")
     assert found == [(42,)] and Event.objects.get(pk=events[0].pk).object_id == "x"
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_writes_held_by_one_statement_go_out_as_one_statement():
+    user, code, item = UserFactory(), CodeFactory(), CatalogItemFactory()
+    with transaction.atomic(), CaptureQueriesContext(connection) as sent, rows.one_statement():
+        redemption = Redemption(id=10**9, code=code, user=user, redeemed_at=timezone.now())
+        rows.insert([redemption])
+        rows.write('UPDATE "redemptions_code" SET "redemptions_count" = '
+                   '"redemptions_count" + 1 WHERE "id" = %s', [code.pk])
+        grant = Entitlement(id=uuid.uuid4(), user=user, item=item)
+        rows.insert([grant])
+        assert len(sent) == 0  # held
+    assert [q["sql"][:6] for q in sent] == ["WITH w"]
+    assert Redemption.objects.get(pk=10**9).user == user
+    assert Code.objects.get(pk=code.pk).redemptions_count == 1
+    assert Entitlement.objects.get(pk=grant.pk).item == item
+    assert not redemption._state.adding and not grant._state.adding
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_held_writes_go_in_front_of_the_next_insert_reading_its_keys_back():
+    user, code = UserFactory(), CodeFactory()
+    events = [Event(kind="code.redeemed", occurred_at=timezone.now(), user=user,
+                    object_type="code", object_id="x", data={})]
+    with transaction.atomic(), CaptureQueriesContext(connection) as sent, \
+            rows.one_statement():
+        rows.write('UPDATE "redemptions_code" SET "redemptions_count" = 1 WHERE "id" = %s',
+                   [code.pk])
+        found = rows.insert_and_fetch(events, "SELECT 41 + 1")
+    assert found == [(42,)] and events[0].pk is not None
+    assert [q["sql"][:6] for q in sent] == ["WITH w", "SELECT"]
+    assert Code.objects.get(pk=code.pk).redemptions_count == 1
+    assert Event.objects.get(pk=events[0].pk).object_id == "x"
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_any_other_statement_sends_what_is_held_first():
+    user, code = UserFactory(), CodeFactory()
+    with transaction.atomic(), rows.one_statement():
+        rows.insert([Redemption(id=10**9, code=code, user=user, redeemed_at=timezone.now())])
+        assert Redemption.objects.filter(pk=10**9).exists()  # the ORM's own query
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_an_error_in_a_held_write_is_the_databases_error_as_django_raises_it():
+    code, user = CodeFactory(), UserFactory()
+    Redemption.objects.create(code=code, user=user, redeemed_at=timezone.now())
+    again = Redemption(id=10**9, code=code, user=user, redeemed_at=timezone.now())
+    with pytest.raises(IntegrityError), transaction.atomic(), rows.together(), \
+            rows.one_statement():
+        rows.insert([again])
+        rows.write('UPDATE "redemptions_code" SET "redemptions_count" = 1 WHERE "id" = %s',
+                   [code.pk])
+    assert Code.objects.get(pk=code.pk).redemptions_count == 0
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_a_raise_out_of_one_statement_rolls_its_transaction_back():
+    code, user, other = CodeFactory(), UserFactory(), UserFactory()
+    with transaction.atomic():
+        Redemption.objects.create(code=code, user=other, redeemed_at=timezone.now())
+        try:
+            with rows.one_statement():
+                rows.insert([Redemption(id=10**9, code=code, user=user,
+                                        redeemed_at=timezone.now())])
+                raise LookupError("the caller gives up")
+        except LookupError:
+            pass  # caught inside the transaction: it must not commit without the write
+    assert not Redemption.objects.filter(code=code).exists()
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+@pytest.mark.django_db(transaction=True)
+def test_one_statement_outside_a_transaction_is_refused():
+    with pytest.raises(RuntimeError, match="atomic"), rows.one_statement():
+        pass
+

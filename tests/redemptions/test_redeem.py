@@ -446,6 +446,21 @@ def test_the_already_redeemed_look_up_is_sent_with_the_lock_once_per_redemption(
     assert len(locking) == 1 and looked_up[0] == locking[0] + 1
 
 
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_a_redemptions_writes_and_its_events_are_one_statement(learner):
+    """The redemption, the code's count, the grants and the events go out as one statement
+    (`rows.one_statement`), after the lock and before the endpoints' read and the COMMIT."""
+    code = CodeFactory(offer=OfferFactory(items=[CatalogItemFactory(), CatalogItemFactory()]))
+    with CaptureQueriesContext(connection) as sent:
+        services.redeem(code.code, learner)
+    writes = [q["sql"] for q in sent if q["sql"].startswith(("INSERT", "UPDATE", "WITH"))]
+    assert len(writes) == 1 and writes[0].startswith("WITH ")
+    for table in ("redemptions_redemption", "redemptions_code", "catalog_entitlement",
+                  "events_event"):
+        assert f'"{table}"' in writes[0]
+    assert Entitlement.objects.filter(user=learner).count() == 2
+
 def test_a_learner_redeeming_twice_is_refused_by_the_look_up_sent_with_the_lock(learner):
     code = CodeFactory(max_redemptions=3)
     services.redeem(code.code, learner)
