@@ -13,12 +13,18 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import datetime as dt
 import functools
+import inspect
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from django.db.models.base import ModelState
 from django.db.models.fields import AutoFieldMixin
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.signals import post_init, pre_init
 
 # Statement text per (model, …, database alias): a few dozen at most, built on first use;
 # the callers' own statement builders are kept alike.
@@ -79,7 +85,32 @@ def load(model: type[models.Model], row: Sequence, start: int = 0,
     for index, col, converters in _converters(model, using):
         for convert in converters:
             values[index] = convert(values[index], col, connection)
-    return model.from_db(using, _attnames(model), values)
+    if not _built_plainly(model) or pre_init.has_listeners(model) \
+            or post_init.has_listeners(model):
+        return model.from_db(using, _attnames(model), values)
+    # what `from_db` leaves, without `__init__`'s work per field and its two signals' sends
+    obj = model.__new__(model)
+    state = ModelState()
+    state.adding, state.db = False, using
+    obj.__dict__["_state"] = state
+    obj.__dict__.update(zip(_attnames(model), values, strict=True))
+    return obj
+
+
+@cached
+def _built_plainly(model: type[models.Model]) -> bool:
+    """Whether `model.from_db` of a whole row only sets each field's attribute: Django's own
+    `__init__` and `from_db`, and no attribute that does more when set than a foreign key's
+    (which forgets a cached object: a new instance has none)."""
+    if model.__init__ is not models.Model.__init__ \
+            or model.from_db.__func__ is not models.Model.from_db.__func__:
+        return False
+    for name in _attnames(model):
+        attribute = inspect.getattr_static(model, name, None)
+        if hasattr(type(attribute), "__set__") \
+                and type(attribute) is not ForeignKeyDeferredAttribute:
+            return False
+    return True
 
 
 @cached
@@ -103,6 +134,54 @@ def _insert_sql(model: type[models.Model], rows: int, using: str, with_key: bool
     return sql, fields
 
 
+# Field classes (exactly these: a subclass may prepare values its own way) whose
+# `get_db_prep_save` hands a value of these types to PostgreSQL as it is, a datetime only when
+# it is aware (tests/core/test_rows.py compares each with Django's own preparation).
+_AS_IS_ON_POSTGRESQL: dict[type[models.Field], tuple[type, ...]] = {
+    models.CharField: (str,), models.TextField: (str,), models.EmailField: (str,),
+    models.BooleanField: (bool,), models.UUIDField: (uuid.UUID,),
+    models.DateTimeField: (dt.datetime,),
+}
+
+
+def _as_is(field: models.Field) -> tuple[type, ...]:
+    if type(field) is models.ForeignKey:  # its key's column, prepared by the key's field
+        return _as_is(field.target_field)
+    return _AS_IS_ON_POSTGRESQL.get(type(field), ())
+
+
+def _reads_attribute(field: models.Field) -> bool:
+    """Whether `field.pre_save` is the attribute's value (not `auto_now`'s time)."""
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return False
+    return type(field).pre_save in (models.Field.pre_save, models.DateField.pre_save,
+                                    models.DateTimeField.pre_save)
+
+
+@cached
+def _preparation(fields: tuple[models.Field, ...], using: str) -> tuple:
+    """(field, its attribute name or None: ask `pre_save`, the types it passes as they are)."""
+    postgresql = connections[using].vendor == "postgresql"
+    return tuple((field, field.attname if _reads_attribute(field) else None,
+                  _as_is(field) if postgresql else ()) for field in fields)
+
+
+def _prepared(obj: models.Model, fields: tuple[models.Field, ...], add: bool,
+              using: str) -> list:
+    """`field.get_db_prep_save(field.pre_save(obj, add))` for each of `fields`, without the
+    calls where they would give the value back as it is: a redemption's writes prepare about
+    forty values."""
+    connection = connections[using]
+    values = []
+    for field, attname, as_is in _preparation(fields, using):
+        value = getattr(obj, attname) if attname else field.pre_save(obj, add)
+        if type(value) in as_is and getattr(value, "tzinfo", True) is not None:
+            values.append(value)
+        else:
+            values.append(field.get_db_prep_save(value, connection))
+    return values
+
+
 def insert(objs: list[models.Model], using: str = DEFAULT_DB_ALIAS) -> None:
     """INSERT `objs` (all of one model) in one statement, as `bulk_create` would: `auto_now`
     fields filled in; an auto-increment key is written when every object has one already
@@ -124,8 +203,7 @@ def insert_and_fetch(objs: list[models.Model], sql: str | None, params: Sequence
     with_key = generated is not None and all(obj.pk is not None for obj in objs)
     returning = generated is not None and not with_key
     insert_sql, fields = _insert_sql(model, len(objs), using, with_key, returning)
-    values = [field.get_db_prep_save(field.pre_save(obj, True), connection)
-              for obj in objs for field in fields]
+    values = [value for obj in objs for value in _prepared(obj, fields, True, using)]
     if not returning and sql is None and _hold(using, insert_sql, values):
         _mark_saved(objs, using)
         return []
@@ -309,8 +387,7 @@ def update(obj: models.Model, names: Iterable[str], using: str = DEFAULT_DB_ALIA
     `together`, where the answer comes later)."""
     connection = connections[using]
     sql, fields = _update_sql(type(obj), tuple(names), using)
-    params = [field.get_db_prep_save(field.pre_save(obj, False), connection)
-              for field in fields]
+    params = _prepared(obj, fields, False, using)
     params.append(obj._meta.pk.get_db_prep_value(obj.pk, connection))
     if _hold(using, sql, params):
         return -1

@@ -254,3 +254,78 @@ def test_one_statement_outside_a_transaction_is_refused():
     with pytest.raises(RuntimeError, match="atomic"), rows.one_statement():
         pass
 
+
+def _written_rows():
+    """One stored row of each model written through `rows`, every field filled in."""
+    from tests.events.factories import WebhookEndpointFactory
+    from tests.factories import EntitlementFactory
+    from tests.redemptions.factories import RedemptionFactory
+
+    later = timezone.now() + dt.timedelta(days=3)
+    redemption = RedemptionFactory(ip="203.0.113.9", transaction_id="T-1",
+                                   rolled_back_at=later, rolled_back_reason="refund")
+    endpoint = WebhookEndpointFactory()
+    event = Event.objects.create(kind="code.redeemed", occurred_at=timezone.now(),
+                                 user=redemption.user, object_type="redemption",
+                                 object_id=str(redemption.pk), group_id=uuid.uuid4(),
+                                 data={"n": 1, "at": "x"}, awaiting_fan_out=True)
+    delivery = Delivery.objects.create(endpoint=endpoint, event=event)
+    return [redemption, redemption.code, EntitlementFactory(expires_at=later, source_ref="9"),
+            event, delivery, endpoint]
+
+
+def test_values_are_prepared_as_django_prepares_them_for_a_save():
+    for stored in _written_rows():
+        obj = type(stored).objects.get(pk=stored.pk)
+        fields = tuple(obj._meta.concrete_fields)
+        for add in (True, False):
+            ours = rows._prepared(obj, fields, add, "default")
+            djangos = [field.get_db_prep_save(field.pre_save(obj, add), connection)
+                       for field in fields]  # the same times: pre_save set them on obj
+            ours_again = rows._prepared(obj, fields, add, "default")
+            for field, mine, theirs, again in zip(fields, ours, djangos, ours_again,
+                                                  strict=True):
+                if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+                    assert again == getattr(obj, field.attname) is not None
+                    continue
+                # (a JSON value is wrapped, Jsonb, with no equality of its own)
+                assert (type(mine), getattr(mine, "obj", mine)) == \
+                    (type(theirs), getattr(theirs, "obj", theirs)), (type(obj), field.name)
+
+
+def test_a_loaded_row_is_the_instance_from_db_would_make():
+    from accounts.models import User
+
+    code = CodeFactory(group=CodeGroupFactory(), expiration_date=timezone.now())
+    for model, pk in ((Code, code.pk), (CodeGroup, code.group_id), (User, UserFactory().pk),
+                      (CatalogItem, CatalogItemFactory().pk)):
+        row = rows.fetch_one(f"SELECT {rows.select_columns(model, 't')} "
+                             f"FROM {model._meta.db_table} t WHERE t.id = %s",
+                             [rows.param(model._meta.pk, pk)])
+        loaded = rows.load(model, row)
+        made = model.from_db("default", [f.attname for f in model._meta.concrete_fields],
+                             [getattr(loaded, f.attname) for f in model._meta.concrete_fields])
+        assert rows._built_plainly(model)
+        assert {k: v for k, v in vars(loaded).items() if k != "_state"} == \
+            {k: v for k, v in vars(made).items() if k != "_state"}
+        assert (loaded._state.adding, loaded._state.db) == (False, "default")
+
+
+def test_a_model_with_an_init_receiver_is_loaded_through_from_db():
+    from django.db.models.signals import post_init
+
+    item = CatalogItemFactory()
+    seen = []
+
+    def note(sender, instance, **kwargs):
+        seen.append(instance.pk)
+
+    post_init.connect(note, sender=CatalogItem)
+    try:
+        row = rows.fetch_one(f"SELECT {rows.select_columns(CatalogItem, 'i')} "
+                             "FROM catalog_catalogitem i WHERE i.id = %s",
+                             [rows.param(CatalogItem._meta.pk, item.pk)])
+        rows.load(CatalogItem, row)
+    finally:
+        post_init.disconnect(note, sender=CatalogItem)
+    assert seen == [item.pk]
