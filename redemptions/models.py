@@ -816,7 +816,10 @@ def _held_sql(using: str) -> str:
     code, redemption = Code._meta, Redemption._meta
     column = {name: quote(redemption.get_field(name).column)
               for name in ("code", "user", "rolled_back_at")}
-    return (f"SELECT 1 AS a FROM {quote(redemption.db_table)} r JOIN {quote(code.db_table)} c "
-            f"ON c.{quote(code.pk.column)} = r.{column['code']} "
-            f"WHERE c.{quote(code.get_field('code').column)} = %s AND r.{column['user']} = %s "
-            f"AND r.{column['rolled_back_at']} IS NULL LIMIT 1")
+    # The code's key first (a subquery, not a join), so both lead the (code, learner) index:
+    # joined, PostgreSQL could go by the learner alone, reading all that index (a plan
+    # made while the table was small, kept by the connection as it grew).
+    return (f"SELECT 1 AS a FROM {quote(redemption.db_table)} r "
+            f"WHERE r.{column['code']} = (SELECT c.{quote(code.pk.column)} "
+            f"FROM {quote(code.db_table)} c WHERE c.{quote(code.get_field('code').column)} = %s) "
+            f"AND r.{column['user']} = %s AND r.{column['rolled_back_at']} IS NULL LIMIT 1")

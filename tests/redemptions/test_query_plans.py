@@ -178,3 +178,32 @@ def test_each_sort_and_filter_of_the_admin_redemption_list_reads_codes_by_an_ind
     for params in options:
         reads = code_table_reads(lambda params=params: admin_client.get(url, params))
         assert ("Seq Scan", None) not in reads, (params, reads)
+
+
+def test_the_learners_standing_redemption_is_looked_up_by_code_and_learner(many_codes):
+    """Sent with every redemption's lock: through the (code, learner) index by both. Joined
+    to the code instead, PostgreSQL chose to go by the learner alone, and with statistics
+    older than the table (a worker's connection keeps its plan) read the whole (code,
+    learner) index for it: a cost that grew with every redemption (bench/README.md)."""
+    from accounts.models import User
+    from redemptions.models import Redemption, _held_and_items_sql, _held_sql
+
+    learner = Redemption.objects.filter(code=many_codes).get().user_id
+    # thousands more redemptions, each by its own learner, than the statistics (taken at ten)
+    # know of: a worker's connection keeps the plan it made when the table was that small
+    codes = Code.objects.filter(redemptions_count=0).order_by("id")[:5_000]
+    users = User.objects.bulk_create(User(email=f"plan{n}@example.com") for n in range(5_000))
+    Redemption.objects.bulk_create(
+        Redemption(code=code, user=user, redeemed_at=many_codes.created_at)
+        for code, user in zip(codes, users, strict=True))
+    for sql, params in ((_held_sql("default"), [many_codes.code, learner]),
+                        (_held_and_items_sql("default"),
+                         [many_codes.code, learner, many_codes.code])):
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+            raw = cursor.fetchone()[0]
+        plan = (json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]
+        reads = [node for node, _ in nodes(plan)
+                 if node.get("Relation Name") == "redemptions_redemption"]
+        assert reads and all("code_id = " in node.get("Index Cond", "") for node in reads), \
+            [(node["Node Type"], node.get("Index Cond")) for node in reads]
