@@ -81,8 +81,9 @@ def load(model: type[models.Model], row: Sequence, start: int = 0,
     values = list(row[start:start + width(model)])
     if values[meta.concrete_fields.index(meta.pk)] is None:
         return None
-    connection = connections[using]
-    for index, col, converters in _converters(model, using):
+    converting = _converters(model, using)
+    connection = connections[using] if converting else None
+    for index, col, converters in converting:
         for convert in converters:
             values[index] = convert(values[index], col, connection)
     if not _built_plainly(model) or pre_init.has_listeners(model) \
@@ -158,12 +159,22 @@ def _reads_attribute(field: models.Field) -> bool:
                                     models.DateTimeField.pre_save)
 
 
-@cached
+# By the identity of the fields' tuple, which `_insert_sql` and `_update_sql` hand out the same
+# each time (hashing it would cost a Python call per field); the entry keeps the tuple alive.
+_preparations: dict[tuple[int, str], tuple] = {}
+
+
 def _preparation(fields: tuple[models.Field, ...], using: str) -> tuple:
     """(field, its attribute name or None: ask `pre_save`, the types it passes as they are)."""
-    postgresql = connections[using].vendor == "postgresql"
-    return tuple((field, field.attname if _reads_attribute(field) else None,
-                  _as_is(field) if postgresql else ()) for field in fields)
+    found = _preparations.get((id(fields), using))
+    if found is None or found[0] is not fields:
+        if len(_preparations) >= 1024:  # tuples the statement caches let go of: forget them
+            _preparations.clear()
+        postgresql = connections[using].vendor == "postgresql"
+        found = _preparations[id(fields), using] = (fields, tuple(
+            (field, field.attname if _reads_attribute(field) else None,
+             _as_is(field) if postgresql else ()) for field in fields))
+    return found[1]
 
 
 def _prepared(obj: models.Model, fields: tuple[models.Field, ...], add: bool,
@@ -171,13 +182,14 @@ def _prepared(obj: models.Model, fields: tuple[models.Field, ...], add: bool,
     """`field.get_db_prep_save(field.pre_save(obj, add))` for each of `fields`, without the
     calls where they would give the value back as it is: a redemption's writes prepare about
     forty values."""
-    connection = connections[using]
+    connection = None
     values = []
     for field, attname, as_is in _preparation(fields, using):
         value = getattr(obj, attname) if attname else field.pre_save(obj, add)
         if type(value) in as_is and getattr(value, "tzinfo", True) is not None:
             values.append(value)
         else:
+            connection = connection or connections[using]
             values.append(field.get_db_prep_save(value, connection))
     return values
 
