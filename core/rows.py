@@ -139,8 +139,8 @@ def _insert_sql(model: type[models.Model], rows: int, using: str, with_key: bool
 # `get_db_prep_save` hands a value of these types to PostgreSQL as it is, a datetime only when
 # it is aware (tests/core/test_rows.py compares each with Django's own preparation).
 _AS_IS_ON_POSTGRESQL: dict[type[models.Field], tuple[type, ...]] = {
-    models.CharField: (str,), models.TextField: (str,), models.EmailField: (str,),
-    models.BooleanField: (bool,), models.UUIDField: (uuid.UUID,),
+    models.CharField: (str,), models.TextField: (str,), models.BooleanField: (bool,),
+    models.UUIDField: (uuid.UUID,),
     models.DateTimeField: (dt.datetime,),
 }
 
@@ -396,7 +396,7 @@ def _update_sql(model: type[models.Model], names: tuple[str, ...], using: str
 def update(obj: models.Model, names: Iterable[str], using: str = DEFAULT_DB_ALIAS) -> int:
     """UPDATE `names` of `obj`'s row (`save(update_fields=…)` without the ORM's work per
     call; `auto_now` fields among them are set to now). Returns the rows changed (-1 inside
-    `together`, where the answer comes later)."""
+    `together` or `one_statement`, where the answer comes later)."""
     connection = connections[using]
     sql, fields = _update_sql(type(obj), tuple(names), using)
     params = _prepared(obj, fields, False, using)
