@@ -300,6 +300,8 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    # DRF's, with `*/*` and the first renderer's own type answered without parsing
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.negotiation.ContentNegotiation",
 }
 
 SPECTACULAR_SETTINGS = {
