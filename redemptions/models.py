@@ -779,8 +779,7 @@ def _lock_by_id_sql(using: str) -> str:
 def _count_redemption_sql(using: str) -> str:
     """`CodeManager.count_redemption`'s UPDATE. Parameters: the time, the time, now, the key."""
     quote = rows.quoter(using)
-    column = {name: quote(Code._meta.get_field(name).column) for name in (
-        "redemptions_count", "first_redeemed_at", "last_redeemed_at", "updated_at")}
+    column = {name: quote(Code._meta.get_field(name).column) for name in Code.REDEMPTION_COUNTS}
     return (f"UPDATE {quote(Code._meta.db_table)} SET "
             f"{column['redemptions_count']} = {column['redemptions_count']} + 1, "
             f"{column['first_redeemed_at']} = COALESCE({column['first_redeemed_at']}, %s), "
